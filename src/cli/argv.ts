@@ -1,0 +1,133 @@
+// The command line before citty sees it: Go-style single-dash long flags
+// (`-duration 10s -rate 50 -stream`) become `--duration=10s …`, a string
+// flag's value is bound to it with `=`, and anything unknown is refused with
+// the closest known flag. citty alone would accept unknown flags silently.
+import type { ArgDef, ArgsDef } from "citty";
+import { UsageError } from "./errors.ts";
+
+interface FlagInfo {
+  name: string;
+  type: ArgDef["type"];
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Edit distance, for "did you mean". */
+export function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const d = c.startsWith(word) || word.startsWith(c) ? Math.min(1, levenshtein(word, c)) : levenshtein(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function tables(args: ArgsDef) {
+  const long = new Map<string, FlagInfo>();
+  const short = new Map<string, FlagInfo>();
+  for (const [name, def] of Object.entries(args)) {
+    if (def.type === "positional") continue;
+    const info = { name, type: def.type };
+    long.set(name, info);
+    long.set(kebab(name), info);
+    const alias = (def as { alias?: string | string[] }).alias;
+    const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
+    for (const a of aliases) (a.length === 1 ? short : long).set(a, info);
+  }
+  return { long, short };
+}
+
+/**
+ * Rewrites argv into the form citty parses unambiguously, or throws a
+ * UsageError naming the offending flag. `command` names the command in
+ * messages ("gatebench run").
+ */
+export function normalizeArgv(argv: string[], args: ArgsDef, command: string): string[] {
+  const { long, short } = tables(args);
+  const positionals = Object.values(args).filter((d) => d.type === "positional").length;
+  const out: string[] = [];
+  let seenPositionals = 0;
+
+  const unknown = (flag: string): UsageError => {
+    const name = flag.replace(/^-+/, "").split("=")[0]!;
+    const guess = closest(name, [...long.keys()]);
+    return new UsageError(
+      `unknown flag "${flag}" for ${command}` +
+        (guess ? `; did you mean --${guess}?` : "") +
+        ` (see: ${command} --help)`,
+    );
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    if (tok === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const isFlag = tok.startsWith("-") && tok.length > 1 && !/^-\d/.test(tok);
+    if (!isFlag) {
+      if (seenPositionals >= positionals) {
+        throw new UsageError(`unexpected argument "${tok}" for ${command} (flags start with --, see: ${command} --help)`);
+      }
+      seenPositionals++;
+      out.push(tok);
+      continue;
+    }
+    const body = tok.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq === -1 ? body : body.slice(0, eq);
+    const inline = eq === -1 ? undefined : body.slice(eq + 1);
+    const single = !tok.startsWith("--");
+    let info = single && name.length === 1 ? short.get(name) : long.get(name);
+    let negated = false;
+    if (!info && !single && name.startsWith("no-")) {
+      const positive = long.get(name.slice(3));
+      if (positive?.type === "boolean") {
+        info = positive;
+        negated = true;
+      }
+    }
+    if (!info && single && name.length > 1 && inline === undefined && [...name].every((c) => short.get(c)?.type === "boolean")) {
+      for (const c of name) out.push(`--${short.get(c)!.name}`);
+      continue;
+    }
+    if (!info) throw unknown(tok);
+    if (info.type === "boolean") {
+      if (inline !== undefined && !/^(true|false)$/.test(inline)) {
+        throw new UsageError(`--${info.name} "${inline}": expected true or false, e.g. --${info.name} or --${info.name}=false`);
+      }
+      if (negated && inline !== undefined) throw new UsageError(`--no-${info.name} takes no value`);
+      out.push(negated ? `--no-${info.name}` : inline === undefined ? `--${info.name}` : `--${info.name}=${inline}`);
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`--${info.name} needs a value (see: ${command} --help)`);
+      value = next;
+      i++;
+    }
+    out.push(`--${info.name}=${value}`);
+  }
+  return out;
+}

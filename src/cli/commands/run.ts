@@ -1,0 +1,124 @@
+// `gatebench run` (the default command): benchmark a gateway against the mock.
+import { defineCommand } from "citty";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
+import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
+import { resultDoc, writeJson, type ResultDoc } from "../../report/json.ts";
+import { textReport } from "../../report/text.ts";
+import { commit, VERSION } from "../../version.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { log, setVerbose } from "../log.ts";
+import { durationFlag, portFlag, positiveNumberFlag } from "../values.ts";
+
+export const runArgs = {
+  rate: { type: "string", description: "Requests per second, sent on an open-loop schedule", default: String(RUN_DEFAULTS.rateRps), valueHint: "rps" },
+  duration: { type: "string", description: "Length of the load phase (500ms, 10s, 1m)", default: `${RUN_DEFAULTS.durationMs / 1000}s`, valueHint: "duration" },
+  stream: { type: "boolean", description: "Send streaming requests (stream: true, SSE)", default: false },
+  port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(RUN_DEFAULTS.port), valueHint: "port" },
+  "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(RUN_DEFAULTS.mockPort), valueHint: "port" },
+  json: { type: "string", description: "Also write the full result as JSON to this file", valueHint: "file" },
+  verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
+} as const;
+
+type RunArgValues = { rate: string; duration: string; stream: boolean; port: string; "mock-port": string; json?: string; verbose: boolean };
+
+/** Flags → a validated configuration; a bad value is a UsageError naming the flag. */
+export function runConfigFrom(a: RunArgValues): RunConfig {
+  const cfg: RunConfig = {
+    ...RUN_DEFAULTS,
+    rateRps: positiveNumberFlag("rate", a.rate, "200"),
+    durationMs: durationFlag("duration", a.duration),
+    stream: a.stream,
+    port: portFlag("port", a.port),
+    mockPort: portFlag("mock-port", a["mock-port"]),
+    jsonPath: a.json ? resolve(a.json) : undefined,
+  };
+  if (cfg.port !== 0 && cfg.port === cfg.mockPort) {
+    throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
+  }
+  return cfg;
+}
+
+export function documentOf(r: RunResult): ResultDoc {
+  const gw = r.processes.gateway;
+  const mock = r.processes.mock;
+  return resultDoc(
+    { version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length },
+    { ...r.config },
+    {
+      started_at: r.startedAt,
+      load_model: "open",
+      target: `http://${r.config.host}:${gw.port}${r.config.path}`,
+      gateway: { kind: "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command },
+      mock: { pid: mock.pid, port: mock.port, url: `http://${r.config.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined },
+      completed: !r.ended.early,
+      ended_early: r.ended.early ? r.ended.reason : undefined,
+    },
+    r.summary,
+    r.recorder.histograms,
+  );
+}
+
+/** First Ctrl-C drains and reports; the second aborts what is in flight. */
+function interrupts(): { stop: AbortController; abort: AbortController; dispose(): void } {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    if (!stop.signal.aborted) {
+      log.warn("interrupted: no new requests; waiting for those in flight (Ctrl-C again to abort them)");
+      stop.abort();
+    } else if (!abort.signal.aborted) {
+      log.warn("aborting in-flight requests and stopping");
+      abort.abort();
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  return {
+    stop,
+    abort,
+    dispose() {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
+    },
+  };
+}
+
+export const runCommand = defineCommand({
+  meta: { name: "run", description: "Benchmark a gateway against the mock upstream (the default command)" },
+  args: runArgs,
+  async run({ args }): Promise<number> {
+    const a = args as unknown as RunArgValues;
+    setVerbose(a.verbose);
+    const cfg = runConfigFrom(a);
+    const signals = interrupts();
+    let result: RunResult;
+    try {
+      result = await runBenchmark(
+        cfg,
+        {
+          log: (m) => log.info(m),
+          progress: (p, rec, elapsedMs) => {
+            if (Math.round(elapsedMs / 1000) % 2 !== 0) return;
+            log.info(`${(elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  in flight ${p.inFlight}  ok ${rec.ok}  failed ${rec.total - rec.ok}`);
+          },
+        },
+        { stop: signals.stop.signal, abort: signals.abort.signal },
+      );
+    } finally {
+      signals.dispose();
+    }
+    const doc = documentOf(result);
+    process.stdout.write(`${textReport(doc)}\n`);
+    if (cfg.jsonPath) {
+      await writeJson(cfg.jsonPath, doc);
+      log.info(`result written to ${cfg.jsonPath}`);
+    }
+    if (result.ended.early) {
+      log.error(`run ended early: ${result.ended.reason}`);
+      return EXIT.runFailed;
+    }
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,102 @@
+// The command line: picks the command (run when none is named), handles
+// --help and --version, checks flags before citty parses them, and turns
+// every failure into one line on stderr and an exit code (DESIGN.md).
+import { defineCommand, runCommand as runCitty, type CommandDef } from "citty";
+import { ProcessFailure } from "../gateway/process.ts";
+import { VERSION, versionLine } from "../version.ts";
+import { closest, normalizeArgv } from "./argv.ts";
+import { renderHelp } from "./help.ts";
+import { mockChildCommand, mockCommand } from "./commands/mock.ts";
+import { proxyChildCommand } from "./commands/proxy.ts";
+import { runCommand } from "./commands/run.ts";
+import { EXIT, UsageError } from "./errors.ts";
+import { log } from "./log.ts";
+
+// biome-ignore lint: citty's CommandDef is generic over each command's args
+type AnyCommand = CommandDef<any>;
+
+const commands: Record<string, AnyCommand> = {
+  run: runCommand,
+  mock: mockCommand,
+  __mock: mockChildCommand,
+  __proxy: proxyChildCommand,
+};
+
+const root = defineCommand({
+  meta: { name: "gatebench", version: VERSION, description: "Load benchmarker for AI gateways (OpenAI-compatible proxies)" },
+  subCommands: commands,
+});
+
+const EXAMPLES: Record<string, string> = {
+  gatebench: `Examples:
+
+  gatebench                                   10 s at 50 req/s through the built-in proxy
+  gatebench --version                         version, git commit, Bun version
+  gatebench run -duration 10s -rate 20 -stream
+  gatebench run --rate 200 --duration 30s --json result.json
+  gatebench mock --port 9091                  the mock upstream alone, for manual tests
+`,
+  run: `Examples:
+
+  gatebench run                                     the defaults: 10 s at 50 req/s, unary
+  gatebench run -duration 10s -rate 20 -stream      Go-style single-dash flags work too
+  gatebench run --port 0 --mock-port 0 --json r.json   free ports, full result as JSON
+
+Exit codes:
+
+  0 run completed · 1 a gate failed · 2 usage error · 3 the run could not be carried out
+`,
+};
+
+function usage(name: string): Promise<string> {
+  if (name === "gatebench") return renderHelp("gatebench", root, commands, EXAMPLES.gatebench ?? "");
+  return renderHelp(`gatebench ${name}`, commands[name]!, undefined, EXAMPLES[name] ?? "");
+}
+
+/** Runs gatebench with `argv` (without the executable and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  try {
+    const first = argv[0];
+    const beforeDashDash = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+    if (first === "--version" || first === "-v" || first === "version") {
+      process.stdout.write(`${versionLine()}\n`);
+      return EXIT.ok;
+    }
+    let name = "run";
+    let rest = argv;
+    if (first !== undefined && !first.startsWith("-")) {
+      if (!(first in commands)) {
+        const guess = closest(first, Object.keys(commands).filter((c) => !c.startsWith("_")));
+        throw new UsageError(`unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""} (see: gatebench --help)`);
+      }
+      name = first;
+      rest = argv.slice(1);
+    } else if (first === "--help" || first === "-h") {
+      process.stdout.write(await usage("gatebench"));
+      return EXIT.ok;
+    }
+    if (beforeDashDash.includes("--help") || beforeDashDash.includes("-h")) {
+      process.stdout.write(await usage(name));
+      return EXIT.ok;
+    }
+    const cmd = commands[name]!;
+    const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
+    const normalized = normalizeArgv(rest, args ?? {}, `gatebench ${name}`);
+    const { result } = await runCitty(cmd, { rawArgs: normalized });
+    return typeof result === "number" ? result : EXIT.ok;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      log.error(err.message);
+      return EXIT.usage;
+    }
+    if (err instanceof ProcessFailure) {
+      log.error(err.message);
+      return EXIT.runFailed;
+    }
+    const e = err as Error;
+    log.error(`gatebench failed: ${e?.message ?? String(err)}${verbose ? "" : " (--verbose shows the stack)"}`);
+    if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
+    return EXIT.runFailed;
+  }
+}

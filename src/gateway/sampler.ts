@@ -1,0 +1,75 @@
+// Resource sampling: CPU and RSS of named processes, every `intervalMs`,
+// attributed to the phase of the run that was current over the interval.
+// At a phase change a sample is taken first, so each interval belongs to
+// exactly one phase.
+import pidusage from "pidusage";
+
+// pidusage asks `getconf` for the clock tick and page size and falls back to
+// Linux's usual 100 Hz / 4 KiB; without this it would print to stderr when
+// getconf is not on PATH.
+process.env.PIDUSAGE_SILENT ??= "1";
+import { ResourceAccumulator } from "../metrics/resources.ts";
+
+export interface SampleTarget {
+  name: string;
+  pid: number;
+}
+
+export class ResourceSampler {
+  readonly acc = new ResourceAccumulator();
+  private phase: string | undefined;
+  private timer: Timer | undefined;
+  /** pidusage keeps per-pid history; calls are chained so they never overlap. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly gone = new Set<number>();
+
+  constructor(
+    private readonly targets: SampleTarget[],
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Takes the baseline reading (CPU is a difference between two readings) and starts the clock. */
+  async start(phase: string): Promise<void> {
+    await this.enqueue(undefined);
+    this.phase = phase;
+    this.timer = setInterval(() => void this.enqueue(this.phase), this.intervalMs);
+  }
+
+  /** Closes the current phase with a sample and starts `phase`. */
+  async mark(phase: string): Promise<void> {
+    const closing = this.phase;
+    this.phase = phase;
+    await this.enqueue(closing);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const closing = this.phase;
+    this.phase = undefined;
+    await this.enqueue(closing);
+    pidusage.clear();
+  }
+
+  /** Pids that could no longer be sampled (the process had exited). */
+  exited(): number[] {
+    return [...this.gone];
+  }
+
+  private enqueue(phase: string | undefined): Promise<void> {
+    this.chain = this.chain.then(() => this.sample(phase));
+    return this.chain;
+  }
+
+  private async sample(phase: string | undefined): Promise<void> {
+    for (const t of this.targets) {
+      if (this.gone.has(t.pid)) continue;
+      try {
+        const s = await pidusage(t.pid);
+        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: s.cpu, rssBytes: s.memory });
+      } catch {
+        // The process is gone; the run notices that through its exit handler.
+        this.gone.add(t.pid);
+      }
+    }
+  }
+}

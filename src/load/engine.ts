@@ -1,0 +1,75 @@
+// The open-loop dispatcher. Request i is due at start + pacer.dueAtMs(i);
+// the loop sends everything that is due, then waits for the next deadline.
+// A slow response never delays a send: requests run concurrently, and when
+// the loop itself is late it catches up in a burst (each request still
+// carries its own intended time, so the lateness shows in latency).
+import type { Recorder } from "../metrics/recorder.ts";
+import { execute, type PreparedRequest } from "./client.ts";
+import type { Pacer } from "./pacer.ts";
+
+export interface LoadOptions {
+  pacer: Pacer;
+  request: PreparedRequest;
+  recorder: Recorder;
+  /** Arrivals beyond this many open requests are dropped (and counted). */
+  maxInFlight: number;
+  /** Stops dispatching (the in-flight requests are left to finish). */
+  stopSending: AbortSignal;
+  /** Aborts the requests still in flight. */
+  abortInFlight: AbortSignal;
+}
+
+export interface LoadProgress {
+  sent: number;
+  inFlight: number;
+  startedMs: number;
+}
+
+/**
+ * Waits until `deadlineMs` on the performance.now() clock. Timers here have
+ * whole-millisecond resolution and fire a little after the requested time,
+ * so the whole milliseconds are slept and the last fraction is spent
+ * yielding to the event loop (which keeps serving responses meanwhile).
+ */
+export async function waitUntil(deadlineMs: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const remaining = deadlineMs - performance.now();
+    if (remaining <= 0 || signal.aborted) return;
+    await Bun.sleep(remaining >= 1 ? Math.floor(remaining) : 0);
+  }
+}
+
+export class LoadRun {
+  readonly progress: LoadProgress = { sent: 0, inFlight: 0, startedMs: 0 };
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly o: LoadOptions) {}
+
+  /** Runs the schedule to its end (or until stopSending); resolves when every request has finished. */
+  async run(): Promise<void> {
+    const { pacer, recorder, request, maxInFlight, stopSending, abortInFlight } = this.o;
+    const p = this.progress;
+    const start = performance.now();
+    p.startedMs = start;
+    let i = 0;
+    while (i < pacer.total && !stopSending.aborted) {
+      const due = pacer.dueBy(performance.now() - start);
+      for (; i < due; i++) {
+        const intended = start + pacer.dueAtMs(i);
+        if (p.inFlight >= maxInFlight) {
+          recorder.drop();
+          continue;
+        }
+        p.sent++;
+        p.inFlight++;
+        const done = execute(request, intended, recorder, abortInFlight).finally(() => {
+          p.inFlight--;
+          this.pending.delete(done);
+        });
+        this.pending.add(done);
+      }
+      if (i < pacer.total) await waitUntil(start + pacer.dueAtMs(i), stopSending);
+    }
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}

@@ -1,0 +1,65 @@
+// HDR histograms of durations in integer microseconds, 3 significant digits.
+// Memory is bounded by the value range, never by the number of requests.
+import { build, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
+
+export type { Histogram };
+
+/** One hour: the longest duration a histogram tracks without resizing. */
+const HIGHEST_US = 3_600_000_000;
+
+export function newHistogram(): Histogram {
+  return build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+    useWebAssembly: false,
+  });
+}
+
+/** Records a duration given in milliseconds (fractional) as whole microseconds. */
+export function recordMs(h: Histogram, ms: number): void {
+  const us = Math.round(ms * 1000);
+  h.recordValue(us > 0 ? us : 0);
+}
+
+/** The statistics the report and the JSON contract show for one metric, in ms. */
+export interface Stats {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+const msOf = (us: number): number => Math.round(us) / 1000;
+
+/** Summarises a histogram; undefined when it holds no value. */
+export function statsOf(h: Histogram): Stats | undefined {
+  if (h.totalCount === 0) return undefined;
+  const min = h.getValueAtPercentile(0);
+  const max = h.maxValue;
+  // A percentile is the top of its bucket (within 0.1 %); it never reads above the max seen.
+  const at = (p: number): number => msOf(Math.min(max, Math.max(min, h.getValueAtPercentile(p))));
+  return {
+    count: h.totalCount,
+    min: msOf(min),
+    mean: Math.round(h.mean) / 1000,
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: msOf(max),
+  };
+}
+
+/** The histogram in HdrHistogram's compressed base64 form (readable by every HdrHistogram port). */
+export function encodeHistogram(h: Histogram): string {
+  return encodeIntoCompressedBase64(h);
+}

@@ -1,0 +1,75 @@
+// What one request produced. The load engine fills these; the recorder folds
+// them into histograms and counters. Error kinds are an enum so counting is
+// an array index, not a string lookup.
+
+export enum ErrorKind {
+  /** The response was not 2xx. */
+  Status = 0,
+  /** The connection was refused or could not be made. */
+  Connect,
+  /** The connection was closed or reset while the request or response was in flight. */
+  Reset,
+  /** The request exceeded the per-request timeout. */
+  Timeout,
+  /** A stream ended without `data: [DONE]`. */
+  StreamIncomplete,
+  /** The run was stopped while the request was in flight. */
+  Aborted,
+  /** Anything else (reported with the first message seen). */
+  Other,
+}
+
+export const ERROR_KIND_NAMES: readonly string[] = [
+  "http_status",
+  "connect",
+  "reset",
+  "timeout",
+  "stream_incomplete",
+  "aborted",
+  "other",
+];
+
+export const ERROR_KIND_COUNT = ERROR_KIND_NAMES.length;
+
+/**
+ * Timestamps are milliseconds on one process's monotonic clock
+ * (`performance.now()`); a timestamp of -1 means "did not happen".
+ */
+export interface RequestResult {
+  intendedMs: number;
+  sentMs: number;
+  headersMs: number;
+  firstByteMs: number;
+  /** First SSE event whose delta carries non-empty content. */
+  firstContentMs: number;
+  lastContentMs: number;
+  endMs: number;
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  /** -1 when the request succeeded. */
+  error: ErrorKind | -1;
+  /** Set for ErrorKind.Other, so the report can say what happened. */
+  errorMessage: string;
+  bytesIn: number;
+  contentEvents: number;
+  /** completion_tokens from a usage chunk, -1 when none was seen. */
+  usageTokens: number;
+}
+
+export function emptyResult(intendedMs: number): RequestResult {
+  return {
+    intendedMs,
+    sentMs: -1,
+    headersMs: -1,
+    firstByteMs: -1,
+    firstContentMs: -1,
+    lastContentMs: -1,
+    endMs: -1,
+    status: 0,
+    error: -1,
+    errorMessage: "",
+    bytesIn: 0,
+    contentEvents: 0,
+    usageTokens: -1,
+  };
+}

@@ -1,0 +1,94 @@
+// The run's summary in the shape of the JSON result contract (DESIGN.md).
+import { statsOf, type Stats } from "./histogram.ts";
+import { ERROR_KIND_NAMES } from "./outcome.ts";
+import type { Recorder } from "./recorder.ts";
+import type { PhaseUsage } from "./resources.ts";
+
+export interface RequestsSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  dropped: number;
+  /** Requests sent per second of the sending window. */
+  rate: number;
+  /** Successful responses per second, from the first send to the last response. */
+  throughput: number;
+  success_ratio: number;
+}
+
+export interface Summary {
+  requests: RequestsSummary;
+  latency_ms?: Stats;
+  service_time_ms?: Stats;
+  schedule_lag_ms?: Stats;
+  ttfb_ms?: Stats;
+  ttft_ms?: Stats;
+  itl_ms?: Stats;
+  tpot_ms?: Stats;
+  output_tokens?: { total: number; per_second: number };
+  status_codes: Record<string, number>;
+  errors: Record<string, number>;
+  resources: Record<string, Record<string, PhaseUsage>>;
+}
+
+const round = (x: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/**
+ * Requests sent per second. Arrivals at 0, 1/R, …, (n-1)/R span (n-1)/R
+ * seconds, so the sending window is counted as n intervals (the schedule's
+ * own length when `scheduledMs` is given), which gives back R for a run
+ * that kept to its schedule.
+ */
+export function rateOf(sent: number, windowMs: number): number {
+  return windowMs > 0 ? sent / (windowMs / 1000) : 0;
+}
+
+export function summarize(
+  rec: Recorder,
+  scheduledMs: number,
+  resources: Record<string, Record<string, PhaseUsage>>,
+): Summary {
+  const failed = rec.total - rec.ok;
+  const sentWindowMs = Math.max(scheduledMs, rec.lastSentMs - rec.firstSentMs);
+  const doneWindowMs = rec.lastEndMs - rec.firstSentMs;
+  const h = rec.histograms;
+  const status: Record<string, number> = {};
+  rec.statusCounts.forEach((n, code) => {
+    if (n > 0) status[String(code)] = n;
+  });
+  const errors: Record<string, number> = {};
+  rec.errorCounts.forEach((n, kind) => {
+    if (n > 0) errors[ERROR_KIND_NAMES[kind]!] = n;
+  });
+  const s: Summary = {
+    requests: {
+      total: rec.total,
+      ok: rec.ok,
+      failed,
+      dropped: rec.dropped,
+      rate: round(rateOf(rec.total, sentWindowMs), 3),
+      throughput: round(rateOf(rec.ok, doneWindowMs), 3),
+      success_ratio: rec.total + rec.dropped > 0 ? round(rec.ok / (rec.total + rec.dropped), 6) : 0,
+    },
+    latency_ms: statsOf(h.latency),
+    service_time_ms: statsOf(h.service_time),
+    schedule_lag_ms: statsOf(h.schedule_lag),
+    ttfb_ms: statsOf(h.ttfb),
+    ttft_ms: statsOf(h.ttft),
+    itl_ms: statsOf(h.itl),
+    tpot_ms: statsOf(h.tpot),
+    status_codes: status,
+    errors,
+    resources,
+  };
+  if (rec.outputTokens > 0) {
+    s.output_tokens = {
+      total: rec.outputTokens,
+      per_second: round(rateOf(rec.outputTokens, doneWindowMs), 1),
+    };
+  }
+  return s;
+}

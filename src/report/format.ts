@@ -1,0 +1,8 @@
+// Number formatting shared by the reporters: fixed decimals, units on every figure.
+
+export const fmtMs = (ms: number | undefined): string => (ms === undefined ? "-" : ms >= 100 ? ms.toFixed(1) : ms >= 10 ? ms.toFixed(2) : ms.toFixed(3));
+export const fmtRate = (r: number): string => r.toFixed(2);
+export const fmtPct = (ratio: number): string => `${(ratio * 100).toFixed(2)} %`;
+export const fmtMb = (mb: number): string => `${mb.toFixed(1)} MB`;
+export const fmtCpu = (pct: number): string => `${pct.toFixed(1)} %`;
+export const fmtSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;

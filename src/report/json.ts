@@ -1,0 +1,52 @@
+// The JSON result (DESIGN.md contract, schema gatebench/v1) and its writer.
+// The terminal report renders from this same document, so the two agree.
+import { encodeHistogram, type Histogram } from "../metrics/histogram.ts";
+import type { Summary } from "../metrics/summary.ts";
+
+export const SCHEMA = "gatebench/v1";
+
+export interface ToolInfo {
+  version: string;
+  commit: string;
+  bun: string;
+  os: string;
+  cpus: number;
+}
+
+export interface RunInfo {
+  started_at: string;
+  /** "open" (arrivals on a schedule) or "closed" (fixed concurrency). */
+  load_model: "open" | "closed";
+  target: string;
+  gateway: { kind: string; pid: number; port: number; command: string[] };
+  mock: { pid: number; port: number; url: string; received?: Record<string, number> };
+  completed: boolean;
+  /** Why the run ended before its schedule did. */
+  ended_early?: string;
+}
+
+export interface ResultDoc {
+  schema: typeof SCHEMA;
+  tool: ToolInfo;
+  config: Record<string, unknown>;
+  run: RunInfo;
+  summary: Summary;
+  histograms: Record<string, string>;
+}
+
+export function resultDoc(
+  tool: ToolInfo,
+  config: Record<string, unknown>,
+  run: RunInfo,
+  summary: Summary,
+  histograms: Record<string, Histogram>,
+): ResultDoc {
+  const encoded: Record<string, string> = {};
+  for (const [name, h] of Object.entries(histograms)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
+  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded };
+}
+
+/** Writes the document; a write failure is reported by the caller, the terminal report is already out. */
+export async function writeJson(path: string, doc: ResultDoc): Promise<void> {
+  await Bun.write(path, `${JSON.stringify(doc, null, 2)}\n`);
+}

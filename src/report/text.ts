@@ -1,0 +1,88 @@
+// The terminal report: plain text tables on stdout, rendered from the
+// result document. Blocks: run header, requests, latency, streaming,
+// outcomes, resources.
+import { getBorderCharacters, table, type TableUserConfig } from "table";
+import type { Stats } from "../metrics/histogram.ts";
+import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import type { ResultDoc } from "./json.ts";
+
+const TABLE: TableUserConfig = {
+  border: getBorderCharacters("norc"),
+  drawHorizontalLine: (i, rows) => i === 0 || i === 1 || i === rows,
+  columnDefault: { alignment: "right" },
+  columns: { 0: { alignment: "left" } },
+};
+
+const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
+const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
+
+function statsRow(label: string, s: Stats | undefined): string[] {
+  return [label, ...STAT_KEYS.map((k) => (s ? fmtMs(s[k]) : "-"))];
+}
+
+function header(doc: ResultDoc): string {
+  const c = doc.config as { rateRps: number; durationMs: number; stream: boolean };
+  const r = doc.run;
+  const lines = [
+    `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
+    `target    ${r.target}  (${r.gateway.kind}, pid ${r.gateway.pid}, port ${r.gateway.port})`,
+    `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})`,
+    `load      ${r.load_model} loop, constant ${c.rateRps} req/s for ${fmtSeconds(c.durationMs)}, ${c.stream ? "streaming" : "unary"}`,
+  ];
+  if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early}`);
+  return lines.join("\n");
+}
+
+function requests(doc: ResultDoc): string {
+  const q = doc.summary.requests;
+  return table(
+    [
+      ["Requests", "total", "ok", "failed", "dropped", "rate", "throughput", "success"],
+      ["", String(q.total), String(q.ok), String(q.failed), String(q.dropped), `${fmtRate(q.rate)}/s`, `${fmtRate(q.throughput)}/s`, fmtPct(q.success_ratio)],
+    ],
+    TABLE,
+  );
+}
+
+function latency(doc: ResultDoc): string {
+  const s = doc.summary;
+  const rows = [
+    ["Latency (ms)", ...STAT_HEAD],
+    statsRow("latency", s.latency_ms),
+    statsRow("service time", s.service_time_ms),
+    statsRow("schedule lag", s.schedule_lag_ms),
+    statsRow("TTFB", s.ttfb_ms),
+  ];
+  if (s.ttft_ms || (doc.config as { stream?: boolean }).stream) {
+    rows.push(statsRow("TTFT", s.ttft_ms), statsRow("ITL", s.itl_ms), statsRow("TPOT", s.tpot_ms));
+  }
+  return table(rows, TABLE);
+}
+
+function outcomes(doc: ResultDoc): string {
+  const s = doc.summary;
+  const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
+  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}`);
+  const lines = [
+    `Status codes  ${codes.length ? codes.join("  ") : "none"}`,
+    `Errors        ${errors.length ? errors.join("  ") : "none"}`,
+  ];
+  if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
+  const got = doc.run.mock.received;
+  if (got) lines.push(`Upstream      mock received ${got.requests} requests (${got.streams_completed ?? 0} streams completed, ${got.streams_aborted ?? 0} cut short)`);
+  return lines.join("\n");
+}
+
+function resources(doc: ResultDoc): string {
+  const rows = [["Resources", "phase", "CPU avg", "CPU max", "RSS avg", "RSS max", "samples"]];
+  for (const [proc, phases] of Object.entries(doc.summary.resources)) {
+    for (const [phase, u] of Object.entries(phases)) {
+      rows.push([proc, phase, fmtCpu(u.cpu_pct_avg), fmtCpu(u.cpu_pct_max), fmtMb(u.rss_mb_avg), fmtMb(u.rss_mb_max), String(u.samples)]);
+    }
+  }
+  return rows.length > 1 ? table(rows, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }) : "Resources: no samples\n";
+}
+
+export function textReport(doc: ResultDoc): string {
+  return [header(doc), requests(doc) + latency(doc), outcomes(doc), resources(doc)].map((b) => b.trimEnd()).join("\n\n");
+}

@@ -1,0 +1,178 @@
+// One benchmark's life: start the mock and the gateway (each its own
+// process), sample them idle, drive the open-loop load through the gateway,
+// drain, and stop everything, whatever happens on the way.
+import { ProcessFailure, describeExit, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
+import { ResourceSampler } from "../gateway/sampler.ts";
+import type { PreparedRequest } from "../load/client.ts";
+import { LoadRun, type LoadProgress } from "../load/engine.ts";
+import { constantPacer } from "../load/pacer.ts";
+import { Recorder } from "../metrics/recorder.ts";
+import { summarize, type Summary } from "../metrics/summary.ts";
+import type { MockStats } from "../mock/server.ts";
+import { requestBody, type RunConfig } from "./config.ts";
+
+export interface RunHooks {
+  log(message: string): void;
+  /** Called about once a second during the load phase. */
+  progress(p: LoadProgress, rec: Recorder, elapsedMs: number): void;
+}
+
+export interface RunControl {
+  /** First Ctrl-C: stop sending, let in-flight requests finish (up to the drain deadline), report. */
+  stop: AbortSignal;
+  /** Second Ctrl-C: abort in-flight requests now. */
+  abort: AbortSignal;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  port: number;
+  command: string[];
+}
+
+export interface RunResult {
+  config: RunConfig;
+  startedAt: string;
+  processes: { mock: ProcessInfo; gateway: ProcessInfo };
+  summary: Summary;
+  recorder: Recorder;
+  mock: MockStats | undefined;
+  /** Why the run ended early, when it did ("interrupted", or what failed). */
+  ended: { early: false } | { early: true; reason: string; failed: boolean };
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done);
+  });
+}
+
+const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
+
+async function mockStats(port: number): Promise<MockStats | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/__stats`, { signal: AbortSignal.timeout(2000) });
+    return (await res.json()) as MockStats;
+  } catch {
+    return undefined; // the mock is gone; the run reports it without the upstream's counts
+  }
+}
+
+/**
+ * Runs one benchmark. Throws ProcessFailure when the mock or the gateway
+ * cannot be started; a child that dies later ends the run early with
+ * `ended.failed` and partial results.
+ */
+export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: RunControl): Promise<RunResult> {
+  const self = selfArgv();
+  const children: ChildProcess[] = [];
+  const startedAt = new Date().toISOString();
+  try {
+    const mock = await startChild("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort)], cfg.readyTimeoutMs);
+    children.push(mock);
+    hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
+    const upstream = `http://${cfg.host}:${mock.port}`;
+    const gateway = await startChild("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream], cfg.readyTimeoutMs);
+    children.push(gateway);
+    hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
+
+    // Either stop signal, or a child dying, ends the sending.
+    const stopSending = new AbortController();
+    const abortInFlight = new AbortController();
+    let ended: RunResult["ended"] = { early: false };
+    const endEarly = (reason: string, failed: boolean): void => {
+      if (!ended.early) ended = { early: true, reason, failed };
+      stopSending.abort();
+    };
+    control.stop.addEventListener("abort", () => endEarly("interrupted", false));
+    control.abort.addEventListener("abort", () => {
+      endEarly("interrupted", false);
+      abortInFlight.abort();
+    });
+    for (const c of children) {
+      void c.proc.exited.then(() => {
+        if (c.stopping) return;
+        endEarly(`${c.name} (pid ${c.pid}) ${describeExit(c.exit ?? { code: c.proc.exitCode, signal: null })} during the run`, true);
+        abortInFlight.abort();
+      });
+    }
+
+    const sampler = new ResourceSampler(
+      [
+        { name: "gateway", pid: gateway.pid },
+        { name: "mock", pid: mock.pid },
+        { name: "gatebench", pid: process.pid },
+      ],
+      cfg.sampleIntervalMs,
+    );
+    await sampler.start("idle");
+    hooks.log(`idle phase: ${cfg.idleMs} ms`);
+    await sleepUnlessAborted(cfg.idleMs, stopSending.signal);
+
+    const pacer = constantPacer(cfg.rateRps, cfg.durationMs);
+    const request: PreparedRequest = {
+      url: `http://${cfg.host}:${gateway.port}${cfg.path}`,
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer gatebench" },
+      body: requestBody(cfg),
+      stream: cfg.stream,
+      timeoutMs: cfg.timeoutMs,
+    };
+    const recorder = new Recorder();
+    const load = new LoadRun({
+      pacer,
+      request,
+      recorder,
+      maxInFlight: cfg.maxInFlight,
+      stopSending: stopSending.signal,
+      abortInFlight: abortInFlight.signal,
+    });
+    await sampler.mark("load");
+    hooks.log(`load phase: ${pacer.total} requests at ${cfg.rateRps} req/s over ${cfg.durationMs / 1000} s${cfg.stream ? " (streaming)" : ""}`);
+    const ticker = setInterval(() => hooks.progress(load.progress, recorder, performance.now() - load.progress.startedMs), 1000);
+    // After the schedule ends (or a stop), in-flight requests get drainMs to finish.
+    let drainTimer: Timer | undefined;
+    const armDrain = (): void => {
+      drainTimer ??= setTimeout(() => abortInFlight.abort(), cfg.drainMs);
+    };
+    stopSending.signal.addEventListener("abort", armDrain);
+    const loadTimer = setTimeout(armDrain, cfg.durationMs);
+    try {
+      await load.run();
+    } finally {
+      clearInterval(ticker);
+      clearTimeout(loadTimer);
+      clearTimeout(drainTimer);
+    }
+    recorder.close();
+    await sampler.stop();
+
+    const upstreamStats = await mockStats(mock.port);
+    const summary = summarize(recorder, pacer.durationMs, sampler.acc.summary());
+    return {
+      config: cfg,
+      startedAt,
+      processes: { mock: info(mock), gateway: info(gateway) },
+      summary,
+      recorder,
+      mock: upstreamStats,
+      ended,
+    };
+  } finally {
+    await Promise.all(
+      children.reverse().map((c) => {
+        c.stopping = true;
+        return stopChild(c, cfg.stopTimeoutMs);
+      }),
+    );
+  }
+}
+
+export { ProcessFailure };

@@ -1,0 +1,26 @@
+// gatebench's version, the git commit it was built from, and the Bun it runs on.
+import pkg from "../package.json" with { type: "json" };
+
+// Replaced at build time by `bun build --define GATEBENCH_COMMIT='"…"'`.
+declare const GATEBENCH_COMMIT: string;
+
+export const VERSION: string = pkg.version;
+
+let cachedCommit: string | undefined;
+
+/** The short commit: injected into the binary, or read from the checkout. */
+export function commit(): string {
+  if (cachedCommit !== undefined) return cachedCommit;
+  if (typeof GATEBENCH_COMMIT === "string") return (cachedCommit = GATEBENCH_COMMIT);
+  try {
+    const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stderr: "ignore" });
+    cachedCommit = r.success ? r.stdout.toString().trim() : "unknown";
+  } catch {
+    cachedCommit = "unknown"; // no git on this machine
+  }
+  return cachedCommit;
+}
+
+export function versionLine(): string {
+  return `gatebench ${VERSION} (commit ${commit()}, bun ${Bun.version}, ${process.platform}-${process.arch})`;
+}
