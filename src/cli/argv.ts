@@ -10,9 +10,8 @@ interface FlagInfo {
   type: ArgDef["type"];
 }
 
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Edit distance, for "did you mean". */
 export function levenshtein(a: string, b: string): number {
@@ -50,6 +49,7 @@ function tables(args: ArgsDef) {
     const info = { name, type: def.type };
     long.set(name, info);
     long.set(kebab(name), info);
+    long.set(camel(name), info);
     const alias = (def as { alias?: string | string[] }).alias;
     const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     for (const a of aliases) (a.length === 1 ? short : long).set(a, info);
@@ -70,7 +70,7 @@ export function normalizeArgv(argv: string[], args: ArgsDef, command: string): s
 
   const unknown = (flag: string): UsageError => {
     const name = flag.replace(/^-+/, "").split("=")[0]!;
-    const guess = closest(name, [...long.keys()]);
+    const guess = closest(name, [...new Set([...long.values()].map((f) => f.name))]);
     return new UsageError(
       `unknown flag "${flag}" for ${command}` +
         (guess ? `; did you mean --${guess}?` : "") +

@@ -2,6 +2,7 @@
 // process), sample them idle, drive the open-loop load through the gateway,
 // drain, and stop everything, whatever happens on the way.
 import { ProcessFailure, describeExit, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
+import { assertPortFree } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
 import { LoadRun, type LoadProgress } from "../load/engine.ts";
@@ -75,6 +76,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   const children: ChildProcess[] = [];
   const startedAt = new Date().toISOString();
   try {
+    assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
+    assertPortFree(cfg.host, cfg.port, "gateway", "--port");
     const mock = await startChild("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort)], cfg.readyTimeoutMs);
     children.push(mock);
     hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);

@@ -1,0 +1,118 @@
+// The real CLI against real processes on loopback: what it reports is
+// checked against what the mock says it received, and no process outlives it.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, killTagged, newTag, processesWithTag } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gatebench-e2e-"));
+const tags: string[] = [];
+afterAll(() => {
+  for (const t of tags) killTagged(t);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tagged(): string {
+  const t = newTag();
+  tags.push(t);
+  return t;
+}
+
+// biome-ignore lint: the JSON result is checked field by field
+type Doc = any;
+
+describe("gatebench run, end to end", () => {
+  test("unary: 2 s at 20 req/s; report, JSON and the mock agree; nothing left running", async () => {
+    const tag = tagged();
+    const json = join(dir, "unary.json");
+    const r = await cli(["run", "--duration", "2s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json], { tag });
+    expect(r.stderr).not.toContain("    at ");
+    expect(r.code).toBe(0);
+    const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.schema).toBe("gatebench/v1");
+    expect(doc.summary.requests.total).toBe(40);
+    expect(doc.summary.requests.ok).toBe(40);
+    expect(doc.summary.requests.success_ratio).toBe(1);
+    expect(doc.run.mock.received.requests).toBe(40);
+    expect(doc.summary.status_codes).toEqual({ "200": 40 });
+    // the mock answers after 10 ms: no latency through it can be shorter
+    expect(doc.summary.latency_ms.min).toBeGreaterThanOrEqual(10);
+    expect(doc.summary.latency_ms.p50).toBeLessThan(200);
+    expect(doc.summary.resources.gateway.idle.samples).toBeGreaterThanOrEqual(2);
+    expect(doc.summary.resources.gateway.load.samples).toBeGreaterThanOrEqual(4);
+    expect(doc.summary.resources.gateway.load.rss_mb_max).toBeGreaterThan(1);
+    expect(typeof doc.histograms.latency).toBe("string");
+    // ports 0 were resolved, and the report says which
+    expect(doc.run.gateway.port).toBeGreaterThan(0);
+    expect(doc.run.mock.port).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`port ${doc.run.gateway.port}`);
+    expect(r.stdout).toContain(`port ${doc.run.mock.port}`);
+    for (const block of ["Requests", "Latency (ms)", "p99.9", "Status codes  200: 40", "Resources", "idle", "load"]) {
+      expect(r.stdout).toContain(block);
+    }
+    expect(r.stdout).not.toContain("\u001b["); // NO_COLOR
+    expect(r.stderr).toContain("load phase");
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 30_000);
+
+  test("streaming with the seed's Go-style flags: TTFT, ITL, TPOT from the mock's known timing", async () => {
+    const tag = tagged();
+    const json = join(dir, "stream.json");
+    const r = await cli(["run", "-duration", "2s", "-rate", "10", "-stream", "-port", "0", "-mock-port", "0", "-json", json], { tag });
+    expect(r.code).toBe(0);
+    const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
+    const s = doc.summary;
+    expect(s.requests.total).toBe(20);
+    expect(s.requests.success_ratio).toBe(1);
+    expect(doc.run.mock.received.streams_completed).toBe(20);
+    // mock defaults: first token at 80 ms, then 24 more every 30 ms
+    expect(s.ttft_ms.min).toBeGreaterThanOrEqual(80);
+    expect(s.latency_ms.min).toBeGreaterThanOrEqual(80 + 24 * 30);
+    expect(s.itl_ms.count).toBe(20 * 24);
+    expect(s.itl_ms.p50).toBeGreaterThan(20);
+    expect(s.itl_ms.p50).toBeLessThan(45);
+    expect(s.output_tokens.total).toBe(20 * 25);
+    expect(r.stdout).toContain("TTFT");
+    expect(r.stdout).toContain("streaming");
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 30_000);
+});
+
+describe("usage errors", () => {
+  test.each([
+    [["run", "--rat", "50"], 'unknown flag "--rat" for gatebench run; did you mean --rate?'],
+    [["-rate", "fast"], '--rate "fast": expected a positive number, e.g. --rate 200'],
+    [["run", "--duration", "10"], '--duration "10": expected a duration with a unit (ms, s, m, h), e.g. --duration 10s'],
+    [["run", "--port", "70000"], '--port "70000": expected a port from 0 to 65535'],
+    [["run", "--port", "9000", "--mock-port", "9000"], "--port and --mock-port are both 9000"],
+    [["rnu"], 'unknown command "rnu"; did you mean "run"?'],
+  ])("%p: exit 2, one line, no stack trace", async (args, message) => {
+    const r = await cli(args, { timeoutMs: 10_000 });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toContain("    at ");
+  });
+});
+
+describe("help and version", () => {
+  test("--version: version, commit, Bun", async () => {
+    const r = await cli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^gatebench \d+\.\d+\.\d+ \(commit [0-9a-z]+, bun \d+\.\d+\.\d+, [a-z0-9]+-[a-z0-9]+\)\n$/);
+  });
+
+  test.each([
+    [["--help"], ["Commands:", "run", "mock", "Examples:"]],
+    [["run", "--help"], ["--rate <rps>", "--duration <duration>", "--stream", "--port <port>", "--mock-port <port>", "--json <file>", "Exit codes:"]],
+    [["--rate", "5", "-h"], ["gatebench run"]],
+    [["mock", "--help"], ["--latency <duration>", "--ttft <duration>"]],
+  ])("%p prints help on stdout", async (args, parts) => {
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    for (const p of parts) expect(r.stdout).toContain(p);
+    expect(r.stdout).not.toContain("__mock");
+  });
+});

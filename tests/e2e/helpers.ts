@@ -1,0 +1,81 @@
+// Running the real CLI in tests: NO_COLOR, a tag in the environment that
+// every descendant inherits (so leftovers can be found in /proc), stdout,
+// stderr and exit code read together, and a hard deadline.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const ENTRY = join(ROOT, "src", "main.ts");
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function newTag(): string {
+  return `gatebench-test-${crypto.randomUUID()}`;
+}
+
+export function cliArgv(args: string[]): string[] {
+  return [process.execPath, ENTRY, ...args];
+}
+
+export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(process.env as Record<string, string>), NO_COLOR: "1", GATEBENCH_TEST_TAG: tag, ...extra };
+}
+
+/** Runs the CLI to completion (killed after `timeoutMs`). */
+export async function cli(args: string[], opts: { tag?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+  const tag = opts.tag ?? newTag();
+  await using proc = Bun.spawn(cliArgv(args), {
+    env: cliEnv(tag),
+    cwd: opts.cwd ?? ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeoutMs ?? 60_000,
+    killSignal: "SIGKILL",
+  });
+  const [stdout, stderr, code] = await Promise.all([proc.stdout.text(), proc.stderr.text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+/** Pids of live processes whose environment carries `tag`. */
+export function processesWithTag(tag: string): number[] {
+  const found: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`, "latin1").includes(`GATEBENCH_TEST_TAG=${tag}`)) {
+        // a zombie has no environ left to read, so a match is a live process
+        found.push(Number(d));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(25);
+  }
+}
+
+/** Kills (SIGKILL) whatever still carries the tag; for cleanup after a failed test. */
+export function killTagged(tag: string): void {
+  for (const pid of processesWithTag(tag)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}

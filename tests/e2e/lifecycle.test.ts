@@ -1,0 +1,106 @@
+// How a run ends when something goes wrong: Ctrl-C, gatebench killed, the
+// gateway dying, a port already taken. In every case: a clear exit code,
+// partial results where there are any, and no process left behind.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, cliArgv, cliEnv, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gatebench-life-"));
+const tags: string[] = [];
+afterAll(() => {
+  for (const t of tags) killTagged(t);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts a long run and collects its stderr as it comes. */
+function startLongRun(extra: string[] = []) {
+  const tag = newTag();
+  tags.push(tag);
+  const json = join(dir, `${tag}.json`);
+  const proc = Bun.spawn(cliArgv(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra]), {
+    env: cliEnv(tag),
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 60_000,
+    killSignal: "SIGKILL",
+    // its own process group, so a test can send Ctrl-C the way a terminal does: to the whole group
+    detached: true,
+  });
+  const out = { stderr: "", stdout: "" };
+  const pump = async (s: ReadableStream<Uint8Array>, key: "stderr" | "stdout") => {
+    const d = new TextDecoder();
+    for await (const c of s) out[key] += d.decode(c, { stream: true });
+  };
+  const pumped = Promise.all([pump(proc.stderr, "stderr"), pump(proc.stdout, "stdout")]);
+  return { proc, tag, json, out, pumped };
+}
+
+describe("ending a run", () => {
+  test("Ctrl-C during the load: in-flight requests finish, partial report, exit 3, nothing left", async () => {
+    const run = startLongRun(["--stream"]);
+    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+    // A terminal's Ctrl-C reaches gatebench, its mock and its gateway at once.
+    process.kill(-run.proc.pid, "SIGINT");
+    const code = await run.proc.exited;
+    await run.pumped;
+    expect(code).toBe(3);
+    expect(run.out.stdout).toContain("ENDED EARLY: interrupted");
+    const doc = JSON.parse(readFileSync(run.json, "utf8"));
+    expect(doc.run.completed).toBe(false);
+    expect(doc.run.ended_early).toBe("interrupted");
+    expect(doc.summary.requests.total).toBeGreaterThanOrEqual(40);
+    expect(doc.summary.requests.total).toBeLessThan(1200);
+    // in-flight streams were drained, not cut: every one sent succeeded
+    expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+    expect(doc.run.mock.received.streams_completed).toBe(doc.summary.requests.total);
+    expect(doc.run.mock.received.streams_aborted).toBe(0);
+    expect(processesWithTag(run.tag)).toEqual([]);
+  }, 40_000);
+
+  test("gatebench killed with SIGKILL: its mock and gateway exit on their own", async () => {
+    const run = startLongRun();
+    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+    const children = processesWithTag(run.tag).filter((p) => p !== run.proc.pid);
+    expect(children.length).toBe(2);
+    run.proc.kill("SIGKILL");
+    await run.proc.exited;
+    await waitFor(() => processesWithTag(run.tag).length === 0, 10_000, "the children to exit");
+  }, 40_000);
+
+  test("the gateway dies during the load: the run stops, writes partial results, exits 3", async () => {
+    const run = startLongRun();
+    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+    const m = /gateway \(built-in proxy\) listening on \S+ \(pid (\d+)\)/.exec(run.out.stderr);
+    expect(m).not.toBeNull();
+    process.kill(Number(m![1]), "SIGKILL");
+    const code = await run.proc.exited;
+    await run.pumped;
+    expect(code).toBe(3);
+    expect(run.out.stdout).toContain("ENDED EARLY: gateway (built-in proxy)");
+    expect(run.out.stderr).toContain("was killed by SIGKILL during the run");
+    const doc = JSON.parse(readFileSync(run.json, "utf8"));
+    expect(doc.run.completed).toBe(false);
+    expect(doc.run.ended_early).toContain("gateway");
+    expect(processesWithTag(run.tag)).toEqual([]);
+  }, 40_000);
+
+  test("a port already in use: exit 3, the port, its holder and the way out", async () => {
+    const tag = newTag();
+    tags.push(tag);
+    const holder = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
+    try {
+      const r = await cli(["run", "--duration", "1s", "--port", String(holder.port), "--mock-port", "0"], { tag, timeoutMs: 20_000 });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`port ${holder.port} (gateway, --port) is already in use on 127.0.0.1 by pid ${process.pid}`);
+      expect(r.stderr).toContain("--port 0 for any free port");
+      expect(r.stdout).toBe("");
+      expect(processesWithTag(tag)).toEqual([]);
+    } finally {
+      holder.stop(true);
+    }
+  }, 30_000);
+});

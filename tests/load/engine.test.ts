@@ -1,0 +1,172 @@
+// Ground truth for the load engine: servers whose timing the test controls,
+// and figures that must follow from it. Bounds from the server's own delays
+// are hard (a response cannot come before it is sent); upper bounds are
+// generous so a busy machine does not make the test flaky.
+import { afterEach, describe, expect, test } from "bun:test";
+import type { PreparedRequest } from "../../src/load/client.ts";
+import { LoadRun } from "../../src/load/engine.ts";
+import { constantPacer } from "../../src/load/pacer.ts";
+import { statsOf } from "../../src/metrics/histogram.ts";
+import { ErrorKind } from "../../src/metrics/outcome.ts";
+import { Recorder } from "../../src/metrics/recorder.ts";
+
+type Handler = (req: Request, arrivedMs: number) => Response | Promise<Response>;
+
+const servers: { stop(force?: boolean): unknown }[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.stop(true);
+});
+
+function serve(handler: Handler) {
+  const state = { received: 0 };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    fetch(req) {
+      state.received++;
+      return handler(req, performance.now());
+    },
+  });
+  servers.push(server);
+  return { url: `http://127.0.0.1:${server.port}/`, state };
+}
+
+function request(url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
+  return { url, method: "POST", headers: { "content-type": "application/json" }, body: new TextEncoder().encode("{}"), stream, timeoutMs };
+}
+
+async function drive(url: string, rate: number, durationMs: number, opts: { stream?: boolean; maxInFlight?: number; during?: (startMs: number) => void } = {}) {
+  const recorder = new Recorder();
+  const run = new LoadRun({
+    pacer: constantPacer(rate, durationMs),
+    request: request(url, opts.stream),
+    recorder,
+    maxInFlight: opts.maxInFlight ?? 10_000,
+    stopSending: new AbortController().signal,
+    abortInFlight: new AbortController().signal,
+  });
+  const done = run.run();
+  opts.during?.(performance.now());
+  await done;
+  recorder.close();
+  return { recorder, progress: run.progress, h: recorder.histograms };
+}
+
+const sleepUntil = async (t: number) => {
+  while (performance.now() < t) await Bun.sleep(Math.max(0, Math.floor(t - performance.now())));
+};
+
+describe("open-loop engine against servers with known timing", () => {
+  test("a 25 ms server: every request counted on both sides, latency never below 25 ms", async () => {
+    const srv = serve(async (_req, t) => {
+      await sleepUntil(t + 25);
+      return new Response("ok");
+    });
+    const { recorder, h } = await drive(srv.url, 100, 1000);
+    expect(recorder.total).toBe(100);
+    expect(recorder.ok).toBe(100);
+    expect(srv.state.received).toBe(100);
+    const lat = statsOf(h.latency)!;
+    const svc = statsOf(h.service_time)!;
+    expect(lat.min).toBeGreaterThanOrEqual(25);
+    expect(svc.min).toBeGreaterThanOrEqual(25);
+    expect(lat.p50).toBeLessThan(25 + 50);
+    expect(lat.min).toBeGreaterThanOrEqual(svc.min);
+  });
+
+  test("a server stall shows in latency for every request due during it (no coordinated omission)", async () => {
+    // Requests that arrive between 300 and 600 ms into the run are held until 600 ms.
+    let t0 = 0;
+    const srv = serve(async (_req, t) => {
+      if (t - t0 >= 300 && t - t0 < 600) await sleepUntil(t0 + 600);
+      return new Response("ok");
+    });
+    const { recorder, h } = await drive(srv.url, 100, 1000, { during: (s) => (t0 = s) });
+    expect(recorder.total).toBe(100);
+    expect(srv.state.received).toBe(100);
+    const lat = statsOf(h.latency)!;
+    // 30 of 100 requests waited for the stall's end: 300 ms for the first, ~10 ms for the last.
+    expect(lat.max).toBeGreaterThanOrEqual(280);
+    expect(lat.p90).toBeGreaterThanOrEqual(150);
+    // The sends themselves kept to the schedule during the stall.
+    expect(statsOf(h.schedule_lag)!.p90).toBeLessThan(50);
+  });
+
+  test("a generator stall is caught up in a burst, and the lag is charged to latency", async () => {
+    const srv = serve(() => new Response("ok"));
+    const { recorder, h } = await drive(srv.url, 100, 1000, {
+      during: (start) => {
+        setTimeout(() => {
+          const until = performance.now() + 200;
+          while (performance.now() < until) {
+            // Block the event loop for 200 ms, as a long GC pause would.
+          }
+        }, 300 - (performance.now() - start));
+      },
+    });
+    expect(recorder.total).toBe(100);
+    expect(srv.state.received).toBe(100);
+    expect(statsOf(h.schedule_lag)!.max).toBeGreaterThanOrEqual(180);
+    expect(statsOf(h.latency)!.max).toBeGreaterThanOrEqual(180);
+    // No drift: the last send is still near its 990 ms deadline, not 200 ms later.
+    expect(recorder.lastSentMs - recorder.firstSentMs).toBeLessThan(1100);
+  });
+
+  test("arrivals beyond --max-in-flight are dropped and counted, never delayed", async () => {
+    const srv = serve(async (_req, t) => {
+      await sleepUntil(t + 400);
+      return new Response("ok");
+    });
+    const { recorder, progress } = await drive(srv.url, 100, 300, { maxInFlight: 5 });
+    expect(progress.sent + recorder.dropped).toBe(30);
+    expect(progress.sent).toBe(5);
+    expect(recorder.dropped).toBe(25);
+    expect(srv.state.received).toBe(5);
+  });
+
+  test("streams: TTFT, ITL and latency bounded below by the server's schedule", async () => {
+    const enc = new TextEncoder();
+    const tokens = 5;
+    const srv = serve((_req, t) => {
+      const body = new ReadableStream({
+        type: "direct",
+        async pull(c) {
+          for (let i = 0; i < tokens; i++) {
+            await sleepUntil(t + 50 + i * 20);
+            c.write(enc.encode(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`));
+            c.flush();
+          }
+          c.write(enc.encode('data: {"choices":[],"usage":{"completion_tokens":5}}\n\ndata: [DONE]\n\n'));
+          c.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const { recorder, h } = await drive(srv.url, 20, 500, { stream: true });
+    expect(recorder.total).toBe(10);
+    expect(recorder.ok).toBe(10);
+    expect(recorder.outputTokens).toBe(50);
+    expect(statsOf(h.ttft)!.min).toBeGreaterThanOrEqual(50);
+    expect(statsOf(h.latency)!.min).toBeGreaterThanOrEqual(50 + (tokens - 1) * 20);
+    expect(statsOf(h.itl)!.count).toBe(10 * (tokens - 1));
+    expect(statsOf(h.itl)!.p50).toBeGreaterThan(10);
+    expect(statsOf(h.itl)!.p50).toBeLessThan(40);
+  });
+
+  test("failures are classified: refused connection, bad status, cut stream", async () => {
+    const cut = serve(() => new Response('data: {"choices":[{"delta":{"content":"x"}}]}\n\n', { headers: { "content-type": "text/event-stream" } }));
+    const r1 = await drive(cut.url, 20, 100, { stream: true });
+    expect(r1.recorder.errorCounts[ErrorKind.StreamIncomplete]).toBe(2);
+
+    const e503 = serve(() => new Response("busy", { status: 503 }));
+    const r2 = await drive(e503.url, 20, 100);
+    expect(r2.recorder.statusCounts[503]).toBe(2);
+    expect(r2.recorder.ok).toBe(0);
+
+    const gone = serve(() => new Response("x"));
+    servers.pop()!.stop(true);
+    const r3 = await drive(gone.url, 20, 100);
+    expect(r3.recorder.errorCounts[ErrorKind.Connect]).toBe(2);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, test } from "bun:test";
+import { decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
+import { emptyResult, ErrorKind, type RequestResult } from "../../src/metrics/outcome.ts";
+import { Recorder } from "../../src/metrics/recorder.ts";
+import { ResourceAccumulator } from "../../src/metrics/resources.ts";
+import { summarize } from "../../src/metrics/summary.ts";
+
+function ok(intendedMs: number, sentMs: number, endMs: number, extra: Partial<RequestResult> = {}): RequestResult {
+  return { ...emptyResult(intendedMs), sentMs, headersMs: sentMs + 1, firstByteMs: sentMs + 1, endMs, status: 200, ...extra };
+}
+
+describe("histogram stats", () => {
+  test("1..1000 ms: percentiles within HDR's 3 significant digits", () => {
+    const h = newHistogram();
+    for (let ms = 1; ms <= 1000; ms++) recordMs(h, ms);
+    const s = statsOf(h)!;
+    expect(s.count).toBe(1000);
+    expect(s.min).toBe(1);
+    expect(s.max).toBeCloseTo(1000, 0);
+    for (const [got, want] of [
+      [s.p50, 500],
+      [s.p90, 900],
+      [s.p99, 990],
+      [s.p999, 999],
+      [s.mean, 500.5],
+    ] as const) {
+      expect(Math.abs(got - want) / want).toBeLessThan(0.001);
+    }
+  });
+
+  test("percentiles never read above the max", () => {
+    const h = newHistogram();
+    for (const ms of [800.3, 801.3, 803.2]) recordMs(h, ms);
+    const s = statsOf(h)!;
+    expect(s.p999).toBeLessThanOrEqual(s.max);
+    expect(s.p50).toBeGreaterThanOrEqual(s.min);
+  });
+
+  test("empty histogram has no stats; negative durations clamp to zero", () => {
+    expect(statsOf(newHistogram())).toBeUndefined();
+    const h = newHistogram();
+    recordMs(h, -3);
+    expect(statsOf(h)!.max).toBe(0);
+  });
+
+  test("encoded histograms decode to the same counts", () => {
+    const h = newHistogram();
+    for (let i = 0; i < 5000; i++) recordMs(h, (i % 97) + 0.5);
+    const back = decodeFromCompressedBase64(encodeHistogram(h));
+    expect(back.totalCount).toBe(5000);
+    expect(back.getValueAtPercentile(99)).toBe(h.getValueAtPercentile(99));
+  });
+});
+
+describe("Recorder and summary", () => {
+  test("latency is from the intended time, service time from the send", () => {
+    const rec = new Recorder();
+    // due at 0, sent 40 ms late, answered 10 ms after the send
+    rec.add(ok(0, 40, 50));
+    const s = summarize(rec, 1000, {});
+    expect(s.latency_ms!.max).toBe(50);
+    expect(s.service_time_ms!.max).toBe(10);
+    expect(s.schedule_lag_ms!.max).toBe(40);
+    expect(s.ttfb_ms!.max).toBe(1);
+  });
+
+  test("outcomes: counts, status codes, error kinds, success ratio with drops", () => {
+    const rec = new Recorder();
+    for (let i = 0; i < 6; i++) rec.add(ok(i * 100, i * 100, i * 100 + 10));
+    rec.add({ ...ok(600, 600, 605), status: 503, error: ErrorKind.Status });
+    rec.add({ ...emptyResult(700), sentMs: 700, endMs: 701, error: ErrorKind.Connect });
+    rec.add({ ...ok(800, 800, 900), error: ErrorKind.StreamIncomplete });
+    rec.add({ ...emptyResult(900), sentMs: 900, endMs: 950, error: ErrorKind.Other, errorMessage: "boom" });
+    rec.drop();
+    rec.drop();
+    rec.close();
+    const s = summarize(rec, 1000, {});
+    expect(s.requests).toEqual({ total: 10, ok: 6, failed: 4, dropped: 2, rate: 10, throughput: 6.316 /* 6 ok over 0 → 950 ms */, success_ratio: 0.5 });
+    expect(s.status_codes).toEqual({ "0": 2, "200": 7, "503": 1 });
+    expect(s.errors).toEqual({ http_status: 1, connect: 1, stream_incomplete: 1, other: 1 });
+    expect(rec.errorSamples[ErrorKind.Other]).toBe("boom");
+    // latency covers the successes only
+    expect(s.latency_ms!.count).toBe(6);
+    expect(() => rec.add(ok(0, 0, 1))).toThrow("add after close");
+  });
+
+  test("streams: TTFT from the intended time, TPOT from usage tokens, ITL from gaps", () => {
+    const rec = new Recorder();
+    rec.gap(30);
+    rec.gap(30);
+    rec.add(ok(0, 5, 200, { firstContentMs: 80, lastContentMs: 140, contentEvents: 3, usageTokens: 3 }));
+    rec.add(ok(100, 100, 300, { firstContentMs: 190, lastContentMs: 250, contentEvents: 4 }));
+    const s = summarize(rec, 200, {});
+    expect(s.ttft_ms!.min).toBe(80);
+    expect(s.ttft_ms!.max).toBe(90);
+    expect(s.itl_ms!.count).toBe(2);
+    expect(s.tpot_ms!.max).toBe(30); // 60 ms over 3-1 tokens
+    expect(s.tpot_ms!.min).toBe(20); // 60 ms over 4-1 counted events
+    expect(s.output_tokens!.total).toBe(7);
+  });
+
+  test("rate over the schedule, throughput over first send to last response", () => {
+    const rec = new Recorder();
+    // 10 requests due every 100 ms, each a 1 s stream
+    for (let i = 0; i < 10; i++) rec.add(ok(i * 100, i * 100, i * 100 + 1000));
+    const s = summarize(rec, 1000, {});
+    expect(s.requests.rate).toBe(10);
+    expect(s.requests.throughput).toBeCloseTo(10 / 1.9, 3);
+  });
+});
+
+describe("ResourceAccumulator", () => {
+  test("average and max per process and phase, in MB", () => {
+    const acc = new ResourceAccumulator();
+    acc.add("gateway", "idle", { cpuPct: 0, rssBytes: 10 * 1024 * 1024 });
+    acc.add("gateway", "idle", { cpuPct: 2, rssBytes: 12 * 1024 * 1024 });
+    acc.add("gateway", "load", { cpuPct: 50, rssBytes: 30 * 1024 * 1024 });
+    acc.add("mock", "load", { cpuPct: 10, rssBytes: 1024 * 1024 });
+    expect(acc.summary()).toEqual({
+      gateway: {
+        idle: { samples: 2, cpu_pct_avg: 1, cpu_pct_max: 2, rss_mb_avg: 11, rss_mb_max: 12 },
+        load: { samples: 1, cpu_pct_avg: 50, cpu_pct_max: 50, rss_mb_avg: 30, rss_mb_max: 30 },
+      },
+      mock: { load: { samples: 1, cpu_pct_avg: 10, cpu_pct_max: 10, rss_mb_avg: 1, rss_mb_max: 1 } },
+    });
+  });
+});
