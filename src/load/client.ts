@@ -53,19 +53,20 @@ class StreamSink implements SseSink {
 
 /**
  * Sends one request that was due at `intendedMs` and records its outcome.
- * Never throws: every failure ends up in the recorder.
+ * `ctl` aborts it (the run is being stopped); the per-request timeout is a
+ * timer cleared as soon as the request ends, so finished requests leave
+ * nothing behind. Never throws: every failure ends up in the recorder.
  */
-export async function execute(
-  req: PreparedRequest,
-  intendedMs: number,
-  rec: Recorder,
-  stop: AbortSignal,
-): Promise<void> {
+export async function execute(req: PreparedRequest, intendedMs: number, rec: Recorder, ctl: AbortController): Promise<void> {
   const r = emptyResult(intendedMs);
-  const signal = AbortSignal.any([stop, AbortSignal.timeout(req.timeoutMs)]);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort();
+  }, req.timeoutMs);
   r.sentMs = performance.now();
   try {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: ctl.signal });
     r.headersMs = performance.now();
     r.status = res.status;
     const scanner = req.stream ? new SseScanner(new StreamSink(r, rec)) : undefined;
@@ -86,9 +87,11 @@ export async function execute(
     else if (scanner && !scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
   } catch (err) {
     r.endMs = performance.now();
-    const c = classifyError(err, stop.aborted);
+    const c = timedOut ? { kind: ErrorKind.Timeout, message: `no complete response within ${req.timeoutMs} ms` } : classifyError(err, ctl.signal.aborted);
     r.error = c.kind;
     r.errorMessage = c.message;
+  } finally {
+    clearTimeout(timer);
   }
   rec.add(r);
 }

@@ -42,8 +42,15 @@ export async function waitUntil(deadlineMs: number, signal: AbortSignal): Promis
 export class LoadRun {
   readonly progress: LoadProgress = { sent: 0, inFlight: 0, startedMs: 0 };
   private readonly pending = new Set<Promise<void>>();
+  private readonly open = new Set<AbortController>();
+  /** Arrivals handled so far (sent or dropped): the part of the schedule that was run. */
+  arrivals = 0;
 
-  constructor(private readonly o: LoadOptions) {}
+  constructor(private readonly o: LoadOptions) {
+    o.abortInFlight.addEventListener("abort", () => {
+      for (const c of this.open) c.abort();
+    });
+  }
 
   /** Runs the schedule to its end (or until stopSending); resolves when every request has finished. */
   async run(): Promise<void> {
@@ -62,12 +69,17 @@ export class LoadRun {
         }
         p.sent++;
         p.inFlight++;
-        const done = execute(request, intended, recorder, abortInFlight).finally(() => {
+        const ctl = new AbortController();
+        if (abortInFlight.aborted) ctl.abort();
+        this.open.add(ctl);
+        const done = execute(request, intended, recorder, ctl).finally(() => {
           p.inFlight--;
+          this.open.delete(ctl);
           this.pending.delete(done);
         });
         this.pending.add(done);
       }
+      this.arrivals = i;
       if (i < pacer.total) await waitUntil(start + pacer.dueAtMs(i), stopSending);
     }
     while (this.pending.size > 0) await Promise.all([...this.pending]);

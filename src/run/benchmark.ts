@@ -14,7 +14,9 @@ import { requestBody, type RunConfig } from "./config.ts";
 
 export interface RunHooks {
   log(message: string): void;
-  /** Called about once a second during the load phase. */
+  /** How often progress() is called during the load phase. */
+  progressEveryMs: number;
+  /** Progress of the load phase. */
   progress(p: LoadProgress, rec: Recorder, elapsedMs: number): void;
 }
 
@@ -139,7 +141,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     });
     await sampler.mark("load");
     hooks.log(`load phase: ${pacer.total} requests at ${cfg.rateRps} req/s over ${cfg.durationMs / 1000} s${cfg.stream ? " (streaming)" : ""}`);
-    const ticker = setInterval(() => hooks.progress(load.progress, recorder, performance.now() - load.progress.startedMs), 1000);
+    const ticker = setInterval(() => hooks.progress(load.progress, recorder, performance.now() - load.progress.startedMs), hooks.progressEveryMs);
     // After the schedule ends (or a stop), in-flight requests get drainMs to finish.
     let drainTimer: Timer | undefined;
     const armDrain = (): void => {
@@ -158,7 +160,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     await sampler.stop();
 
     const upstreamStats = await mockStats(mock.port);
-    const summary = summarize(recorder, pacer.durationMs, sampler.acc.summary());
+    // n arrivals cover n intervals of the schedule (less than its length when the run was stopped)
+    const summary = summarize(recorder, pacer.dueAtMs(load.arrivals), sampler.acc.summary());
     return {
       config: cfg,
       startedAt,

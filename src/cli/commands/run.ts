@@ -99,8 +99,8 @@ export const runCommand = defineCommand({
         cfg,
         {
           log: (m) => log.info(m),
+          progressEveryMs: 2000,
           progress: (p, rec, elapsedMs) => {
-            if (Math.round(elapsedMs / 1000) % 2 !== 0) return;
             log.info(`${(elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  in flight ${p.inFlight}  ok ${rec.ok}  failed ${rec.total - rec.ok}`);
           },
         },
