@@ -6,6 +6,7 @@ import { ProcessFailure } from "../gateway/process.ts";
 import { VERSION, versionLine } from "../version.ts";
 import { closest, normalizeArgv } from "./argv.ts";
 import { renderHelp } from "./help.ts";
+import { needsRelaunch, relaunch } from "./relaunch.ts";
 import { mockChildCommand, mockCommand } from "./commands/mock.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
 import { runCommand } from "./commands/run.ts";
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = commands[name]!;
     const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const normalized = normalizeArgv(rest, args ?? {}, `gatebench ${name}`);
+    if (name === "run" && needsRelaunch()) return await relaunch(argv);
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {

@@ -32,17 +32,28 @@ export interface MockStats {
   /** Streams whose client went away before the end. */
   streams_aborted: number;
   errors_4xx: number;
+  /** Requests being answered right now (streams included). */
   in_flight: number;
+  /** The most requests the mock was answering at once. */
+  in_flight_peak: number;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
+/** Timers fire about this long after the whole millisecond they were set for. */
+const TIMER_LATE_MS = 0.1;
+
+/**
+ * Waits until `deadlineMs` (performance.now() clock) without busy-waiting:
+ * never early, typically 0.1–1 ms late. The mock must not spend CPU that the
+ * gateway under test could use.
+ */
 async function sleepUntil(deadlineMs: number): Promise<void> {
   for (;;) {
     const remaining = deadlineMs - performance.now();
     if (remaining <= 0) return;
-    await Bun.sleep(remaining >= 1 ? Math.floor(remaining) : 0);
+    await Bun.sleep(Math.max(1, Math.ceil(remaining - TIMER_LATE_MS)));
   }
 }
 
@@ -59,6 +70,10 @@ export function startMock(o: MockOptions) {
     streams_aborted: 0,
     errors_4xx: 0,
     in_flight: 0,
+    in_flight_peak: 0,
+  };
+  const enter = (): void => {
+    if (++stats.in_flight > stats.in_flight_peak) stats.in_flight_peak = stats.in_flight;
   };
   let seq = 0;
 
@@ -85,7 +100,6 @@ export function startMock(o: MockOptions) {
     const body = new ReadableStream({
       type: "direct",
       async pull(c) {
-        stats.in_flight++;
         try {
           for (let i = 0; i < tokens; i++) {
             await sleepUntil(arrivedMs + o.ttftMs + i * o.itlMs);
@@ -124,11 +138,14 @@ export function startMock(o: MockOptions) {
           stats.errors_4xx++;
           return apiError(405, `Method ${req.method} is not allowed on ${path}; use POST.`);
         }
-        stats.in_flight++;
+        enter();
+        let res: Response | undefined;
         try {
-          return await chat(req);
+          res = await chat(req);
+          return res;
         } finally {
-          stats.in_flight--;
+          // a stream leaves when its body ends (see chat); everything else now
+          if (res?.headers.get("content-type") !== "text/event-stream") stats.in_flight--;
         }
       }
       if (path === "/v1/models" || path === "/models") {

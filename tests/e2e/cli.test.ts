@@ -79,6 +79,20 @@ describe("gatebench run, end to end", () => {
   }, 30_000);
 });
 
+test("more than 256 streams at once: none waits in the client's connection pool", async () => {
+  const tag = tagged();
+  const json = join(dir, "many.json");
+  // 400 arrivals in 1 s, each stream ~800 ms: about 320 open at the peak
+  const r = await cli(["run", "--stream", "--rate", "400", "--duration", "1s", "--port", "0", "--mock-port", "0", "--json", json], { tag });
+  expect(r.code).toBe(0);
+  const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
+  expect(doc.summary.requests.success_ratio).toBe(1);
+  expect(doc.run.mock.received.in_flight_peak).toBeGreaterThan(256);
+  // a queued request would wait for a whole stream (~800 ms) before its first token
+  expect(doc.summary.ttft_ms.max).toBeLessThan(600);
+  expect(processesWithTag(tag)).toEqual([]);
+}, 30_000);
+
 describe("usage errors", () => {
   test.each([
     [["run", "--rat", "50"], 'unknown flag "--rat" for gatebench run; did you mean --rate?'],

@@ -64,8 +64,9 @@ describe("ending a run", () => {
   test("gatebench killed with SIGKILL: its mock and gateway exit on their own", async () => {
     const run = startLongRun();
     await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
-    const children = processesWithTag(run.tag).filter((p) => p !== run.proc.pid);
-    expect(children.length).toBe(2);
+    // the mock, the gateway, and (when gatebench relaunched itself with a raised fetch limit) the run itself
+    const others = processesWithTag(run.tag).filter((p) => p !== run.proc.pid);
+    expect(others.length).toBeGreaterThanOrEqual(2);
     run.proc.kill("SIGKILL");
     await run.proc.exited;
     await waitFor(() => processesWithTag(run.tag).length === 0, 10_000, "the children to exit");

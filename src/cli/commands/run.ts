@@ -9,6 +9,7 @@ import { textReport } from "../../report/text.ts";
 import { commit, VERSION } from "../../version.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
+import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
 import { durationFlag, portFlag, positiveNumberFlag } from "../values.ts";
 
 export const runArgs = {
@@ -60,11 +61,27 @@ export function documentOf(r: RunResult): ResultDoc {
   );
 }
 
-/** First Ctrl-C drains and reports; the second aborts what is in flight. */
+/** Signals closer together than this are one Ctrl-C (the launcher may pass on one the terminal also sent). */
+const SAME_SIGNAL_MS = 250;
+
+/**
+ * First Ctrl-C drains and reports; the second aborts what is in flight.
+ * A relaunched run also aborts when its launcher is gone.
+ */
 function interrupts(): { stop: AbortController; abort: AbortController; dispose(): void } {
   const stop = new AbortController();
   const abort = new AbortController();
+  let lastMs = Number.NEGATIVE_INFINITY;
+  if (process.env[RELAUNCHED_VAR]) {
+    void launcherGone().then(() => {
+      stop.abort();
+      abort.abort();
+    });
+  }
   const onSigint = (): void => {
+    const now = performance.now();
+    if (now - lastMs < SAME_SIGNAL_MS) return;
+    lastMs = now;
     if (!stop.signal.aborted) {
       log.warn("interrupted: no new requests; waiting for those in flight (Ctrl-C again to abort them)");
       stop.abort();

@@ -1,0 +1,50 @@
+// Bun's fetch sends at most BUN_CONFIG_MAX_HTTP_REQUESTS requests at once
+// (256 unless set) and queues the rest inside the client, where the wait
+// would be charged to the gateway. The variable is read once at start-up,
+// so a load-generating command without it is run again, as a child, with it
+// set. This launcher only relays signals and the exit code.
+import { constants } from "node:os";
+import { selfArgv } from "../gateway/process.ts";
+
+export const FETCH_LIMIT_VAR = "BUN_CONFIG_MAX_HTTP_REQUESTS";
+/** The most Bun allows; the run's own --max-in-flight is the real cap. */
+export const FETCH_LIMIT = "65535";
+/** Set in the relaunched child: its stdin is a pipe from the launcher. */
+export const RELAUNCHED_VAR = "GATEBENCH_RELAUNCHED";
+
+export function needsRelaunch(): boolean {
+  return !process.env[FETCH_LIMIT_VAR] && !process.env[RELAUNCHED_VAR];
+}
+
+/** Runs gatebench again with the fetch limit raised; resolves to its exit code. */
+export async function relaunch(argv: string[]): Promise<number> {
+  const child = Bun.spawn([...selfArgv(), ...argv], {
+    env: { ...process.env, [FETCH_LIMIT_VAR]: FETCH_LIMIT, [RELAUNCHED_VAR]: "1" },
+    // stdin is the child's lifeline: it closes if this launcher is killed.
+    stdin: "pipe",
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  // A terminal's Ctrl-C reaches the whole process group, the child included;
+  // one sent to this process alone is passed on. The child counts signals
+  // that arrive together as one.
+  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGINT", forward("SIGINT")],
+    ["SIGTERM", forward("SIGTERM")],
+    ["SIGHUP", forward("SIGHUP")],
+  ];
+  for (const [sig, h] of handlers) process.on(sig, h);
+  const code = await child.exited;
+  for (const [sig, h] of handlers) process.off(sig, h);
+  const sig = child.signalCode;
+  if (sig) return 128 + (typeof sig === "number" ? sig : ((constants.signals as Record<string, number>)[sig] ?? 1));
+  return code;
+}
+
+/** In a relaunched child: resolves when the launcher is gone (stdin closed). */
+export async function launcherGone(): Promise<void> {
+  for await (const _ of Bun.stdin.stream()) {
+    // Nothing is sent on this pipe; it only closes.
+  }
+}
