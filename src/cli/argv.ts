@@ -57,6 +57,13 @@ function tables(args: ArgsDef) {
   return { long, short };
 }
 
+function looksLikeFlag(tok: string, long: Map<string, FlagInfo>, short: Map<string, FlagInfo>): boolean {
+  if (tok.startsWith("--")) return tok.length > 2;
+  if (!tok.startsWith("-") || tok.length < 2 || /^-[\d.]/.test(tok)) return false;
+  const name = tok.slice(1).split("=")[0]!;
+  return long.has(name) || short.has(name) || /^-[a-zA-Z]/.test(tok);
+}
+
 /**
  * Rewrites argv into the form citty parses unambiguously, or throws a
  * UsageError naming the offending flag. `command` names the command in
@@ -123,10 +130,15 @@ export function normalizeArgv(argv: string[], args: ArgsDef, command: string): s
     let value = inline;
     if (value === undefined) {
       const next = argv[i + 1];
-      if (next === undefined) throw new UsageError(`--${info.name} needs a value (see: ${command} --help)`);
+      // A flag where the value should be means the value was left out
+      // (write --json=--odd-name.json for a value that starts with a dash).
+      if (next === undefined || looksLikeFlag(next, long, short)) {
+        throw new UsageError(`--${info.name} needs a value (see: ${command} --help)`);
+      }
       value = next;
       i++;
     }
+    if (value === "") throw new UsageError(`--${info.name} "": expected a value (see: ${command} --help)`);
     out.push(`--${info.name}=${value}`);
   }
   return out;

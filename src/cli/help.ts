@@ -44,7 +44,7 @@ export async function renderHelp(
     out.push(...rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`), "", `Run "${program} <command> --help" for its flags.`);
   } else {
     out.push(`Usage: ${program} [flags]`, "", "Flags:", ...flagLines(args));
-    out.push("", "Flags also work Go-style with one dash (-rate 50); durations take a unit: 500ms, 10s, 1m.");
+    out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
   }
   if (footer) out.push("", footer.trimEnd());
   return `${out.join("\n")}\n`;

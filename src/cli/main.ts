@@ -60,6 +60,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const first = argv[0];
     const beforeDashDash = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+    if (first === "help") {
+      const topic = argv[1];
+      process.stdout.write(await usage(topic && topic in commands && !topic.startsWith("_") ? topic : "gatebench"));
+      return EXIT.ok;
+    }
     if (first === "--version" || first === "-v" || first === "version") {
       process.stdout.write(`${versionLine()}\n`);
       return EXIT.ok;

@@ -24,10 +24,10 @@ export async function relaunch(argv: string[]): Promise<number> {
     stdin: "pipe",
     stdout: "inherit",
     stderr: "inherit",
+    // Its own session: a terminal's Ctrl-C reaches this launcher only, which
+    // passes each signal on exactly once.
+    detached: true,
   });
-  // A terminal's Ctrl-C reaches the whole process group, the child included;
-  // one sent to this process alone is passed on. The child counts signals
-  // that arrive together as one.
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const handlers: [NodeJS.Signals, () => void][] = [
     ["SIGINT", forward("SIGINT")],

@@ -52,3 +52,16 @@ export function portFlag(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw bad(flag, value, "a port from 0 to 65535 (0 picks a free port)", "8081");
   return n;
 }
+
+/** A ratio given as a percentage ("99.5%") or a fraction ("0.995"). */
+export function ratioFlag(flag: string, value: string): number {
+  const v = value.trim();
+  const pct = v.endsWith("%");
+  const num = pct ? v.slice(0, -1).trim() : v;
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(num) ? Number(num) : Number.NaN;
+  const ratio = pct ? n / 100 : n;
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw bad(flag, value, "a percentage up to 100% or a fraction from 0 to 1", "99.9%");
+  }
+  return ratio;
+}

@@ -11,7 +11,7 @@ export interface RequestsSummary {
   dropped: number;
   /** Requests sent per second of the sending window. */
   rate: number;
-  /** Successful responses per second, from the first send to the last response. */
+  /** Successful responses per second of the run (the schedule, or first send to last response if longer). */
   throughput: number;
   success_ratio: number;
 }
@@ -29,6 +29,9 @@ export interface Summary {
   status_codes: Record<string, number>;
   errors: Record<string, number>;
   resources: Record<string, Record<string, PhaseUsage>>;
+  warnings?: string[];
+  /** Gates checked after the run (k6-style thresholds). */
+  slo?: { expr: string; value: number; pass: boolean }[];
 }
 
 const round = (x: number, digits: number): number => {
@@ -53,7 +56,10 @@ export function summarize(
 ): Summary {
   const failed = rec.total - rec.ok;
   const sentWindowMs = Math.max(scheduledMs, rec.lastSentMs - rec.firstSentMs);
-  const doneWindowMs = rec.lastEndMs - rec.firstSentMs;
+  // Throughput is over the whole run: the schedule, or longer when the last
+  // responses came in after it ended (streams); never shorter, so a run that
+  // kept up shows throughput = rate.
+  const doneWindowMs = Math.max(sentWindowMs, rec.lastEndMs - rec.firstSentMs);
   const h = rec.histograms;
   const status: Record<string, number> = {};
   rec.statusCounts.forEach((n, code) => {

@@ -26,7 +26,11 @@ export function parseChatRequest(text: string): Parsed {
   if (!Array.isArray(b.messages)) {
     return { ok: false, status: 400, message: "Missing required parameter: 'messages'.", param: "messages" };
   }
-  const max = b.max_completion_tokens ?? b.max_tokens;
+  const maxKey = b.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
+  const max = b[maxKey];
+  if (max !== undefined && max !== null && !(typeof max === "number" && Number.isInteger(max) && max >= 1)) {
+    return { ok: false, status: 400, message: `Invalid '${maxKey}': expected an integer of at least 1, got ${JSON.stringify(max)}.`, param: maxKey };
+  }
   const opts = b.stream_options as Record<string, unknown> | undefined;
   return {
     ok: true,
@@ -34,7 +38,7 @@ export function parseChatRequest(text: string): Parsed {
       model: typeof b.model === "string" ? b.model : "gpt-mock",
       stream: b.stream === true,
       includeUsage: opts?.include_usage === true,
-      maxTokens: typeof max === "number" && max > 0 ? Math.floor(max) : undefined,
+      maxTokens: typeof max === "number" ? max : undefined,
       promptChars: text.length,
     },
   };
@@ -47,10 +51,13 @@ export function errorBody(message: string, type: string, param?: string, code?: 
 /** Roughly four characters per token, as for English text. */
 export const promptTokensOf = (chars: number): number => Math.max(1, Math.round(chars / 4));
 
-const WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", "."];
+const WORDS = ["The", " quick", " brown", " fox", " jumps", " over", " the", " lazy", " dog", ".", " "];
 export const tokenText = (i: number): string => WORDS[i % WORDS.length]!;
 
-export function unaryChat(id: string, created: number, info: ChatRequestInfo, tokens: number): string {
+/** "length" when max_tokens cut the answer short, as the real API says. */
+export type FinishReason = "stop" | "length";
+
+export function unaryChat(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason): string {
   let content = "";
   for (let i = 0; i < tokens; i++) content += tokenText(i);
   const prompt = promptTokensOf(info.promptChars);
@@ -59,7 +66,7 @@ export function unaryChat(id: string, created: number, info: ChatRequestInfo, to
     object: "chat.completion",
     created,
     model: info.model,
-    choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: "stop" }],
+    choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: finish }],
     usage: { prompt_tokens: prompt, completion_tokens: tokens, total_tokens: prompt + tokens },
     system_fingerprint: "fp_gatebench_mock",
   });
@@ -77,8 +84,8 @@ export class ChunkWriter {
   content(i: number): string {
     return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(tokenText(i))}},"logprobs":null,"finish_reason":null}]}\n\n`;
   }
-  finish(): string {
-    return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`;
+  finish(reason: FinishReason): string {
+    return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
   }
   usage(prompt: number, completion: number): string {
     return `${this.head}[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}\n\n`;

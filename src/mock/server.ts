@@ -57,8 +57,8 @@ async function sleepUntil(deadlineMs: number): Promise<void> {
   }
 }
 
-function apiError(status: number, message: string, param?: string): Response {
-  return new Response(errorBody(message, "invalid_request_error", param), { status, headers: JSON_HEADERS });
+function apiError(status: number, message: string, param?: string, headers: Record<string, string> = {}): Response {
+  return new Response(errorBody(message, "invalid_request_error", param), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 export function startMock(o: MockOptions) {
@@ -87,11 +87,12 @@ export function startMock(o: MockOptions) {
     stats.chat++;
     const info = parsed.info;
     const tokens = Math.min(o.tokens, info.maxTokens ?? o.tokens);
+    const finish = tokens < o.tokens ? "length" : "stop";
     const id = `chatcmpl-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     if (!info.stream) {
       await sleepUntil(arrivedMs + o.latencyMs);
-      return new Response(unaryChat(id, created, info, tokens), { headers: JSON_HEADERS });
+      return new Response(unaryChat(id, created, info, tokens, finish), { headers: JSON_HEADERS });
     }
     stats.streams_started++;
     const w = new ChunkWriter(id, created, info.model);
@@ -107,7 +108,7 @@ export function startMock(o: MockOptions) {
             c.write(i === 0 ? w.role() + w.content(0) : w.content(i));
             c.flush();
           }
-          let tail = w.finish();
+          let tail = w.finish(finish);
           if (info.includeUsage) tail += w.usage(prompt, tokens);
           c.write(tail + ChunkWriter.DONE);
           c.flush();
@@ -136,7 +137,7 @@ export function startMock(o: MockOptions) {
       if (path === "/v1/chat/completions" || path === "/chat/completions") {
         if (req.method !== "POST") {
           stats.errors_4xx++;
-          return apiError(405, `Method ${req.method} is not allowed on ${path}; use POST.`);
+          return apiError(405, `Method ${req.method} is not allowed on ${path}; use POST.`, undefined, { allow: "POST" });
         }
         enter();
         let res: Response | undefined;

@@ -20,6 +20,8 @@ export interface RunInfo {
   target: string;
   gateway: { kind: string; pid: number; port: number; command: string[] };
   mock: { pid: number; port: number; url: string; received?: Record<string, number> };
+  /** How long the load phase lasted, the drain of in-flight requests included. */
+  load_ms: number;
   completed: boolean;
   /** Why the run ended before its schedule did. */
   ended_early?: string;

@@ -29,7 +29,7 @@ function header(doc: ResultDoc): string {
     `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})`,
     `load      ${r.load_model} loop, constant ${c.rateRps} req/s for ${fmtSeconds(c.durationMs)}, ${c.stream ? "streaming" : "unary"}`,
   ];
-  if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early}`);
+  if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);
   return lines.join("\n");
 }
 
@@ -83,6 +83,22 @@ function resources(doc: ResultDoc): string {
   return rows.length > 1 ? table(rows, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }) : "Resources: no samples\n";
 }
 
+function gates(doc: ResultDoc): string {
+  const slo = doc.summary.slo ?? [];
+  if (slo.length === 0) return "";
+  const rows = [["Gates", "measured", "verdict"]];
+  for (const g of slo) rows.push([g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? "pass" : "FAIL"]);
+  return table(rows, TABLE);
+}
+
+function warnings(doc: ResultDoc): string {
+  const w = doc.summary.warnings ?? [];
+  return w.map((line) => `WARNING: ${line}`).join("\n");
+}
+
 export function textReport(doc: ResultDoc): string {
-  return [header(doc), requests(doc) + latency(doc), outcomes(doc), resources(doc)].map((b) => b.trimEnd()).join("\n\n");
+  return [header(doc), requests(doc) + latency(doc), outcomes(doc), resources(doc), gates(doc), warnings(doc)]
+    .map((b) => b.trimEnd())
+    .filter((b) => b !== "")
+    .join("\n\n");
 }

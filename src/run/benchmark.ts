@@ -8,7 +8,9 @@ import type { PreparedRequest } from "../load/client.ts";
 import { LoadRun, type LoadProgress } from "../load/engine.ts";
 import { constantPacer } from "../load/pacer.ts";
 import { Recorder } from "../metrics/recorder.ts";
+import { successGate } from "../metrics/slo.ts";
 import { summarize, type Summary } from "../metrics/summary.ts";
+import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
 import { requestBody, type RunConfig } from "./config.ts";
 
@@ -40,6 +42,8 @@ export interface RunResult {
   summary: Summary;
   recorder: Recorder;
   mock: MockStats | undefined;
+  /** How long the load phase lasted, drain included. */
+  loadMs: number;
   /** Why the run ended early, when it did ("interrupted", or what failed). */
   ended: { early: false } | { early: true; reason: string; failed: boolean };
 }
@@ -59,12 +63,22 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
 
-async function mockStats(port: number): Promise<MockStats | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/__stats`, { signal: AbortSignal.timeout(2000) });
-    return (await res.json()) as MockStats;
-  } catch {
-    return undefined; // the mock is gone; the run reports it without the upstream's counts
+/**
+ * The mock's counters, once it has finished with every request (an aborted
+ * stream is noticed at its next token), or as they are after `settleMs`.
+ */
+async function mockStats(host: string, port: number, settleMs: number): Promise<MockStats | undefined> {
+  const deadline = performance.now() + settleMs;
+  for (;;) {
+    let stats: MockStats;
+    try {
+      const res = await fetch(`http://${host}:${port}/__stats`, { signal: AbortSignal.timeout(2000) });
+      stats = (await res.json()) as MockStats;
+    } catch {
+      return undefined; // the mock is gone; the run reports it without the upstream's counts
+    }
+    if (stats.in_flight === 0 || performance.now() > deadline) return stats;
+    await Bun.sleep(20);
   }
 }
 
@@ -156,12 +170,15 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       clearTimeout(loadTimer);
       clearTimeout(drainTimer);
     }
+    const loadMs = performance.now() - load.progress.startedMs;
     recorder.close();
     await sampler.stop();
 
-    const upstreamStats = await mockStats(mock.port);
+    const upstreamStats = await mockStats(cfg.host, mock.port, 2000);
     // n arrivals cover n intervals of the schedule (less than its length when the run was stopped)
     const summary = summarize(recorder, pacer.dueAtMs(load.arrivals), sampler.acc.summary());
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight });
+    if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,
       startedAt,
@@ -169,6 +186,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       summary,
       recorder,
       mock: upstreamStats,
+      loadMs,
       ended,
     };
   } finally {

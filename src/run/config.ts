@@ -26,9 +26,11 @@ export interface RunConfig {
   /** After the schedule ends, how long in-flight requests may take before they are aborted. */
   drainMs: number;
   jsonPath: string | undefined;
+  /** Success ratio below which the run fails its gate (exit 1); undefined: no gate. */
+  minSuccess: number | undefined;
 }
 
-export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath"> = {
+export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath" | "minSuccess"> = {
   rateRps: 50,
   durationMs: 10_000,
   stream: false,

@@ -101,6 +101,8 @@ describe("usage errors", () => {
     [["run", "--port", "70000"], '--port "70000": expected a port from 0 to 65535'],
     [["run", "--port", "9000", "--mock-port", "9000"], "--port and --mock-port are both 9000"],
     [["rnu"], 'unknown command "rnu"; did you mean "run"?'],
+    [["run", "--json", "/nonexistent-dir/r.json"], '--json "/nonexistent-dir/r.json": directory /nonexistent-dir does not exist or is not writable'],
+    [["run", "--json", "/tmp"], '--json "/tmp": is a directory; give a file name'],
   ])("%p: exit 2, one line, no stack trace", async (args, message) => {
     const r = await cli(args, { timeoutMs: 10_000 });
     expect(r.code).toBe(2);

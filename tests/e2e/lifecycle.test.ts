@@ -61,6 +61,39 @@ describe("ending a run", () => {
     expect(processesWithTag(run.tag)).toEqual([]);
   }, 40_000);
 
+  test("Ctrl-C twice: the streams in flight are aborted, counted as such, and the run still reports", async () => {
+    const run = startLongRun(["--stream"]);
+    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+    process.kill(-run.proc.pid, "SIGINT");
+    await waitFor(() => run.out.stderr.includes("interrupted:"), 5_000, "the first Ctrl-C to be seen");
+    process.kill(-run.proc.pid, "SIGINT");
+    const code = await run.proc.exited;
+    await run.pumped;
+    expect(code).toBe(3);
+    expect(run.out.stderr).toContain("aborting in-flight requests");
+    const doc = JSON.parse(readFileSync(run.json, "utf8"));
+    const q = doc.summary.requests;
+    expect(doc.summary.errors.aborted).toBeGreaterThan(0);
+    expect(q.ok + doc.summary.errors.aborted).toBe(q.total);
+    // the mock saw the cut streams go away
+    expect(doc.run.mock.received.streams_aborted).toBe(doc.summary.errors.aborted);
+    expect(processesWithTag(run.tag)).toEqual([]);
+  }, 40_000);
+
+  test("SIGTERM (a CI timeout, kill): aborts at once, still reports, nothing left", async () => {
+    const run = startLongRun(["--stream"]);
+    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+    const t0 = performance.now();
+    run.proc.kill("SIGTERM");
+    const code = await run.proc.exited;
+    await run.pumped;
+    expect(code).toBe(3);
+    // streams are ~800 ms long; an abort does not wait for them
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(run.out.stdout).toContain("ENDED EARLY: interrupted");
+    expect(processesWithTag(run.tag)).toEqual([]);
+  }, 40_000);
+
   test("gatebench killed with SIGKILL: its mock and gateway exit on their own", async () => {
     const run = startLongRun();
     await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");

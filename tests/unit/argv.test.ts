@@ -13,7 +13,8 @@ describe("normalizeArgv", () => {
     [["--mock-port", "0", "--port", "0"], ["--mock-port=0", "--port=0"]],
     [["--mockPort", "0"], ["--mock-port=0"]],
     [["--rate", "-5"], ["--rate=-5"]],
-    [["--json", "--weird-name.json"], ["--json=--weird-name.json"]],
+    [["--json=--weird-name.json"], ["--json=--weird-name.json"]],
+    [["--rate", "-.5"], ["--rate=-.5"]],
     [[], []],
   ])("%p becomes %p", (input, output) => {
     expect(norm(input)).toEqual(output);
@@ -27,6 +28,11 @@ describe("normalizeArgv", () => {
     [["--zzzzzz"], 'unknown flag "--zzzzzz" for gatebench run (see: gatebench run --help)'],
     [["-x"], 'unknown flag "-x" for gatebench run (see: gatebench run --help)'],
     [["--rate"], "--rate needs a value (see: gatebench run --help)"],
+    [["--json", "--stream"], "--json needs a value (see: gatebench run --help)"],
+    [["--rate", "--duration", "1s"], "--rate needs a value (see: gatebench run --help)"],
+    [["-port", "-mock-port", "0"], "--port needs a value (see: gatebench run --help)"],
+    [["--json", ""], '--json "": expected a value (see: gatebench run --help)'],
+    [["--json="], '--json "": expected a value (see: gatebench run --help)'],
     [["--stream=yes"], '--stream "yes": expected true or false, e.g. --stream or --stream=false'],
     [["50"], 'unexpected argument "50" for gatebench run (flags start with --, see: gatebench run --help)'],
   ])("%p is refused: %s", (input, message) => {

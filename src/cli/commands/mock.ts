@@ -5,7 +5,8 @@ import { defineCommand } from "citty";
 import { MOCK_DEFAULTS, startMock, type MockOptions } from "../../mock/server.ts";
 import { log } from "../log.ts";
 import { durationFlag, portFlag, wholeNumberFlag } from "../values.ts";
-import { serveAsChild, waitForTermination } from "./serve.ts";
+import { assertPortFree } from "../../gateway/ports.ts";
+import { listenOrFail, serveAsChild, waitForTermination } from "./serve.ts";
 
 export const mockArgs = {
   port: { type: "string", description: "Port to listen on (0 picks a free one)", default: "9091", valueHint: "port" },
@@ -34,9 +35,13 @@ export const mockCommand = defineCommand({
   args: mockArgs,
   async run({ args }) {
     const o = mockOptions(args as MockArgValues);
-    const { server } = startMock(o);
+    assertPortFree(o.host, o.port, "mock upstream", "--port");
+    const { server, stats } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
     log.info(`mock upstream listening on http://${o.host}:${server.port} (POST /v1/chat/completions, GET /v1/models, /health, /__stats); Ctrl-C to stop`);
-    await waitForTermination(() => server.stop(true));
+    await waitForTermination(
+      (force) => server.stop(force),
+      () => log.info(`stopping: finishing ${stats.in_flight} requests in flight (Ctrl-C again to cut them)`),
+    );
   },
 });
 
@@ -44,7 +49,8 @@ export const mockChildCommand = defineCommand({
   meta: { name: "__mock", description: "internal: the mock as a child of gatebench run", hidden: true },
   args: mockArgs,
   async run({ args }) {
-    const { server } = startMock(mockOptions(args as MockArgValues));
+    const o = mockOptions(args as MockArgValues);
+    const { server } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
     await serveAsChild(server.port ?? 0, () => server.stop(true));
   },
 });

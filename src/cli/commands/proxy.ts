@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { startProxy } from "../../gateway/proxy.ts";
 import { portFlag } from "../values.ts";
-import { serveAsChild } from "./serve.ts";
+import { listenOrFail, serveAsChild } from "./serve.ts";
 
 export const proxyChildCommand = defineCommand({
   meta: { name: "__proxy", description: "internal: the built-in pass-through gateway", hidden: true },
@@ -12,7 +12,8 @@ export const proxyChildCommand = defineCommand({
     upstream: { type: "string", required: true },
   },
   async run({ args }) {
-    const server = startProxy({ host: args.host, port: portFlag("port", args.port), upstream: args.upstream });
+    const port = portFlag("port", args.port);
+    const server = listenOrFail("gateway (built-in proxy)", args.host, port, () => startProxy({ host: args.host, port, upstream: args.upstream }));
     await serveAsChild(server.port ?? 0, () => server.stop(true));
   },
 });

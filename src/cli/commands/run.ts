@@ -1,7 +1,8 @@
 // `gatebench run` (the default command): benchmark a gateway against the mock.
 import { defineCommand } from "citty";
 import { cpus } from "node:os";
-import { resolve } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { resultDoc, writeJson, type ResultDoc } from "../../report/json.ts";
@@ -10,7 +11,7 @@ import { commit, VERSION } from "../../version.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
-import { durationFlag, portFlag, positiveNumberFlag } from "../values.ts";
+import { durationFlag, portFlag, positiveNumberFlag, ratioFlag } from "../values.ts";
 
 export const runArgs = {
   rate: { type: "string", description: "Requests per second, sent on an open-loop schedule", default: String(RUN_DEFAULTS.rateRps), valueHint: "rps" },
@@ -19,10 +20,20 @@ export const runArgs = {
   port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(RUN_DEFAULTS.port), valueHint: "port" },
   "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(RUN_DEFAULTS.mockPort), valueHint: "port" },
   json: { type: "string", description: "Also write the full result as JSON to this file", valueHint: "file" },
+  "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
 } as const;
 
-type RunArgValues = { rate: string; duration: string; stream: boolean; port: string; "mock-port": string; json?: string; verbose: boolean };
+type RunArgValues = {
+  rate: string;
+  duration: string;
+  stream: boolean;
+  port: string;
+  "mock-port": string;
+  json?: string;
+  "min-success"?: string;
+  verbose: boolean;
+};
 
 /** Flags → a validated configuration; a bad value is a UsageError naming the flag. */
 export function runConfigFrom(a: RunArgValues): RunConfig {
@@ -34,11 +45,27 @@ export function runConfigFrom(a: RunArgValues): RunConfig {
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json ? resolve(a.json) : undefined,
+    minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
   };
+  if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
   if (cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
   return cfg;
+}
+
+/** An output file is checked before the run, so a long run is never lost to a typo in its path. */
+function checkWritableFile(flag: string, given: string, path: string): void {
+  const parent = dirname(path);
+  let ok = false;
+  try {
+    ok = statSync(parent).isDirectory();
+    if (ok) accessSync(parent, constants.W_OK);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`--${flag} "${given}": directory ${parent} does not exist or is not writable, e.g. --${flag} result.json`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
 }
 
 export function documentOf(r: RunResult): ResultDoc {
@@ -53,6 +80,7 @@ export function documentOf(r: RunResult): ResultDoc {
       target: `http://${r.config.host}:${gw.port}${r.config.path}`,
       gateway: { kind: "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command },
       mock: { pid: mock.pid, port: mock.port, url: `http://${r.config.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined },
+      load_ms: Math.round(r.loadMs),
       completed: !r.ended.early,
       ended_early: r.ended.early ? r.ended.reason : undefined,
     },
@@ -61,17 +89,15 @@ export function documentOf(r: RunResult): ResultDoc {
   );
 }
 
-/** Signals closer together than this are one Ctrl-C (the launcher may pass on one the terminal also sent). */
-const SAME_SIGNAL_MS = 250;
-
 /**
- * First Ctrl-C drains and reports; the second aborts what is in flight.
- * A relaunched run also aborts when its launcher is gone.
+ * Ctrl-C once: stop sending, let in-flight requests finish, report.
+ * Ctrl-C again, or SIGTERM (timeout, kill, a CI runner): abort the requests
+ * in flight now, then report what was measured. A relaunched run aborts too
+ * when its launcher is gone.
  */
 function interrupts(): { stop: AbortController; abort: AbortController; dispose(): void } {
   const stop = new AbortController();
   const abort = new AbortController();
-  let lastMs = Number.NEGATIVE_INFINITY;
   if (process.env[RELAUNCHED_VAR]) {
     void launcherGone().then(() => {
       stop.abort();
@@ -79,9 +105,6 @@ function interrupts(): { stop: AbortController; abort: AbortController; dispose(
     });
   }
   const onSigint = (): void => {
-    const now = performance.now();
-    if (now - lastMs < SAME_SIGNAL_MS) return;
-    lastMs = now;
     if (!stop.signal.aborted) {
       log.warn("interrupted: no new requests; waiting for those in flight (Ctrl-C again to abort them)");
       stop.abort();
@@ -90,14 +113,21 @@ function interrupts(): { stop: AbortController; abort: AbortController; dispose(
       abort.abort();
     }
   };
+  const onSigterm = (): void => {
+    log.warn("terminated: aborting in-flight requests and stopping");
+    stop.abort();
+    abort.abort();
+  };
   process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  process.on("SIGTERM", onSigterm);
+  process.on("SIGHUP", onSigterm);
   return {
     stop,
     abort,
     dispose() {
       process.off("SIGINT", onSigint);
-      process.off("SIGTERM", onSigint);
+      process.off("SIGTERM", onSigterm);
+      process.off("SIGHUP", onSigterm);
     },
   };
 }
@@ -135,6 +165,11 @@ export const runCommand = defineCommand({
     if (result.ended.early) {
       log.error(`run ended early: ${result.ended.reason}`);
       return EXIT.runFailed;
+    }
+    const failed = (doc.summary.slo ?? []).filter((g) => !g.pass);
+    if (failed.length > 0) {
+      log.error(`gate failed: ${failed.map((g) => g.expr).join(", ")}`);
+      return EXIT.sloFailed;
     }
     return EXIT.ok;
   },

@@ -1,17 +1,38 @@
 // How gatebench's own servers live: in the foreground until Ctrl-C, or as
 // a child that announces its port and exits when its parent goes away.
-import { READY_PREFIX } from "../../gateway/process.ts";
+import { ProcessFailure, READY_PREFIX } from "../../gateway/process.ts";
 
-/** Resolves after SIGINT or SIGTERM, once `stop` has run. */
-export function waitForTermination(stop: () => unknown): Promise<void> {
+/**
+ * Resolves after SIGINT or SIGTERM, once `stop(false)` has let the requests
+ * in flight finish; a second signal calls `stop(true)` to cut them.
+ */
+export function waitForTermination(stop: (force: boolean) => unknown, onFirst: () => void): Promise<void> {
   return new Promise((resolve) => {
-    const done = async (): Promise<void> => {
-      await stop();
-      resolve();
+    let signals = 0;
+    const onSignal = async (): Promise<void> => {
+      signals++;
+      if (signals === 1) {
+        onFirst();
+        await stop(false);
+        resolve();
+      } else {
+        await stop(true);
+        resolve();
+      }
     };
-    process.once("SIGINT", done);
-    process.once("SIGTERM", done);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
+}
+
+/** Starts a server, turning a failure to listen into one line for the user. */
+export function listenOrFail<T>(what: string, host: string, port: number, start: () => T): T {
+  try {
+    return start();
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    throw new ProcessFailure(`${what}: cannot listen on ${host}:${port} (${message}); check that ${host} is an address of this machine and that the port is free`);
+  }
 }
 
 /**
