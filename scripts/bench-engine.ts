@@ -5,11 +5,8 @@
 //
 //   bun scripts/bench-engine.ts [--latency-ms 5] [--seconds 3] [--rates 100,500,1000,2000]
 import { selfArgv, startChild, stopChild } from "../src/gateway/process.ts";
-import { LoadRun } from "../src/load/engine.ts";
-import { constantPacer } from "../src/load/pacer.ts";
-import { statsOf } from "../src/metrics/histogram.ts";
-import { Recorder } from "../src/metrics/recorder.ts";
 import { requestBody } from "../src/run/config.ts";
+import { drive } from "./drive.ts";
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,27 +29,11 @@ console.log(`mock latency ${latencyMs} ms, ${seconds} s per rate, ${stream ? "st
 console.log("rate_rps  sent   ok     achieved  lat_p50  lat_p99  excess_p50  svc_p50  lag_p50  lag_p99  lag_max  gen_cpu");
 try {
   for (const rate of rates) {
-    const recorder = new Recorder();
-    const run = new LoadRun({
-      pacer: constantPacer(rate, seconds * 1000),
-      request: { url, method: "POST", headers: { "content-type": "application/json" }, body, stream, timeoutMs: 30_000 },
-      recorder,
-      maxInFlight: 100_000,
-      stopSending: new AbortController().signal,
-      abortInFlight: new AbortController().signal,
-    });
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await run.run();
-    const wallMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const lat = statsOf(recorder.histograms.latency)!;
-    const svc = statsOf(recorder.histograms.service_time)!;
-    const lag = statsOf(recorder.histograms.schedule_lag)!;
-    const achieved = recorder.total / ((recorder.lastSentMs - recorder.firstSentMs) / 1000) * ((recorder.total - 1) / recorder.total);
+    const r = await drive(url, rate, seconds, body, stream);
+    const { recorder, lat, svc, lag } = r;
     const f = (x: number, w = 8) => x.toFixed(3).padStart(w);
     console.log(
-      `${String(rate).padStart(8)}  ${String(recorder.total).padStart(5)}  ${String(recorder.ok).padStart(5)}  ${achieved.toFixed(1).padStart(8)}  ${f(lat.p50)} ${f(lat.p99)}  ${f(lat.p50 - latencyMs, 10)}  ${f(svc.p50, 7)} ${f(lag.p50)} ${f(lag.p99)} ${f(lag.max)}  ${(((cpu.user + cpu.system) / 1000 / wallMs) * 100).toFixed(1).padStart(6)} %`,
+      `${String(rate).padStart(8)}  ${String(recorder.total).padStart(5)}  ${String(recorder.ok).padStart(5)}  ${r.achievedRps.toFixed(1).padStart(8)}  ${f(lat.p50)} ${f(lat.p99)}  ${f(lat.p50 - latencyMs, 10)}  ${f(svc.p50, 7)} ${f(lag.p50)} ${f(lag.p99)} ${f(lag.max)}  ${r.cpuPct.toFixed(1).padStart(6)} %`,
     );
   }
 } finally {

@@ -11,11 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild } from "../src/gateway/process.ts";
-import { LoadRun } from "../src/load/engine.ts";
-import { constantPacer } from "../src/load/pacer.ts";
-import { statsOf } from "../src/metrics/histogram.ts";
-import { Recorder } from "../src/metrics/recorder.ts";
 import { requestBody } from "../src/run/config.ts";
+import { drive } from "./drive.ts";
 
 const SECONDS = 4;
 const BODY = new TextDecoder().decode(requestBody({ model: "gpt-4o-mini", stream: false }));
@@ -53,32 +50,7 @@ function hey(url: string, connections: number, seconds: number): { rps: number; 
   return { rps, p50 };
 }
 
-async function engine(url: string, rate: number, seconds: number) {
-  const recorder = new Recorder();
-  const load = new LoadRun({
-    pacer: constantPacer(rate, seconds * 1000),
-    request: { url, method: "POST", headers: { "content-type": "application/json" }, body: new TextEncoder().encode(BODY), stream: false, timeoutMs: 30_000 },
-    recorder,
-    maxInFlight: 100_000,
-    stopSending: new AbortController().signal,
-    abortInFlight: new AbortController().signal,
-  });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await load.run();
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const sendSpanS = (recorder.lastSentMs - recorder.firstSentMs) / 1000;
-  return {
-    achieved: (recorder.total - 1) / sendSpanS,
-    ok: recorder.ok,
-    total: recorder.total,
-    lag: statsOf(recorder.histograms.schedule_lag)!,
-    lat: statsOf(recorder.histograms.latency)!,
-    svc: statsOf(recorder.histograms.service_time)!,
-    cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-  };
-}
+const engine = (url: string, rate: number, seconds: number) => drive(url, rate, seconds, new TextEncoder().encode(BODY));
 
 const nginxPort = freePort();
 writeFileSync(
@@ -126,10 +98,10 @@ try {
   let best = 0;
   for (const rate of [1000, 2000, 4000, 8000, 12000, 16000, 24000, 32000, 48000]) {
     const r = await engine(nginxUrl, rate, SECONDS);
-    const onSchedule = r.achieved >= rate * 0.99 && r.lag.p99 < 5 && r.ok === r.total;
+    const onSchedule = r.achievedRps >= rate * 0.99 && r.lag.p99 < 5 && r.recorder.ok === r.recorder.total;
     if (onSchedule) best = rate;
     console.log(
-      `                      ${String(rate).padStart(6)}  ${r.achieved.toFixed(0).padStart(8)}  ${String(r.ok).padStart(6)}  ${r.lag.p50.toFixed(3).padStart(7)}  ${r.lag.p99.toFixed(3).padStart(7)}  ${r.lat.p50.toFixed(3).padStart(8)}  ${r.lat.p99.toFixed(3).padStart(7)}  ${r.cpuPct.toFixed(0).padStart(5)} %${onSchedule ? "" : "  (behind schedule)"}`,
+      `                      ${String(rate).padStart(6)}  ${r.achievedRps.toFixed(0).padStart(8)}  ${String(r.recorder.ok).padStart(6)}  ${r.lag.p50.toFixed(3).padStart(7)}  ${r.lag.p99.toFixed(3).padStart(7)}  ${r.lat.p50.toFixed(3).padStart(8)}  ${r.lat.p99.toFixed(3).padStart(7)}  ${r.cpuPct.toFixed(0).padStart(5)} %${onSchedule ? "" : "  (behind schedule)"}`,
     );
     if (!onSchedule) break;
   }

@@ -36,20 +36,25 @@ function startLongRun(extra: string[] = []) {
     for await (const c of s) out[key] += d.decode(c, { stream: true });
   };
   const pumped = Promise.all([pump(proc.stderr, "stderr"), pump(proc.stdout, "stdout")]);
-  return { proc, tag, json, out, pumped };
+  const underWay = () => waitFor(() => out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+  /** Waits for the exit; returns the code and the JSON result. */
+  const finished = async () => {
+    const code = await proc.exited;
+    await pumped;
+    return { code, doc: JSON.parse(readFileSync(json, "utf8")) };
+  };
+  return { proc, tag, json, out, pumped, underWay, finished };
 }
 
 describe("ending a run", () => {
   test("Ctrl-C during the load: in-flight requests finish, partial report, exit 3, nothing left", async () => {
     const run = startLongRun(["--stream"]);
-    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
-    // A terminal's Ctrl-C reaches gatebench, its mock and its gateway at once.
+    await run.underWay();
+    // A terminal's Ctrl-C goes to the whole foreground process group.
     process.kill(-run.proc.pid, "SIGINT");
-    const code = await run.proc.exited;
-    await run.pumped;
+    const { code, doc } = await run.finished();
     expect(code).toBe(3);
     expect(run.out.stdout).toContain("ENDED EARLY: interrupted");
-    const doc = JSON.parse(readFileSync(run.json, "utf8"));
     expect(doc.run.completed).toBe(false);
     expect(doc.run.ended_early).toBe("interrupted");
     expect(doc.summary.requests.total).toBeGreaterThanOrEqual(40);
@@ -63,15 +68,13 @@ describe("ending a run", () => {
 
   test("Ctrl-C twice: the streams in flight are aborted, counted as such, and the run still reports", async () => {
     const run = startLongRun(["--stream"]);
-    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+    await run.underWay();
     process.kill(-run.proc.pid, "SIGINT");
     await waitFor(() => run.out.stderr.includes("interrupted:"), 5_000, "the first Ctrl-C to be seen");
     process.kill(-run.proc.pid, "SIGINT");
-    const code = await run.proc.exited;
-    await run.pumped;
+    const { code, doc } = await run.finished();
     expect(code).toBe(3);
     expect(run.out.stderr).toContain("aborting in-flight requests");
-    const doc = JSON.parse(readFileSync(run.json, "utf8"));
     const q = doc.summary.requests;
     expect(doc.summary.errors.aborted).toBeGreaterThan(0);
     expect(q.ok + doc.summary.errors.aborted).toBe(q.total);
@@ -82,12 +85,12 @@ describe("ending a run", () => {
 
   test("SIGTERM (a CI timeout, kill): aborts at once, still reports, nothing left", async () => {
     const run = startLongRun(["--stream"]);
-    await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+    await run.underWay();
     const t0 = performance.now();
     run.proc.kill("SIGTERM");
-    const code = await run.proc.exited;
-    await run.pumped;
+    const { code, doc } = await run.finished();
     expect(code).toBe(3);
+    expect(doc.summary.errors.aborted).toBeGreaterThan(0);
     // streams are ~800 ms long; an abort does not wait for them
     expect(performance.now() - t0).toBeLessThan(5_000);
     expect(run.out.stdout).toContain("ENDED EARLY: interrupted");
@@ -111,12 +114,10 @@ describe("ending a run", () => {
     const m = /gateway \(built-in proxy\) listening on \S+ \(pid (\d+)\)/.exec(run.out.stderr);
     expect(m).not.toBeNull();
     process.kill(Number(m![1]), "SIGKILL");
-    const code = await run.proc.exited;
-    await run.pumped;
+    const { code, doc } = await run.finished();
     expect(code).toBe(3);
     expect(run.out.stdout).toContain("ENDED EARLY: gateway (built-in proxy)");
     expect(run.out.stderr).toContain("was killed by SIGKILL during the run");
-    const doc = JSON.parse(readFileSync(run.json, "utf8"));
     expect(doc.run.completed).toBe(false);
     expect(doc.run.ended_early).toContain("gateway");
     expect(processesWithTag(run.tag)).toEqual([]);

@@ -1,0 +1,44 @@
+// Shared by the benchmark scripts: one open-loop run of the engine against
+// a URL, with what it cost this process in CPU.
+import { LoadRun } from "../src/load/engine.ts";
+import { constantPacer } from "../src/load/pacer.ts";
+import { statsOf, type Stats } from "../src/metrics/histogram.ts";
+import { Recorder } from "../src/metrics/recorder.ts";
+
+export interface DriveResult {
+  recorder: Recorder;
+  /** Send rate actually achieved between the first and the last send. */
+  achievedRps: number;
+  lat: Stats;
+  svc: Stats;
+  lag: Stats;
+  /** CPU of this process over the run, in % of one core. */
+  cpuPct: number;
+}
+
+export async function drive(url: string, rateRps: number, seconds: number, body: Uint8Array, stream = false): Promise<DriveResult> {
+  const recorder = new Recorder();
+  const load = new LoadRun({
+    pacer: constantPacer(rateRps, seconds * 1000),
+    request: { url, method: "POST", headers: { "content-type": "application/json" }, body, stream, timeoutMs: 30_000 },
+    recorder,
+    maxInFlight: 100_000,
+    stopSending: new AbortController().signal,
+    abortInFlight: new AbortController().signal,
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await load.run();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  recorder.close();
+  const h = recorder.histograms;
+  return {
+    recorder,
+    achievedRps: (recorder.total - 1) / ((recorder.lastSentMs - recorder.firstSentMs) / 1000),
+    lat: statsOf(h.latency)!,
+    svc: statsOf(h.service_time)!,
+    lag: statsOf(h.schedule_lag)!,
+    cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+  };
+}
