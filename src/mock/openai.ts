@@ -9,10 +9,10 @@ export interface ChatRequestInfo {
   promptChars: number;
 }
 
-export type Parsed = { ok: true; info: ChatRequestInfo } | { ok: false; status: number; message: string; param?: string };
+type Refusal = { ok: false; status: number; message: string; param?: string };
+export type Parsed = { ok: true; info: ChatRequestInfo } | Refusal;
 
-/** Reads what the mock needs from a chat completion request body. */
-export function parseChatRequest(text: string): Parsed {
+function parseObject(text: string): Record<string, unknown> | Refusal {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -22,14 +22,18 @@ export function parseChatRequest(text: string): Parsed {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return { ok: false, status: 400, message: "The request body must be a JSON object." };
   }
-  const b = body as Record<string, unknown>;
-  if (!Array.isArray(b.messages)) {
-    return { ok: false, status: 400, message: "Missing required parameter: 'messages'.", param: "messages" };
-  }
+  return body as Record<string, unknown>;
+}
+
+/** max_tokens / max_completion_tokens, n, stream and model: shared by chat and legacy completions. */
+function generationInfo(b: Record<string, unknown>, promptChars: number): Parsed {
   const maxKey = b.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
   const max = b[maxKey];
   if (max !== undefined && max !== null && !(typeof max === "number" && Number.isInteger(max) && max >= 1)) {
     return { ok: false, status: 400, message: `Invalid '${maxKey}': expected an integer of at least 1, got ${JSON.stringify(max)}.`, param: maxKey };
+  }
+  if (b.n !== undefined && b.n !== null && b.n !== 1) {
+    return { ok: false, status: 400, message: `Invalid 'n': the mock answers with one choice (n = 1), got ${JSON.stringify(b.n)}.`, param: "n" };
   }
   const opts = b.stream_options as Record<string, unknown> | undefined;
   return {
@@ -39,9 +43,44 @@ export function parseChatRequest(text: string): Parsed {
       stream: b.stream === true,
       includeUsage: opts?.include_usage === true,
       maxTokens: typeof max === "number" ? max : undefined,
-      promptChars: text.length,
+      promptChars,
     },
   };
+}
+
+/** Reads what the mock needs from a chat completion request body. */
+export function parseChatRequest(text: string): Parsed {
+  const b = parseObject(text);
+  if ("ok" in b) return b as Refusal;
+  if (!Array.isArray(b.messages)) {
+    return { ok: false, status: 400, message: "Missing required parameter: 'messages'.", param: "messages" };
+  }
+  return generationInfo(b, text.length);
+}
+
+/** Legacy completions: a `prompt` instead of `messages`. */
+export function parseCompletionRequest(text: string): Parsed {
+  const b = parseObject(text);
+  if ("ok" in b) return b as Refusal;
+  if (typeof b.prompt !== "string" && !Array.isArray(b.prompt)) {
+    return { ok: false, status: 400, message: "Missing required parameter: 'prompt'.", param: "prompt" };
+  }
+  return generationInfo(b, text.length);
+}
+
+export interface EmbeddingsInfo {
+  model: string;
+  inputs: number;
+  promptChars: number;
+}
+
+export function parseEmbeddingsRequest(text: string): { ok: true; info: EmbeddingsInfo } | Refusal {
+  const b = parseObject(text);
+  if ("ok" in b) return b as Refusal;
+  const input = b.input;
+  const ok = typeof input === "string" || (Array.isArray(input) && input.length > 0);
+  if (!ok) return { ok: false, status: 400, message: "Missing required parameter: 'input'.", param: "input" };
+  return { ok: true, info: { model: typeof b.model === "string" ? b.model : "text-embedding-mock", inputs: Array.isArray(input) ? input.length : 1, promptChars: text.length } };
 }
 
 export function errorBody(message: string, type: string, param?: string, code?: string): string {
@@ -57,9 +96,18 @@ export const tokenText = (i: number): string => WORDS[i % WORDS.length]!;
 /** "length" when max_tokens cut the answer short, as the real API says. */
 export type FinishReason = "stop" | "length";
 
-export function unaryChat(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason): string {
-  let content = "";
-  for (let i = 0; i < tokens; i++) content += tokenText(i);
+/** Tokens first … first+count-1 of the mock's text; `chars` > 0 makes every token that long. */
+export function textOf(first: number, count: number, chars: number): string {
+  let out = "";
+  for (let i = first; i < first + count; i++) {
+    const t = tokenText(i);
+    out += chars > 0 ? (chars <= t.length ? t.slice(0, chars) : t + "x".repeat(chars - t.length)) : t;
+  }
+  return out;
+}
+
+export function unaryChat(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason, tokenChars: number): string {
+  const content = textOf(0, tokens, tokenChars);
   const prompt = promptTokensOf(info.promptChars);
   return JSON.stringify({
     id,
@@ -72,7 +120,61 @@ export function unaryChat(id: string, created: number, info: ChatRequestInfo, to
   });
 }
 
-/** The pieces of one stream, as SSE event strings. */
+export function unaryCompletion(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason, tokenChars: number): string {
+  const prompt = promptTokensOf(info.promptChars);
+  return JSON.stringify({
+    id,
+    object: "text_completion",
+    created,
+    model: info.model,
+    choices: [{ text: textOf(0, tokens, tokenChars), index: 0, logprobs: null, finish_reason: finish }],
+    usage: { prompt_tokens: prompt, completion_tokens: tokens, total_tokens: prompt + tokens },
+  });
+}
+
+const vectorCache = new Map<number, string>();
+
+/** A fixed unit vector of `dim` floats, encoded once per dimension. */
+function vectorJson(dim: number): string {
+  let v = vectorCache.get(dim);
+  if (v === undefined) {
+    const xs = Array.from({ length: dim }, (_, i) => Math.sin(i + 1));
+    const norm = Math.sqrt(xs.reduce((a, x) => a + x * x, 0)) || 1;
+    v = `[${xs.map((x) => (x / norm).toFixed(6)).join(",")}]`;
+    vectorCache.set(dim, v);
+  }
+  return v;
+}
+
+export function embeddingsBody(info: EmbeddingsInfo, dim: number): string {
+  const vec = vectorJson(dim);
+  const data: string[] = [];
+  for (let i = 0; i < info.inputs; i++) data.push(`{"object":"embedding","index":${i},"embedding":${vec}}`);
+  const prompt = promptTokensOf(info.promptChars);
+  return `{"object":"list","data":[${data.join(",")}],"model":${JSON.stringify(info.model)},"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt}}}`;
+}
+
+/** The pieces of one legacy completions stream. */
+export class CompletionChunkWriter {
+  private readonly head: string;
+  constructor(id: string, created: number, model: string) {
+    this.head = `data: {"id":${JSON.stringify(id)},"object":"text_completion","created":${created},"model":${JSON.stringify(model)},"choices":`;
+  }
+  first(text: string): string {
+    return this.content(text);
+  }
+  content(text: string): string {
+    return `${this.head}[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`;
+  }
+  finish(reason: FinishReason): string {
+    return `${this.head}[{"text":"","index":0,"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
+  }
+  usage(prompt: number, completion: number): string {
+    return `${this.head}[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}\n\n`;
+  }
+}
+
+/** The pieces of one chat stream, as SSE event strings. */
 export class ChunkWriter {
   private readonly head: string;
   constructor(id: string, created: number, model: string) {
@@ -81,8 +183,12 @@ export class ChunkWriter {
   role(): string {
     return `${this.head}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}\n\n`;
   }
-  content(i: number): string {
-    return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(tokenText(i))}},"logprobs":null,"finish_reason":null}]}\n\n`;
+  /** The first chunk carries the assistant role, then the first content. */
+  first(text: string): string {
+    return this.role() + this.content(text);
+  }
+  content(text: string): string {
+    return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
   }
   finish(reason: FinishReason): string {
     return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;

@@ -1,45 +1,32 @@
-// The mock OpenAI upstream: chat completions (unary and streamed) with a
-// fixed latency model, plus /health, /v1/models and /__stats, which tells
-// what the mock received so a run can check its own figures against it.
-import { ChunkWriter, errorBody, parseChatRequest, promptTokensOf, unaryChat } from "./openai.ts";
+// The mock OpenAI upstream: chat and legacy completions (unary and
+// streamed), embeddings, models, health; a latency/token/fault model with
+// per-request overrides in headers; its own timing in every response; and
+// /__stats, the count of what it received, so a run can check its figures
+// against the upstream's.
+import { type Fault, isFault } from "./model.ts";
+import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
+import { MockPlan, type MockOptions } from "./plan.ts";
+import { MockCounters } from "./stats.ts";
 
-export interface MockOptions {
-  host: string;
-  port: number;
-  /** Unary response delay. */
-  latencyMs: number;
-  /** Stream: time to the first content token. */
-  ttftMs: number;
-  /** Stream: gap between content tokens. */
-  itlMs: number;
-  /** Output tokens per response (unless max_tokens asks for fewer). */
-  tokens: number;
-}
+export { MOCK_DEFAULTS, type MockOptions } from "./plan.ts";
+export type { MockStats } from "./stats.ts";
 
-export const MOCK_DEFAULTS: Omit<MockOptions, "host" | "port"> = {
-  latencyMs: 10,
-  ttftMs: 80,
-  itlMs: 30,
-  tokens: 25,
-};
+/** Header names: per-request overrides (in) and the mock's timing (out). */
+export const MOCK_HEADERS = {
+  latency: "x-mock-latency-ms",
+  ttft: "x-mock-ttft-ms",
+  itl: "x-mock-itl-ms",
+  tokens: "x-mock-tokens",
+  fault: "x-mock-fault",
+  receivedUs: "x-mock-received-us",
+  sentUs: "x-mock-sent-us",
+} as const;
 
-export interface MockStats {
-  /** API requests received (everything but /health and /__stats). */
-  requests: number;
-  chat: number;
-  streams_started: number;
-  streams_completed: number;
-  /** Streams whose client went away before the end. */
-  streams_aborted: number;
-  errors_4xx: number;
-  /** Requests being answered right now (streams included). */
-  in_flight: number;
-  /** The most requests the mock was answering at once. */
-  in_flight_peak: number;
-}
+/** SSE comment sent just before `data: [DONE]`: when the stream's last event left, epoch µs. */
+export const LAST_EVENT_COMMENT = "x-mock-last-event-us";
 
-const JSON_HEADERS = { "content-type": "application/json" };
-const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+const JSON_TYPE = "application/json";
+const SSE_TYPE = "text/event-stream";
 
 /** Timers fire about this long after the whole millisecond they were set for. */
 const TIMER_LATE_MS = 0.1;
@@ -57,104 +44,192 @@ async function sleepUntil(deadlineMs: number): Promise<void> {
   }
 }
 
-function apiError(status: number, message: string, param?: string, headers: Record<string, string> = {}): Response {
-  return new Response(errorBody(message, "invalid_request_error", param), { status, headers: { ...JSON_HEADERS, ...headers } });
+/** Epoch microseconds: comparable with another process's clock. */
+const epochUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+function until(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((r) => signal.addEventListener("abort", () => r(), { once: true }));
 }
 
+const FAULT_ANSWERS: Record<"429" | "500" | "503", { message: string; type: string; code: string | undefined }> = {
+  "429": { message: "Rate limit reached for requests (injected by gatebench mock).", type: "requests", code: "rate_limit_exceeded" },
+  "500": { message: "The server had an error while processing your request (injected by gatebench mock).", type: "server_error", code: undefined },
+  "503": { message: "The engine is currently overloaded, please try again later (injected by gatebench mock).", type: "server_error", code: undefined },
+};
+
+const CUT_REASON = "gatebench mock: stream cut (fault injected)";
+
 export function startMock(o: MockOptions) {
-  const stats: MockStats = {
-    requests: 0,
-    chat: 0,
-    streams_started: 0,
-    streams_completed: 0,
-    streams_aborted: 0,
-    errors_4xx: 0,
-    in_flight: 0,
-    in_flight_peak: 0,
-  };
-  const enter = (): void => {
-    if (++stats.in_flight > stats.in_flight_peak) stats.in_flight_peak = stats.in_flight;
-  };
+  const counters = new MockCounters();
+  const plan = new MockPlan(o);
   let seq = 0;
 
-  async function chat(req: Request): Promise<Response> {
-    const arrivedMs = performance.now();
-    const parsed = parseChatRequest(await req.text());
-    if (!parsed.ok) {
-      stats.errors_4xx++;
-      return apiError(parsed.status, parsed.message, parsed.param);
-    }
-    stats.chat++;
-    const info = parsed.info;
-    const tokens = Math.min(o.tokens, info.maxTokens ?? o.tokens);
-    const finish = tokens < o.tokens ? "length" : "stop";
-    const id = `chatcmpl-mock-${++seq}`;
-    const created = Math.floor(Date.now() / 1000);
-    if (!info.stream) {
-      await sleepUntil(arrivedMs + o.latencyMs);
-      return new Response(unaryChat(id, created, info, tokens, finish), { headers: JSON_HEADERS });
-    }
-    stats.streams_started++;
-    const w = new ChunkWriter(id, created, info.model);
-    const prompt = promptTokensOf(info.promptChars);
+  function json(status: number, body: string, receivedUs: number, extra: Record<string, string> = {}): Response {
+    counters.bytesOut += Buffer.byteLength(body);
+    return new Response(body, {
+      status,
+      headers: { "content-type": JSON_TYPE, [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()), ...extra },
+    });
+  }
+
+  function apiError(status: number, message: string, receivedUs: number, param?: string, extra: Record<string, string> = {}): Response {
+    return json(status, errorBody(message, "invalid_request_error", param), receivedUs, extra);
+  }
+
+  /** A stream of pieces, each due at its own time; `cutAfter` pieces and the connection drops. */
+  function stream(pieces: (() => string)[], dueMs: number[], tail: () => string, receivedUs: number, signal: AbortSignal, cutAfter: number): Response {
+    counters.streamsStarted++;
+    counters.enter();
     let finished = false;
+    let cut = false;
     const body = new ReadableStream({
       type: "direct",
       async pull(c) {
         try {
-          for (let i = 0; i < tokens; i++) {
-            await sleepUntil(arrivedMs + o.ttftMs + i * o.itlMs);
-            if (req.signal.aborted) return;
-            c.write(i === 0 ? w.role() + w.content(0) : w.content(i));
+          for (let i = 0; i < pieces.length; i++) {
+            await sleepUntil(dueMs[i]!);
+            if (signal.aborted) return;
+            if (i === cutAfter) {
+              counters.faultsDone("cut");
+              cut = true;
+              throw CUT_REASON;
+            }
+            const piece = pieces[i]!();
+            counters.bytesOut += piece.length;
+            c.write(piece);
             c.flush();
           }
-          let tail = w.finish(finish);
-          if (info.includeUsage) tail += w.usage(prompt, tokens);
-          c.write(tail + ChunkWriter.DONE);
+          const end = `${tail()}: ${LAST_EVENT_COMMENT}=${epochUs()}\n\n${ChunkWriter.DONE}`;
+          counters.bytesOut += end.length;
+          c.write(end);
           c.flush();
           finished = true;
-          stats.streams_completed++;
+          counters.streamsCompleted++;
         } finally {
-          stats.in_flight--;
-          if (!finished) stats.streams_aborted++;
-          c.close();
+          counters.leave();
+          if (!finished && !cut) counters.streamsAborted++;
+          if (finished || signal.aborted) c.close();
         }
       },
     });
-    return new Response(body, { headers: SSE_HEADERS });
+    return new Response(body, {
+      headers: { "content-type": SSE_TYPE, "cache-control": "no-cache", [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()) },
+    });
+  }
+
+  /** Applies a fault that answers instead of the model; undefined when the request goes on. */
+  async function answerFault(fault: Fault | undefined, req: Request, receivedUs: number): Promise<Response | undefined> {
+    if (fault === "429" || fault === "500" || fault === "503") {
+      counters.faultsDone(fault);
+      const a = FAULT_ANSWERS[fault];
+      const body = JSON.stringify({ error: { message: a.message, type: a.type, param: null, code: a.code ?? null } });
+      return json(Number(fault), body, receivedUs, fault === "429" ? { "retry-after": "1" } : {});
+    }
+    if (fault === "hang") {
+      counters.faultsDone("hang");
+      await until(req.signal); // no answer until the client gives up
+      return new Response(null, { status: 499 });
+    }
+    if (fault === "slow") {
+      counters.faultsDone("slow");
+      await sleepUntil(performance.now() + o.slowMs);
+    }
+    return undefined;
+  }
+
+  async function generate(req: Request, kind: "chat" | "completion", text: string, arrivedMs: number, receivedUs: number): Promise<Response> {
+    const parsed = kind === "chat" ? parseChatRequest(text) : parseCompletionRequest(text);
+    if (!parsed.ok) return apiError(parsed.status, parsed.message, receivedUs, parsed.param);
+    const info = parsed.info;
+    const p = plan.forRequest(req.headers, info.maxTokens);
+    if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
+    const early = await answerFault(p.fault, req, receivedUs);
+    if (early) return early;
+    const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${++seq}`;
+    const created = Math.floor(Date.now() / 1000);
+    const prompt = promptTokensOf(info.promptChars);
+    const finish: FinishReason = p.truncated ? "length" : "stop";
+    if (!info.stream) {
+      if (p.fault === "cut") {
+        // half an answer, then the connection drops
+        const full = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
+        const half = full.slice(0, Math.floor(full.length / 2));
+        return stream([() => half, () => ""], [arrivedMs + p.latencyMs, arrivedMs + p.latencyMs], () => "", receivedUs, req.signal, 1);
+      }
+      await sleepUntil(arrivedMs + p.latencyMs);
+      const body = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
+      return json(200, body, receivedUs);
+    }
+    const w = kind === "chat" ? new ChunkWriter(id, created, info.model) : new CompletionChunkWriter(id, created, info.model);
+    const perChunk = Math.max(1, o.tokensPerChunk);
+    const chunks = Math.ceil(p.tokens / perChunk);
+    const pieces: (() => string)[] = [];
+    for (let k = 0; k < chunks; k++) {
+      const first = k * perChunk;
+      const piece = textOf(first, Math.min(perChunk, p.tokens - first), o.tokenChars);
+      pieces.push(k === 0 ? () => w.first(piece) : () => w.content(piece));
+    }
+    const due = plan.streamSchedule(arrivedMs, chunks, p);
+    const tail = () => w.finish(finish) + (info.includeUsage ? w.usage(prompt, p.tokens) : "");
+    return stream(pieces, due, tail, receivedUs, req.signal, p.fault === "cut" ? Math.floor(chunks / 2) : -1);
   }
 
   const server = Bun.serve({
     hostname: o.host,
     port: o.port,
-    // Streams may be slow on purpose; the mock never times a client out.
+    // Streams may be slow on purpose, and a hang waits for the client; never time a client out.
     idleTimeout: 0,
-    async fetch(req) {
+    async fetch(req, srv) {
+      const arrivedMs = performance.now();
+      const receivedUs = epochUs();
       const path = new URL(req.url).pathname;
       if (path === "/health") return new Response("ok\n");
-      if (path === "/__stats") return Response.json(stats);
-      stats.requests++;
-      if (path === "/v1/chat/completions" || path === "/chat/completions") {
-        if (req.method !== "POST") {
-          stats.errors_4xx++;
-          return apiError(405, `Method ${req.method} is not allowed on ${path}; use POST.`, undefined, { allow: "POST" });
-        }
-        enter();
-        let res: Response | undefined;
-        try {
-          res = await chat(req);
-          return res;
-        } finally {
-          // a stream leaves when its body ends (see chat); everything else now
-          if (res?.headers.get("content-type") !== "text/event-stream") stats.in_flight--;
-        }
+      if (path === "/__stats") return Response.json(counters.snapshot());
+      if (path === "/__reset" && req.method === "POST") {
+        counters.reset();
+        return Response.json({ reset: true });
       }
-      if (path === "/v1/models" || path === "/models") {
-        return Response.json({ object: "list", data: [{ id: "gpt-mock", object: "model", created: 0, owned_by: "gatebench" }] });
+      const ip = srv.requestIP(req);
+      if (ip) counters.connection(`${ip.address}:${ip.port}`);
+      const route = path.startsWith("/v1/") ? path.slice(3) : path;
+      counters.enter();
+      let res: Response;
+      try {
+        res = await handle(req, route, path, arrivedMs, receivedUs);
+      } finally {
+        counters.leave();
       }
-      stats.errors_4xx++;
-      return apiError(404, `Invalid URL (${req.method} ${path})`);
+      counters.answered(path, res.status);
+      return res;
     },
   });
-  return { server, stats };
+
+  async function handle(req: Request, route: string, path: string, arrivedMs: number, receivedUs: number): Promise<Response> {
+    const post = route === "/chat/completions" || route === "/completions" || route === "/embeddings";
+    if (post && req.method !== "POST") {
+      return apiError(405, `Method ${req.method} is not allowed on ${path}; use POST.`, receivedUs, undefined, { allow: "POST" });
+    }
+    if (route === "/models") {
+      if (req.method !== "GET") return apiError(405, `Method ${req.method} is not allowed on ${path}; use GET.`, receivedUs, undefined, { allow: "GET" });
+      return json(200, JSON.stringify({ object: "list", data: [{ id: "gpt-mock", object: "model", created: 0, owned_by: "gatebench" }] }), receivedUs);
+    }
+    if (!post) return apiError(404, `Invalid URL (${req.method} ${path})`, receivedUs);
+    const text = await req.text();
+    counters.bytesIn += Buffer.byteLength(text);
+    if (route === "/embeddings") {
+      const parsed = parseEmbeddingsRequest(text);
+      if (!parsed.ok) return apiError(parsed.status, parsed.message, receivedUs, parsed.param);
+      const p = plan.forRequest(req.headers, undefined);
+      if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
+      const early = await answerFault(p.fault === "cut" ? undefined : p.fault, req, receivedUs);
+      if (early) return early;
+      await sleepUntil(arrivedMs + p.latencyMs);
+      return json(200, embeddingsBody(parsed.info, o.embeddingDim), receivedUs);
+    }
+    return generate(req, route === "/chat/completions" ? "chat" : "completion", text, arrivedMs, receivedUs);
+  }
+
+  return { server, stats: counters, counters };
 }
+
+export { isFault };

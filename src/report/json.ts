@@ -13,13 +13,24 @@ export interface ToolInfo {
   cpus: number;
 }
 
+/** What the mock upstream counted (its /__stats), as far as the report reads it. */
+export interface UpstreamCounts {
+  requests: number;
+  by_path: Record<string, Record<string, number>>;
+  connections: number;
+  streams_completed: number;
+  streams_aborted: number;
+  in_flight_peak: number;
+  [more: string]: unknown;
+}
+
 export interface RunInfo {
   started_at: string;
   /** "open" (arrivals on a schedule) or "closed" (fixed concurrency). */
   load_model: "open" | "closed";
   target: string;
   gateway: { kind: string; pid: number; port: number; command: string[] };
-  mock: { pid: number; port: number; url: string; received?: Record<string, number> };
+  mock: { pid: number; port: number; url: string; received?: UpstreamCounts };
   /** How long the load phase lasted, the drain of in-flight requests included. */
   load_ms: number;
   completed: boolean;

@@ -69,7 +69,15 @@ function outcomes(doc: ResultDoc): string {
   ];
   if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
   const got = doc.run.mock.received;
-  if (got) lines.push(`Upstream      mock received ${got.requests} requests (${got.streams_completed ?? 0} streams completed, ${got.streams_aborted ?? 0} cut short)`);
+  if (got) {
+    const statuses = new Map<string, number>();
+    for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
+    const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join("  ");
+    lines.push(`Upstream      mock received ${got.requests} requests on ${got.connections} connections (${st || "none"}), at most ${got.in_flight_peak} at once`);
+    if (got.streams_completed + got.streams_aborted > 0) {
+      lines.push(`              streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned by the client`);
+    }
+  }
   return lines.join("\n");
 }
 

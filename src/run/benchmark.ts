@@ -94,7 +94,12 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   try {
     assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
     assertPortFree(cfg.host, cfg.port, "gateway", "--port");
-    const mock = await startChild("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort)], cfg.readyTimeoutMs);
+    const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
+    const mock = await startChild(
+      "mock upstream",
+      [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags],
+      cfg.readyTimeoutMs,
+    );
     children.push(mock);
     hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     const upstream = `http://${cfg.host}:${mock.port}`;

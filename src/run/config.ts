@@ -28,9 +28,11 @@ export interface RunConfig {
   jsonPath: string | undefined;
   /** Success ratio below which the run fails its gate (exit 1); undefined: no gate. */
   minSuccess: number | undefined;
+  /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
+  mock: { flags: Record<string, string>; seed: number };
 }
 
-export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath" | "minSuccess"> = {
+export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath" | "minSuccess" | "mock"> = {
   rateRps: 50,
   durationMs: 10_000,
   stream: false,

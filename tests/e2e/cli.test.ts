@@ -93,6 +93,31 @@ test("more than 256 streams at once: none waits in the client's connection pool"
   expect(processesWithTag(tag)).toEqual([]);
 }, 30_000);
 
+test("injected upstream faults: counted on both sides, warned about, and the success gate fails with exit 1", async () => {
+  const tag = tagged();
+  const json = join(dir, "faults.json");
+  const args = ["run", "--rate", "50", "--duration", "1s", "--port", "0", "--mock-port", "0", "--mock-faults", "503=20%", "--mock-seed", "7", "--min-success", "100%", "--json", json];
+  const r = await cli(args, { tag });
+  expect(r.code).toBe(1);
+  const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
+  const s = doc.summary;
+  const got = s.status_codes["503"];
+  expect(got).toBeGreaterThan(0);
+  expect(got).toBe(doc.run.mock.received.faults["503"]);
+  expect(s.status_codes["200"] + got).toBe(50);
+  expect(s.errors.http_status).toBe(got);
+  expect(s.slo).toEqual([{ expr: "success >= 100%", value: s.requests.success_ratio, pass: false }]);
+  expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7 });
+  expect(r.stdout).toContain("FAIL");
+  expect(r.stdout).toContain("WARNING: success");
+  expect(r.stderr).toContain("gate failed: success >= 100%");
+  // the same seed replays the same faults
+  const again = await cli(args, { tag });
+  expect(again.code).toBe(1);
+  expect(JSON.parse(readFileSync(json, "utf8")).summary.status_codes["503"]).toBe(got);
+  expect(processesWithTag(tag)).toEqual([]);
+}, 30_000);
+
 describe("usage errors", () => {
   test.each([
     [["run", "--rat", "50"], 'unknown flag "--rat" for gatebench run; did you mean --rate?'],
@@ -103,6 +128,10 @@ describe("usage errors", () => {
     [["rnu"], 'unknown command "rnu"; did you mean "run"?'],
     [["run", "--json", "/nonexistent-dir/r.json"], '--json "/nonexistent-dir/r.json": directory /nonexistent-dir does not exist or is not writable'],
     [["run", "--json", "/tmp"], '--json "/tmp": is a directory; give a file name'],
+    [["run", "--mock-jitter", "gauss:1ms:2ms"], '--mock-jitter "gauss:1ms:2ms": unknown distribution "gauss" (normal or lognormal), e.g. --mock-jitter lognormal:2ms:20ms'],
+    [["run", "--mock-faults", "404=1%"], '--mock-faults "404=1%": expected KIND=RATE pairs with KIND one of 429, 500, 503, hang, cut, slow'],
+    [["run", "--mock-latency", "fast"], '--mock-latency "fast": expected a duration with a unit (ms, s, m, h), e.g. --mock-latency 10ms'],
+    [["mock", "--faults", "429=80%,500=30%"], '--faults "429=80%,500=30%": the rates add up to more than 100%'],
   ])("%p: exit 2, one line, no stack trace", async (args, message) => {
     const r = await cli(args, { timeoutMs: 10_000 });
     expect(r.code).toBe(2);

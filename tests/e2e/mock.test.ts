@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { MOCK_DEFAULTS, startMock } from "../../src/mock/server.ts";
 import { cliArgv, cliEnv, killTagged, newTag, ROOT, waitFor } from "./helpers.ts";
 
-const mock = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 1, ttftMs: 5, itlMs: 2, tokens: 6 });
+const mock = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 1, ttftMs: 5, itlMs: 2, tokens: 6, seed: 1 });
 const base = `http://127.0.0.1:${mock.server.port}`;
 const tag = newTag();
 afterAll(() => {
@@ -107,10 +107,155 @@ describe("mock: errors as the real API gives them", () => {
     await post("/v1/chat/completions", { model: "m", messages: MSG });
     await (await post("/v1/chat/completions", { model: "m", messages: MSG, stream: true })).text();
     const after = await j(await fetch(`${base}/__stats`));
-    expect(after.chat - before.chat).toBe(2);
+    const chat = (x: J) => x.by_path["/v1/chat/completions"]?.["200"] ?? 0;
+    expect(chat(after) - chat(before)).toBe(2);
     expect(after.streams_completed - before.streams_completed).toBe(1);
     expect(after.requests - before.requests).toBe(3); // /v1/models counts; /health and /__stats do not
     expect(after.in_flight).toBe(0);
+    expect(after.bytes_in).toBeGreaterThan(before.bytes_in);
+    expect(after.bytes_out).toBeGreaterThan(before.bytes_out);
+  });
+});
+
+describe("mock: legacy completions and embeddings", () => {
+  test("completions: text_completion, unary and streamed, with and without /v1", async () => {
+    const u = await j(await post("/completions", { model: "m", prompt: "Say hi", max_tokens: 2 }));
+    expect(u.object).toBe("text_completion");
+    expect(u.choices[0].text).toBe("The quick");
+    expect(u.choices[0].finish_reason).toBe("length");
+    const ev = events(await (await post("/v1/completions", { model: "m", prompt: "Say hi", stream: true, stream_options: { include_usage: true } })).text());
+    expect(ev.at(-1)).toBe("[DONE]");
+    const chunks = ev.slice(0, -1).map((e) => JSON.parse(e));
+    expect(chunks.map((c) => c.choices[0]?.text ?? "").join("")).toBe("The quick brown fox jumps over");
+    expect(chunks.at(-1).usage.completion_tokens).toBe(6);
+    const bad = await post("/v1/completions", { model: "m" });
+    expect(bad.status).toBe(400);
+    expect((await j(bad)).error.param).toBe("prompt");
+  });
+
+  test("embeddings: one unit vector of the configured dimension per input", async () => {
+    const e = await j(await post("/v1/embeddings", { model: "emb", input: ["a", "b", "c"] }));
+    expect(e.object).toBe("list");
+    expect(e.data).toHaveLength(3);
+    expect(e.data[2].index).toBe(2);
+    expect(e.data[0].embedding).toHaveLength(MOCK_DEFAULTS.embeddingDim);
+    const norm = Math.sqrt(e.data[0].embedding.reduce((a: number, x: number) => a + x * x, 0));
+    expect(norm).toBeCloseTo(1, 3);
+    expect(e.usage.prompt_tokens).toBeGreaterThan(0);
+    expect((await post("/v1/embeddings", { model: "emb" })).status).toBe(400);
+  });
+});
+
+describe("mock: per-request overrides, timing headers, faults", () => {
+  const chat = (headers: Record<string, string>, extra: Record<string, unknown> = {}) =>
+    fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "m", messages: MSG, ...extra }) });
+
+  test("x-mock-latency-ms and x-mock-tokens override the options for one request", async () => {
+    const t0 = performance.now();
+    const res = await chat({ "x-mock-latency-ms": "120", "x-mock-tokens": "4" });
+    const body = await j(res);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(120);
+    expect(body.usage.completion_tokens).toBe(4);
+    const bad = await chat({ "x-mock-latency-ms": "soon" });
+    expect(bad.status).toBe(400);
+    expect((await j(bad)).error.message).toContain("x-mock-latency-ms");
+  });
+
+  test("timing headers: arrival and answer in epoch µs, the stream's last event in a comment", async () => {
+    const before = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const res = await chat({ "x-mock-latency-ms": "30" });
+    await res.text();
+    const after = Math.ceil((performance.timeOrigin + performance.now()) * 1000);
+    const got = Number(res.headers.get("x-mock-received-us"));
+    const sent = Number(res.headers.get("x-mock-sent-us"));
+    expect(got).toBeGreaterThanOrEqual(before - 1000);
+    expect(sent - got).toBeGreaterThanOrEqual(30_000);
+    expect(sent).toBeLessThanOrEqual(after + 1000);
+    const s = await (await chat({}, { stream: true })).text();
+    const last = Number(/: x-mock-last-event-us=(\d+)\n\ndata: \[DONE\]/.exec(s)?.[1]);
+    expect(last).toBeGreaterThan(got);
+  });
+
+  test.each([
+    ["429", 429],
+    ["500", 500],
+    ["503", 503],
+  ])("x-mock-fault: %s is answered with that status and an OpenAI error", async (fault, status) => {
+    const res = await chat({ "x-mock-fault": fault });
+    expect(res.status).toBe(status);
+    if (status === 429) expect(res.headers.get("retry-after")).toBe("1");
+    expect((await j(res)).error.message).toContain("injected by gatebench mock");
+  });
+
+  test("x-mock-fault: cut closes a stream before [DONE], and a unary body half-way", async () => {
+    const res = await chat({ "x-mock-fault": "cut" }, { stream: true });
+    expect(res.status).toBe(200);
+    let text = "";
+    const err = await (async () => {
+      try {
+        for await (const c of res.body!) text += new TextDecoder().decode(c);
+      } catch (e) {
+        return e as { code?: string };
+      }
+    })();
+    expect(err?.code).toBe("ECONNRESET");
+    expect(text).toContain('"content"');
+    expect(text).not.toContain("[DONE]");
+    await expect(chat({ "x-mock-fault": "cut" }).then((r) => r.text())).rejects.toThrow();
+  });
+
+  test("x-mock-fault: hang answers nothing until the client gives up", async () => {
+    const t0 = performance.now();
+    await expect(fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-mock-fault": "hang" }, body: JSON.stringify({ model: "m", messages: MSG }), signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    await waitFor(async () => (await j(await fetch(`${base}/__stats`))).in_flight === 0, 5_000, "the hung request to be let go");
+  });
+
+  test("x-mock-fault: slow holds the first byte back, then answers normally", async () => {
+    const slow = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 0, slowMs: 150, seed: 1 });
+    try {
+      const t0 = performance.now();
+      const res = await fetch(`http://127.0.0.1:${slow.server.port}/v1/chat/completions`, { method: "POST", headers: { "x-mock-fault": "slow" }, body: JSON.stringify({ model: "m", messages: MSG }) });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+      expect(res.status).toBe(200);
+      expect(slow.counters.snapshot().faults).toEqual({ slow: 1 });
+    } finally {
+      slow.server.stop(true);
+    }
+  });
+
+  test("fault rates from a seed: the same seed gives the same sequence of answers", async () => {
+    const statuses = async (seed: number) => {
+      const m = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 0, faults: { "429": 0.3, "503": 0.2 }, seed });
+      try {
+        const out: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const r = await fetch(`http://127.0.0.1:${m.server.port}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: MSG }) });
+          await r.text();
+          out.push(r.status);
+        }
+        const st = m.counters.snapshot();
+        expect(st.by_path["/v1/chat/completions"]!["429"] ?? 0).toBe(out.filter((s) => s === 429).length);
+        expect(st.faults["429"] ?? 0).toBe(out.filter((s) => s === 429).length);
+        return out;
+      } finally {
+        m.server.stop(true);
+      }
+    };
+    const a = await statuses(11);
+    expect(await statuses(11)).toEqual(a);
+    expect(new Set(a)).toEqual(new Set([200, 429, 503]));
+  });
+
+  test("connections are counted; /__reset clears the counts", async () => {
+    await chat({});
+    const st = await j(await fetch(`${base}/__stats`));
+    expect(st.connections).toBeGreaterThanOrEqual(1);
+    expect(st.connections).toBeLessThan(st.requests);
+    expect((await j(await post("/__reset", {}))).reset).toBe(true);
+    const after = await j(await fetch(`${base}/__stats`));
+    expect(after.requests).toBe(0);
+    expect(after.by_path).toEqual({});
   });
 });
 

@@ -1,47 +1,110 @@
 // `gatebench mock`: the mock OpenAI upstream in the foreground, for trying a
 // gateway by hand. The hidden `__mock` runs the same server as a child of
-// `gatebench run`.
+// `gatebench run`, which passes on its --mock-* flags.
 import { defineCommand } from "citty";
-import { MOCK_DEFAULTS, startMock, type MockOptions } from "../../mock/server.ts";
-import { log } from "../log.ts";
-import { durationFlag, portFlag, wholeNumberFlag } from "../values.ts";
 import { assertPortFree } from "../../gateway/ports.ts";
+import { type FaultRates, FAULTS, isFault, jitterOf, type Jitter } from "../../mock/model.ts";
+import { MOCK_DEFAULTS, type MockOptions, startMock } from "../../mock/server.ts";
+import { UsageError } from "../errors.ts";
+import { log } from "../log.ts";
+import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { listenOrFail, serveAsChild, waitForTermination } from "./serve.ts";
+
+/** The behaviour flags, shared by `mock` and (as --mock-NAME) by `run`. */
+export const mockModelArgs = {
+  latency: { type: "string", description: "Unary response delay", default: `${MOCK_DEFAULTS.latencyMs}ms`, valueHint: "duration" },
+  jitter: { type: "string", description: "Extra unary delay per request: normal|lognormal:P50:P99, e.g. lognormal:2ms:20ms", valueHint: "dist" },
+  ttft: { type: "string", description: "Streams: delay before the first token", default: `${MOCK_DEFAULTS.ttftMs}ms`, valueHint: "duration" },
+  itl: { type: "string", description: "Streams: gap between chunks", default: `${MOCK_DEFAULTS.itlMs}ms`, valueHint: "duration" },
+  "itl-jitter": { type: "string", description: "Streams: extra gap per chunk, as --jitter", valueHint: "dist" },
+  tokens: { type: "string", description: "Output tokens per response (max_tokens can ask for fewer)", default: String(MOCK_DEFAULTS.tokens), valueHint: "n" },
+  "tokens-per-chunk": { type: "string", description: "Streams: tokens in each chunk", default: String(MOCK_DEFAULTS.tokensPerChunk), valueHint: "n" },
+  "token-chars": { type: "string", description: "Characters per token, for large bodies (0: natural words)", default: "0", valueHint: "n" },
+  "embedding-dim": { type: "string", description: "Length of each embedding vector", default: String(MOCK_DEFAULTS.embeddingDim), valueHint: "n" },
+  faults: { type: "string", description: `Fault rates, e.g. 429=1%,cut=0.5% (kinds: ${FAULTS.join(", ")})`, valueHint: "list" },
+  slow: { type: "string", description: "How long the slow fault holds the first byte", default: `${MOCK_DEFAULTS.slowMs / 1000}s`, valueHint: "duration" },
+  seed: { type: "string", description: "Seed for jitter and faults: the same seed replays the same sequence (default: random)", valueHint: "n" },
+} as const;
 
 export const mockArgs = {
   port: { type: "string", description: "Port to listen on (0 picks a free one)", default: "9091", valueHint: "port" },
   host: { type: "string", description: "Address to bind", default: "127.0.0.1", valueHint: "addr" },
-  latency: { type: "string", description: "Unary response delay", default: `${MOCK_DEFAULTS.latencyMs}ms`, valueHint: "duration" },
-  ttft: { type: "string", description: "Streams: delay before the first token", default: `${MOCK_DEFAULTS.ttftMs}ms`, valueHint: "duration" },
-  itl: { type: "string", description: "Streams: gap between tokens", default: `${MOCK_DEFAULTS.itlMs}ms`, valueHint: "duration" },
-  tokens: { type: "string", description: "Output tokens per response (max_tokens can ask for fewer)", default: String(MOCK_DEFAULTS.tokens), valueHint: "n" },
+  ...mockModelArgs,
 } as const;
 
-type MockArgValues = { [K in keyof typeof mockArgs]: string };
+export type MockModelValues = { -readonly [K in keyof typeof mockModelArgs]?: string };
 
-export function mockOptions(a: MockArgValues): MockOptions {
+function jitterFlag(flag: string, value: string | undefined): Jitter | undefined {
+  if (value === undefined || value === "" || value === "none") return undefined;
+  const [kind, p50, p99, ...rest] = value.split(":");
+  const p50Ms = p50 === undefined ? undefined : p50 === "0" ? 0 : parseDuration(p50);
+  const p99Ms = p99 === undefined ? undefined : p99 === "0" ? 0 : parseDuration(p99);
+  if (rest.length > 0 || kind === undefined || p50Ms === undefined || p99Ms === undefined) {
+    throw new UsageError(`--${flag} "${value}": expected DIST:P50:P99 with DIST normal or lognormal, e.g. --${flag} lognormal:2ms:20ms`);
+  }
+  const j = jitterOf(kind, p50Ms, p99Ms);
+  if (typeof j === "string") throw new UsageError(`--${flag} "${value}": ${j}, e.g. --${flag} lognormal:2ms:20ms`);
+  return j;
+}
+
+function faultsFlag(flag: string, value: string | undefined): FaultRates {
+  const rates: FaultRates = {};
+  if (value === undefined || value === "") return rates;
+  let total = 0;
+  for (const part of value.split(",")) {
+    const [kind, rate] = part.split("=");
+    if (kind === undefined || rate === undefined || !isFault(kind.trim())) {
+      throw new UsageError(`--${flag} "${value}": expected KIND=RATE pairs with KIND one of ${FAULTS.join(", ")}, e.g. --${flag} 429=1%,cut=0.5%`);
+    }
+    const r = ratioFlag(flag, rate);
+    rates[kind.trim() as keyof FaultRates] = r;
+    total += r;
+  }
+  if (total > 1) throw new UsageError(`--${flag} "${value}": the rates add up to more than 100%, e.g. --${flag} 429=1%,cut=0.5%`);
+  return rates;
+}
+
+const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);
+
+/** Validated behaviour options (everything but host and port); `flagPrefix` names the flags in messages. */
+export function mockModel(a: MockModelValues, flagPrefix = ""): Omit<MockOptions, "host" | "port"> {
+  const f = (name: keyof typeof mockModelArgs): string => `${flagPrefix}${name}`;
+  const d = (name: keyof typeof mockModelArgs): string => a[name] ?? String((mockModelArgs[name] as { default?: string }).default ?? "");
+  const whole = (name: keyof typeof mockModelArgs, example: string, allowZero = false): number =>
+    allowZero && d(name).trim() === "0" ? 0 : wholeNumberFlag(f(name), d(name), example);
   return {
-    host: a.host,
-    port: portFlag("port", a.port),
-    latencyMs: durationFlag("latency", a.latency, { allowZero: true, example: "10ms" }),
-    ttftMs: durationFlag("ttft", a.ttft, { allowZero: true, example: "80ms" }),
-    itlMs: durationFlag("itl", a.itl, { allowZero: true, example: "30ms" }),
-    tokens: wholeNumberFlag("tokens", a.tokens, "25"),
+    latencyMs: durationFlag(f("latency"), d("latency"), { allowZero: true, example: "10ms" }),
+    jitter: jitterFlag(f("jitter"), a.jitter),
+    ttftMs: durationFlag(f("ttft"), d("ttft"), { allowZero: true, example: "80ms" }),
+    itlMs: durationFlag(f("itl"), d("itl"), { allowZero: true, example: "30ms" }),
+    itlJitter: jitterFlag(f("itl-jitter"), a["itl-jitter"]),
+    tokens: whole("tokens", "25", true),
+    tokensPerChunk: whole("tokens-per-chunk", "1"),
+    tokenChars: whole("token-chars", "100", true),
+    embeddingDim: whole("embedding-dim", "1536"),
+    faults: faultsFlag(f("faults"), a.faults),
+    slowMs: durationFlag(f("slow"), d("slow"), { example: "2s" }),
+    seed: a.seed === undefined ? randomSeed() : whole("seed", "42", true),
   };
+}
+
+function mockOptions(a: MockModelValues & { port: string; host: string }): MockOptions {
+  return { host: a.host, port: portFlag("port", a.port), ...mockModel(a) };
 }
 
 export const mockCommand = defineCommand({
   meta: { name: "mock", description: "Run the mock OpenAI-compatible upstream in the foreground" },
   args: mockArgs,
   async run({ args }) {
-    const o = mockOptions(args as MockArgValues);
+    const o = mockOptions(args as unknown as MockModelValues & { port: string; host: string });
     assertPortFree(o.host, o.port, "mock upstream", "--port");
-    const { server, stats } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
-    log.info(`mock upstream listening on http://${o.host}:${server.port} (POST /v1/chat/completions, GET /v1/models, /health, /__stats); Ctrl-C to stop`);
+    const { server, counters } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
+    log.info(`mock upstream listening on http://${o.host}:${server.port} (seed ${o.seed}); Ctrl-C to stop`);
     await waitForTermination(
       (force) => server.stop(force),
-      () => log.info(`stopping: finishing ${stats.in_flight} requests in flight (Ctrl-C again to cut them)`),
+      () => log.info(`stopping: finishing ${counters.inFlight} requests in flight (Ctrl-C again to cut them)`),
     );
+    log.info(`mock summary: ${JSON.stringify(counters.snapshot())}`);
   },
 });
 
@@ -49,8 +112,11 @@ export const mockChildCommand = defineCommand({
   meta: { name: "__mock", description: "internal: the mock as a child of gatebench run", hidden: true },
   args: mockArgs,
   async run({ args }) {
-    const o = mockOptions(args as MockArgValues);
-    const { server } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
-    await serveAsChild(server.port ?? 0, () => server.stop(true));
+    const o = mockOptions(args as unknown as MockModelValues & { port: string; host: string });
+    const { server, counters } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
+    await serveAsChild(server.port ?? 0, () => {
+      process.stderr.write(`mock summary: ${JSON.stringify(counters.snapshot())}\n`);
+      return server.stop(true);
+    });
   },
 });

@@ -12,6 +12,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
 import { durationFlag, portFlag, positiveNumberFlag, ratioFlag } from "../values.ts";
+import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
 
 export const runArgs = {
   rate: { type: "string", description: "Requests per second, sent on an open-loop schedule", default: String(RUN_DEFAULTS.rateRps), valueHint: "rps" },
@@ -22,7 +23,17 @@ export const runArgs = {
   json: { type: "string", description: "Also write the full result as JSON to this file", valueHint: "file" },
   "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
+  ...mockRunArgs(),
 } as const;
+
+/** The mock's behaviour flags, as --mock-NAME (see gatebench mock --help). */
+function mockRunArgs() {
+  const out: Record<string, { type: "string"; description: string; valueHint: string; default?: string }> = {};
+  for (const [name, def] of Object.entries(mockModelArgs)) {
+    out[`mock-${name}`] = { type: "string", description: `Mock: ${def.description.charAt(0).toLowerCase()}${def.description.slice(1)}`, valueHint: def.valueHint, ...("default" in def ? { default: def.default } : {}) };
+  }
+  return out as { [K in keyof typeof mockModelArgs as `mock-${K}`]: { type: "string"; description: string; valueHint: string } };
+}
 
 type RunArgValues = {
   rate: string;
@@ -33,7 +44,7 @@ type RunArgValues = {
   json?: string;
   "min-success"?: string;
   verbose: boolean;
-};
+} & { [K in keyof MockModelValues as `mock-${K}`]?: string };
 
 /** Flags → a validated configuration; a bad value is a UsageError naming the flag. */
 export function runConfigFrom(a: RunArgValues): RunConfig {
@@ -46,12 +57,28 @@ export function runConfigFrom(a: RunArgValues): RunConfig {
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json ? resolve(a.json) : undefined,
     minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
+    mock: mockConfig(a),
   };
   if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
   if (cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
   return cfg;
+}
+
+/** Checks the --mock-* flags here (a usage error, before anything starts) and keeps those given for the mock child. */
+function mockConfig(a: RunArgValues): RunConfig["mock"] {
+  const given: MockModelValues = {};
+  const flags: Record<string, string> = {};
+  for (const name of Object.keys(mockModelArgs) as (keyof MockModelValues)[]) {
+    const v = (a as Record<string, unknown>)[`mock-${name}`];
+    if (typeof v === "string" && v !== String((mockModelArgs[name] as { default?: string }).default ?? "\0")) {
+      given[name] = v;
+      if (name !== "seed") flags[name] = v;
+    }
+  }
+  const model = mockModel(given, "mock-");
+  return { flags, seed: model.seed };
 }
 
 /** An output file is checked before the run, so a long run is never lost to a typo in its path. */
