@@ -80,7 +80,7 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: (t: string) => v
  * Its stdin stays open as a lifeline: gatebench children exit when it closes,
  * so they never outlive a gatebench that was killed.
  */
-export async function startChild(name: string, argv: string[], readyTimeoutMs: number): Promise<ChildProcess> {
+export async function startChild(name: string, argv: string[], readyTimeoutMs: number, cancel?: AbortSignal): Promise<ChildProcess> {
   const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   const child: ChildProcess = { name, argv, proc, pid: proc.pid, port: -1, stderr: new LineTail(20), stopping: false, exit: undefined };
   void proc.exited.then(() => {
@@ -101,12 +101,24 @@ export async function startChild(name: string, argv: string[], readyTimeoutMs: n
     }
   });
   let timer: Timer | undefined;
+  let onCancel: (() => void) | undefined;
   const outcome = await Promise.race([
     ready.then((port) => ({ port })),
     proc.exited.then(() => ({ exited: true as const })),
     new Promise<{ timeout: true }>((r) => (timer = setTimeout(() => r({ timeout: true }), readyTimeoutMs))),
+    new Promise<{ cancelled: true }>((r) => {
+      if (!cancel) return;
+      onCancel = () => r({ cancelled: true });
+      if (cancel.aborted) onCancel();
+      else cancel.addEventListener("abort", onCancel, { once: true });
+    }),
   ]);
   clearTimeout(timer);
+  if (onCancel) cancel?.removeEventListener("abort", onCancel);
+  if ("cancelled" in outcome) {
+    await stopChild(child, 1000);
+    throw new ProcessFailure(`interrupted while the ${name} was starting`);
+  }
   if ("port" in outcome) {
     child.port = outcome.port;
     return child;

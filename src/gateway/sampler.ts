@@ -22,6 +22,8 @@ export class ResourceSampler {
   /** pidusage keeps per-pid history; calls are chained so they never overlap. */
   private chain: Promise<void> = Promise.resolve();
   private readonly gone = new Set<number>();
+  /** When each pid was last read: the interval its next CPU figure covers. */
+  private readonly lastMs = new Map<number, number>();
 
   constructor(
     private readonly targets: SampleTarget[],
@@ -65,7 +67,10 @@ export class ResourceSampler {
       if (this.gone.has(t.pid)) continue;
       try {
         const s = await pidusage(t.pid);
-        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: s.cpu, rssBytes: s.memory });
+        const now = performance.now();
+        const intervalMs = now - (this.lastMs.get(t.pid) ?? now);
+        this.lastMs.set(t.pid, now);
+        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: s.cpu, rssBytes: s.memory, intervalMs });
       } catch {
         // The process is gone; the run notices that through its exit handler.
         this.gone.add(t.pid);

@@ -17,6 +17,8 @@ export interface LoadOptions {
   stopSending: AbortSignal;
   /** Aborts the requests still in flight. */
   abortInFlight: AbortSignal;
+  /** Called once the last request has been sent (or sending was stopped), before the drain. */
+  onSendingDone?: () => void;
 }
 
 export interface LoadProgress {
@@ -36,6 +38,20 @@ export interface LoadProgress {
  * sends and high rates do not steal a core from the gateway being measured.
  * Either way the lateness is recorded as schedule lag and counted in latency.
  */
+/** Sleeps `ms`, or less if `signal` aborts first. */
+export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 export class Waiter {
   private spentMs = 0;
   private readonly startMs = performance.now();
@@ -47,7 +63,10 @@ export class Waiter {
       const now = performance.now();
       const remaining = deadlineMs - now;
       if (remaining <= 0 || signal.aborted) return;
-      if (remaining >= 1) {
+      if (remaining >= 50) {
+        // long waits (low rates) wake up for a stop, not only for the deadline
+        await sleepOrAbort(Math.floor(remaining), signal);
+      } else if (remaining >= 1) {
         await Bun.sleep(Math.floor(remaining));
       } else if (this.spentMs <= this.spinBudget * (now - this.startMs)) {
         await Bun.sleep(0);
@@ -103,6 +122,7 @@ export class LoadRun {
       this.arrivals = i;
       if (i < pacer.total) await waiter.until(start + pacer.dueAtMs(i), stopSending);
     }
+    this.o.onSendingDone?.();
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 }

@@ -30,6 +30,8 @@ export class Recorder {
   firstSentMs = Number.POSITIVE_INFINITY;
   lastSentMs = Number.NEGATIVE_INFINITY;
   lastEndMs = Number.NEGATIVE_INFINITY;
+  /** End of the last successful request: one hung failure must not stretch the throughput window. */
+  lastOkEndMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
   constructor() {
@@ -74,6 +76,7 @@ export class Recorder {
       return;
     }
     this.ok++;
+    if (r.endMs > this.lastOkEndMs) this.lastOkEndMs = r.endMs;
     // Latency figures describe successful requests; failures are counted above.
     recordMs(h.latency, r.endMs - r.intendedMs);
     recordMs(h.service_time, r.endMs - r.sentMs);

@@ -1,11 +1,19 @@
-// Resource samples folded per process and phase: running sums and maxima,
-// no arrays of samples.
+// Resource samples folded per process and phase: time-weighted running sums
+// and maxima, no arrays of samples.
 
 export interface ResourceSample {
   /** CPU use since the previous sample, in % of one core (may exceed 100). */
   cpuPct: number;
   rssBytes: number;
+  /** How long since the previous sample: the interval the CPU figure covers. */
+  intervalMs: number;
 }
+
+/**
+ * CPU is read from tick counters with 10 ms resolution, so a reading over a
+ * few ms is noise (mostly 0 %); such samples count for RSS only.
+ */
+export const MIN_CPU_INTERVAL_MS = 50;
 
 export interface PhaseUsage {
   samples: number;
@@ -17,9 +25,12 @@ export interface PhaseUsage {
 
 interface Acc {
   n: number;
-  cpuSum: number;
+  /** Σ cpu% × interval, and Σ interval, over samples long enough to read CPU. */
+  cpuWeighted: number;
+  cpuMs: number;
   cpuMax: number;
-  rssSum: number;
+  rssWeighted: number;
+  rssMs: number;
   rssMax: number;
 }
 
@@ -33,12 +44,17 @@ export class ResourceAccumulator {
     let phases = this.acc.get(process);
     if (!phases) this.acc.set(process, (phases = new Map()));
     let a = phases.get(phase);
-    if (!a) phases.set(phase, (a = { n: 0, cpuSum: 0, cpuMax: 0, rssSum: 0, rssMax: 0 }));
+    if (!a) phases.set(phase, (a = { n: 0, cpuWeighted: 0, cpuMs: 0, cpuMax: 0, rssWeighted: 0, rssMs: 0, rssMax: 0 }));
     a.n++;
-    a.cpuSum += s.cpuPct;
-    a.rssSum += s.rssBytes;
-    if (s.cpuPct > a.cpuMax) a.cpuMax = s.cpuPct;
+    const dt = Math.max(s.intervalMs, 1);
+    a.rssWeighted += s.rssBytes * dt;
+    a.rssMs += dt;
     if (s.rssBytes > a.rssMax) a.rssMax = s.rssBytes;
+    if (s.intervalMs >= MIN_CPU_INTERVAL_MS) {
+      a.cpuWeighted += s.cpuPct * dt;
+      a.cpuMs += dt;
+      if (s.cpuPct > a.cpuMax) a.cpuMax = s.cpuPct;
+    }
   }
 
   /** { process: { phase: usage } }, phases in the order they were first seen. */
@@ -49,9 +65,9 @@ export class ResourceAccumulator {
       for (const [phase, a] of phases) {
         p[phase] = {
           samples: a.n,
-          cpu_pct_avg: round1(a.cpuSum / a.n),
+          cpu_pct_avg: a.cpuMs > 0 ? round1(a.cpuWeighted / a.cpuMs) : 0,
           cpu_pct_max: round1(a.cpuMax),
-          rss_mb_avg: round1(a.rssSum / a.n / MB),
+          rss_mb_avg: round1(a.rssWeighted / a.rssMs / MB),
           rss_mb_max: round1(a.rssMax / MB),
         };
       }

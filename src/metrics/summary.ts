@@ -57,9 +57,9 @@ export function summarize(
   const failed = rec.total - rec.ok;
   const sentWindowMs = Math.max(scheduledMs, rec.lastSentMs - rec.firstSentMs);
   // Throughput is over the whole run: the schedule, or longer when the last
-  // responses came in after it ended (streams); never shorter, so a run that
-  // kept up shows throughput = rate.
-  const doneWindowMs = Math.max(sentWindowMs, rec.lastEndMs - rec.firstSentMs);
+  // successful responses came in after it ended (streams); never shorter, so
+  // a run that kept up shows throughput = rate. Failures do not stretch it.
+  const doneWindowMs = Math.max(sentWindowMs, rec.lastOkEndMs - rec.firstSentMs);
   const h = rec.histograms;
   const status: Record<string, number> = {};
   rec.statusCounts.forEach((n, code) => {

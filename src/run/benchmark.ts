@@ -5,7 +5,7 @@ import { ProcessFailure, describeExit, selfArgv, startChild, stopChild, type Chi
 import { assertPortFree } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
-import { LoadRun, type LoadProgress } from "../load/engine.ts";
+import { LoadRun, sleepOrAbort, type LoadProgress } from "../load/engine.ts";
 import { constantPacer } from "../load/pacer.ts";
 import { Recorder } from "../metrics/recorder.ts";
 import { successGate } from "../metrics/slo.ts";
@@ -48,19 +48,6 @@ export interface RunResult {
   ended: { early: false } | { early: true; reason: string; failed: boolean };
 }
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
-}
-
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
 
 /**
@@ -91,35 +78,41 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   const self = selfArgv();
   const children: ChildProcess[] = [];
   const startedAt = new Date().toISOString();
+  // Stop signals are watched from the first moment: a Ctrl-C while the
+  // children start must not be lost.
+  const stopSending = new AbortController();
+  const abortInFlight = new AbortController();
+  let ended: RunResult["ended"] = { early: false };
+  const endEarly = (reason: string, failed: boolean): void => {
+    if (!ended.early) ended = { early: true, reason, failed };
+    stopSending.abort();
+  };
+  const onStop = (): void => endEarly("interrupted", false);
+  const onAbort = (): void => {
+    endEarly("interrupted", false);
+    abortInFlight.abort();
+  };
+  if (control.abort.aborted) onAbort();
+  else if (control.stop.aborted) onStop();
+  control.stop.addEventListener("abort", onStop, { once: true });
+  control.abort.addEventListener("abort", onAbort, { once: true });
   try {
     assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
     assertPortFree(cfg.host, cfg.port, "gateway", "--port");
+    const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
+      if (stopSending.signal.aborted) throw new ProcessFailure(`interrupted before the ${name} was started`);
+      const c = await startChild(name, argv, cfg.readyTimeoutMs, stopSending.signal);
+      children.push(c);
+      return c;
+    };
     const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
-    const mock = await startChild(
-      "mock upstream",
-      [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags],
-      cfg.readyTimeoutMs,
-    );
-    children.push(mock);
+    const mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
     hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     const upstream = `http://${cfg.host}:${mock.port}`;
-    const gateway = await startChild("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream], cfg.readyTimeoutMs);
-    children.push(gateway);
+    const gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream]);
     hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
 
-    // Either stop signal, or a child dying, ends the sending.
-    const stopSending = new AbortController();
-    const abortInFlight = new AbortController();
-    let ended: RunResult["ended"] = { early: false };
-    const endEarly = (reason: string, failed: boolean): void => {
-      if (!ended.early) ended = { early: true, reason, failed };
-      stopSending.abort();
-    };
-    control.stop.addEventListener("abort", () => endEarly("interrupted", false));
-    control.abort.addEventListener("abort", () => {
-      endEarly("interrupted", false);
-      abortInFlight.abort();
-    });
+    // A child dying ends the run early.
     for (const c of children) {
       void c.proc.exited.then(() => {
         if (c.stopping) return;
@@ -138,7 +131,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     );
     await sampler.start("idle");
     hooks.log(`idle phase: ${cfg.idleMs} ms`);
-    await sleepUnlessAborted(cfg.idleMs, stopSending.signal);
+    await sleepOrAbort(cfg.idleMs, stopSending.signal);
 
     const pacer = constantPacer(cfg.rateRps, cfg.durationMs);
     const request: PreparedRequest = {
@@ -157,6 +150,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       maxInFlight: cfg.maxInFlight,
       stopSending: stopSending.signal,
       abortInFlight: abortInFlight.signal,
+      // what the gateway spends finishing the last requests is not "load"
+      onSendingDone: () => void sampler.mark("drain"),
     });
     await sampler.mark("load");
     hooks.log(`load phase: ${pacer.total} requests at ${cfg.rateRps} req/s over ${cfg.durationMs / 1000} s${cfg.stream ? " (streaming)" : ""}`);
@@ -195,6 +190,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       ended,
     };
   } finally {
+    control.stop.removeEventListener("abort", onStop);
+    control.abort.removeEventListener("abort", onAbort);
     await Promise.all(
       children.reverse().map((c) => {
         c.stopping = true;

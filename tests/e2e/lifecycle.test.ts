@@ -97,6 +97,32 @@ describe("ending a run", () => {
     expect(processesWithTag(run.tag)).toEqual([]);
   }, 40_000);
 
+  test("Ctrl-C while the mock and gateway start: not lost, exit 3 promptly, nothing left", async () => {
+    const run = startLongRun();
+    await waitFor(() => run.out.stderr.includes("mock upstream listening"), 20_000, "the mock to start");
+    const t0 = performance.now();
+    run.proc.kill("SIGINT");
+    const code = await run.proc.exited;
+    await run.pumped;
+    expect(code).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(run.out.stderr).toContain("interrupted");
+    expect(processesWithTag(run.tag)).toEqual([]);
+  }, 40_000);
+
+  test("at a low rate, Ctrl-C does not wait for the next scheduled send", async () => {
+    const run = startLongRun(["--rate", "0.05"]);
+    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+    const t0 = performance.now();
+    run.proc.kill("SIGINT");
+    const { code, doc } = await run.finished();
+    expect(code).toBe(3);
+    // the next request would have been due 20 s after the first
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(doc.summary.requests.total).toBe(1);
+    expect(doc.summary.requests.rate).toBe(0.05);
+  }, 40_000);
+
   test("gatebench killed with SIGKILL: its mock and gateway exit on their own", async () => {
     const run = startLongRun();
     await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");

@@ -100,6 +100,14 @@ describe("Recorder and summary", () => {
     expect(s.output_tokens!.total).toBe(7);
   });
 
+  test("one hung failure does not stretch the throughput window", () => {
+    const rec = new Recorder();
+    for (let i = 0; i < 499; i++) rec.add(ok(i * 20, i * 20, i * 20 + 10));
+    rec.add({ ...emptyResult(9980), sentMs: 9980, endMs: 69_980, error: ErrorKind.Timeout });
+    const s = summarize(rec, 10_000, {});
+    expect(s.requests.throughput).toBe(49.9);
+  });
+
   test("rate over the schedule, throughput over the schedule or to the last response if later", () => {
     const rec = new Recorder();
     // 10 requests due every 100 ms, each a 1 s stream
@@ -118,12 +126,24 @@ describe("Recorder and summary", () => {
 });
 
 describe("ResourceAccumulator", () => {
+  test("averages are weighted by time; a reading over a few ms says nothing about CPU", () => {
+    const acc = new ResourceAccumulator();
+    acc.add("gw", "load", { cpuPct: 80, rssBytes: 0, intervalMs: 250 });
+    acc.add("gw", "load", { cpuPct: 20, rssBytes: 0, intervalMs: 750 });
+    acc.add("gw", "load", { cpuPct: 0, rssBytes: 0, intervalMs: 3 }); // a phase change right after a tick
+    acc.add("gw", "load", { cpuPct: 900, rssBytes: 0, intervalMs: 10 });
+    const u = acc.summary().gw!.load!;
+    expect(u.cpu_pct_avg).toBe(35); // (80·250 + 20·750) / 1000
+    expect(u.cpu_pct_max).toBe(80);
+    expect(u.samples).toBe(4);
+  });
+
   test("average and max per process and phase, in MB", () => {
     const acc = new ResourceAccumulator();
-    acc.add("gateway", "idle", { cpuPct: 0, rssBytes: 10 * 1024 * 1024 });
-    acc.add("gateway", "idle", { cpuPct: 2, rssBytes: 12 * 1024 * 1024 });
-    acc.add("gateway", "load", { cpuPct: 50, rssBytes: 30 * 1024 * 1024 });
-    acc.add("mock", "load", { cpuPct: 10, rssBytes: 1024 * 1024 });
+    acc.add("gateway", "idle", { cpuPct: 0, rssBytes: 10 * 1024 * 1024, intervalMs: 250 });
+    acc.add("gateway", "idle", { cpuPct: 2, rssBytes: 12 * 1024 * 1024, intervalMs: 250 });
+    acc.add("gateway", "load", { cpuPct: 50, rssBytes: 30 * 1024 * 1024, intervalMs: 250 });
+    acc.add("mock", "load", { cpuPct: 10, rssBytes: 1024 * 1024, intervalMs: 250 });
     expect(acc.summary()).toEqual({
       gateway: {
         idle: { samples: 2, cpu_pct_avg: 1, cpu_pct_max: 2, rss_mb_avg: 11, rss_mb_max: 12 },
