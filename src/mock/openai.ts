@@ -106,18 +106,37 @@ export function textOf(first: number, count: number, chars: number): string {
   return out;
 }
 
+/** The JSON string of an answer's text, built once per (tokens, characters per token). */
+const contentCache = new Map<number, string>();
+function contentJson(tokens: number, tokenChars: number): string {
+  const key = tokens * 65_536 + tokenChars;
+  let c = contentCache.get(key);
+  if (c === undefined) {
+    c = JSON.stringify(textOf(0, tokens, tokenChars));
+    if (contentCache.size < 1024) contentCache.set(key, c);
+  }
+  return c;
+}
+
+/** Model names repeat: their JSON encoding is kept. */
+const modelCache = new Map<string, string>();
+function modelJson(model: string): string {
+  let m = modelCache.get(model);
+  if (m === undefined) {
+    m = JSON.stringify(model);
+    if (modelCache.size < 1024) modelCache.set(model, m);
+  }
+  return m;
+}
+
+/** A chat.completion body; the constant parts are literal text, nothing is stringified per request. */
 export function unaryChat(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason, tokenChars: number): string {
-  const content = textOf(0, tokens, tokenChars);
   const prompt = promptTokensOf(info.promptChars);
-  return JSON.stringify({
-    id,
-    object: "chat.completion",
-    created,
-    model: info.model,
-    choices: [{ index: 0, message: { role: "assistant", content, refusal: null }, logprobs: null, finish_reason: finish }],
-    usage: { prompt_tokens: prompt, completion_tokens: tokens, total_tokens: prompt + tokens },
-    system_fingerprint: "fp_gatebench_mock",
-  });
+  return (
+    `{"id":"${id}","object":"chat.completion","created":${created},"model":${modelJson(info.model)},` +
+    `"choices":[{"index":0,"message":{"role":"assistant","content":${contentJson(tokens, tokenChars)},"refusal":null},"logprobs":null,"finish_reason":"${finish}"}],` +
+    `"usage":{"prompt_tokens":${prompt},"completion_tokens":${tokens},"total_tokens":${prompt + tokens}},"system_fingerprint":"fp_gatebench_mock"}`
+  );
 }
 
 export function unaryCompletion(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason, tokenChars: number): string {

@@ -47,6 +47,14 @@ async function sleepUntil(deadlineMs: number): Promise<void> {
 /** Epoch microseconds: comparable with another process's clock. */
 const epochUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
+/** The path of an absolute request URL, without building a URL object. */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const q = url.indexOf("?", start);
+  return q === -1 ? url.slice(start) : url.slice(start, q);
+}
+
 function until(signal: AbortSignal): Promise<void> {
   return signal.aborted ? Promise.resolve() : new Promise((r) => signal.addEventListener("abort", () => r(), { once: true }));
 }
@@ -182,7 +190,7 @@ export function startMock(o: MockOptions) {
     async fetch(req, srv) {
       const arrivedMs = performance.now();
       const receivedUs = epochUs();
-      const path = new URL(req.url).pathname;
+      const path = pathOf(req.url);
       if (path === "/health") return new Response("ok\n");
       if (path === "/__stats") return Response.json(counters.snapshot());
       if (path === "/__reset" && req.method === "POST") {
