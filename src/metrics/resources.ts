@@ -17,8 +17,9 @@ export const MIN_CPU_INTERVAL_MS = 50;
 
 export interface PhaseUsage {
   samples: number;
-  cpu_pct_avg: number;
-  cpu_pct_max: number;
+  /** null when the phase was too short for a CPU reading (under 50 ms). */
+  cpu_pct_avg: number | null;
+  cpu_pct_max: number | null;
   rss_mb_avg: number;
   rss_mb_max: number;
 }
@@ -65,8 +66,8 @@ export class ResourceAccumulator {
       for (const [phase, a] of phases) {
         p[phase] = {
           samples: a.n,
-          cpu_pct_avg: a.cpuMs > 0 ? round1(a.cpuWeighted / a.cpuMs) : 0,
-          cpu_pct_max: round1(a.cpuMax),
+          cpu_pct_avg: a.cpuMs > 0 ? round1(a.cpuWeighted / a.cpuMs) : null,
+          cpu_pct_max: a.cpuMs > 0 ? round1(a.cpuMax) : null,
           rss_mb_avg: round1(a.rssWeighted / a.rssMs / MB),
           rss_mb_max: round1(a.rssMax / MB),
         };

@@ -4,5 +4,5 @@ export const fmtMs = (ms: number | undefined): string => (ms === undefined ? "-"
 export const fmtRate = (r: number): string => r.toFixed(2);
 export const fmtPct = (ratio: number): string => `${(ratio * 100).toFixed(2)} %`;
 export const fmtMb = (mb: number): string => `${mb.toFixed(1)} MB`;
-export const fmtCpu = (pct: number): string => `${pct.toFixed(1)} %`;
+export const fmtCpu = (pct: number | null): string => (pct === null ? "-" : `${pct.toFixed(1)} %`);
 export const fmtSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;

@@ -136,6 +136,8 @@ describe("ResourceAccumulator", () => {
     expect(u.cpu_pct_avg).toBe(35); // (80·250 + 20·750) / 1000
     expect(u.cpu_pct_max).toBe(80);
     expect(u.samples).toBe(4);
+    acc.add("gw", "drain", { cpuPct: 0, rssBytes: 1024 * 1024, intervalMs: 4 });
+    expect(acc.summary().gw!.drain).toEqual({ samples: 1, cpu_pct_avg: null, cpu_pct_max: null, rss_mb_avg: 1, rss_mb_max: 1 });
   });
 
   test("average and max per process and phase, in MB", () => {
