@@ -97,6 +97,7 @@ export function startMock(o: MockOptions) {
           for (let i = 0; i < pieces.length; i++) {
             await sleepUntil(dueMs[i]!);
             if (signal.aborted) return;
+            counters.late("chunk", performance.now() - dueMs[i]!);
             if (i === cutAfter) {
               counters.faultsDone("cut");
               cut = true;
@@ -153,6 +154,8 @@ export function startMock(o: MockOptions) {
     if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
     const early = await answerFault(p.fault, req, receivedUs);
     if (early) return early;
+    // a slow first byte comes on top of the model's own delays
+    const t0 = p.fault === "slow" ? arrivedMs + o.slowMs : arrivedMs;
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const prompt = promptTokensOf(info.promptChars);
@@ -162,9 +165,10 @@ export function startMock(o: MockOptions) {
         // half an answer, then the connection drops
         const full = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
         const half = full.slice(0, Math.floor(full.length / 2));
-        return stream([() => half, () => ""], [arrivedMs + p.latencyMs, arrivedMs + p.latencyMs], () => "", receivedUs, req.signal, 1);
+        return stream([() => half, () => ""], [t0 + p.latencyMs, t0 + p.latencyMs], () => "", receivedUs, req.signal, 1);
       }
-      await sleepUntil(arrivedMs + p.latencyMs);
+      await sleepUntil(t0 + p.latencyMs);
+      counters.late("unary", performance.now() - t0 - p.latencyMs);
       const body = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
       return json(200, body, receivedUs);
     }
@@ -177,7 +181,7 @@ export function startMock(o: MockOptions) {
       const piece = textOf(first, Math.min(perChunk, p.tokens - first), o.tokenChars);
       pieces.push(k === 0 ? () => w.first(piece) : () => w.content(piece));
     }
-    const due = plan.streamSchedule(arrivedMs, chunks, p);
+    const due = plan.streamSchedule(t0, chunks, p);
     const tail = () => w.finish(finish) + (info.includeUsage ? w.usage(prompt, p.tokens) : "");
     return stream(pieces, due, tail, receivedUs, req.signal, p.fault === "cut" ? Math.floor(chunks / 2) : -1);
   }

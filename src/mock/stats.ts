@@ -1,6 +1,15 @@
 // What the mock received and did, for /__stats, the run's report, and the
 // summary the mock prints when it stops.
+import { newHistogram, recordMs, statsOf, type Histogram } from "../metrics/histogram.ts";
 import type { Fault } from "./model.ts";
+
+/** How late the mock was against its own plan: its timers' accuracy, measured where they fire. */
+export interface LatenessStats {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 export interface MockStats {
   /** API requests received (everything but /health, /__stats and /__reset). */
@@ -20,6 +29,8 @@ export interface MockStats {
   faults: Partial<Record<Fault, number>>;
   bytes_in: number;
   bytes_out: number;
+  /** Unary answers: ready − (arrival + planned delay). Stream chunks: written − due. In ms. */
+  lateness_ms: { unary?: LatenessStats; chunk?: LatenessStats };
 }
 
 export class MockCounters {
@@ -34,6 +45,8 @@ export class MockCounters {
   streamsAborted = 0;
   bytesIn = 0;
   bytesOut = 0;
+  unaryLate: Histogram = newHistogram();
+  chunkLate: Histogram = newHistogram();
 
   enter(): void {
     if (++this.inFlight > this.inFlightPeak) this.inFlightPeak = this.inFlight;
@@ -61,6 +74,12 @@ export class MockCounters {
     this.faults = {};
     this.requests = this.streamsStarted = this.streamsCompleted = this.streamsAborted = this.bytesIn = this.bytesOut = 0;
     this.inFlightPeak = this.inFlight;
+    this.unaryLate = newHistogram();
+    this.chunkLate = newHistogram();
+  }
+
+  late(kind: "unary" | "chunk", ms: number): void {
+    recordMs(kind === "unary" ? this.unaryLate : this.chunkLate, ms);
   }
 
   snapshot(): MockStats {
@@ -78,6 +97,12 @@ export class MockCounters {
       faults: { ...this.faults },
       bytes_in: this.bytesIn,
       bytes_out: this.bytesOut,
+      lateness_ms: { unary: lateness(this.unaryLate), chunk: lateness(this.chunkLate) },
     };
   }
+}
+
+function lateness(h: Histogram): LatenessStats | undefined {
+  const s = statsOf(h);
+  return s && { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
 }

@@ -1,0 +1,114 @@
+// Benchmarks of the mock upstream, each in one run on one machine:
+//
+// 1. capacity: unary, zero latency, wrk -c64 against the mock and against a
+//    bare Bun.serve hello-world (both their own processes);
+// 2. timers: 10 ms unary at --timer-rate req/s (default 5000), the mock's own
+//    lateness (from /__stats) and the client's service time;
+// 3. streams: --streams concurrent streams (default 10000) with ITL 50 ms,
+//    the ITL the client sees, the mock's chunk lateness and its peak RSS.
+//
+//   bun scripts/bench-mock.ts [--streams 10000] [--timer-rate 5000] [--skip capacity,timers,streams]
+import pidusage from "pidusage";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
+import { statsOf } from "../src/metrics/histogram.ts";
+import { requestBody } from "../src/run/config.ts";
+import { drive } from "./drive.ts";
+
+// Streams need many open fetches; Bun reads the limit at start-up.
+if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {
+  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(await p.exited);
+}
+
+const flag = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+const skip = new Set(flag("skip", "").split(","));
+const main = join(import.meta.dir, "..", "src", "main.ts");
+const dir = mkdtempSync(join(tmpdir(), "gatebench-mockbench-"));
+const unaryBody = requestBody({ model: "gpt-4o-mini", stream: false });
+const streamBody = requestBody({ model: "gpt-4o-mini", stream: true });
+
+async function mock(args: string[]): Promise<ChildProcess> {
+  return startChild("mock", [process.execPath, main, "__mock", "--port", "0", "--seed", "1", ...args], 10_000);
+}
+
+function wrk(url: string, seconds: number): number {
+  const lua = join(dir, "post.lua");
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(new TextDecoder().decode(unaryBody))}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const r = Bun.spawnSync(["wrk", "-t1", "-c64", `-d${seconds}s`, "-s", lua, url]);
+  if (!r.success) throw new Error(`wrk failed (apt-get install wrk): ${r.stderr.toString()}`);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout.toString())?.[1]);
+}
+
+const stats = async (m: ChildProcess) => (await fetch(`http://127.0.0.1:${m.port}/__stats`)).json() as Promise<Record<string, any>>;
+
+console.log(`# bun ${Bun.version}, ${navigator.hardwareConcurrency} cpus\n`);
+try {
+  if (!skip.has("capacity")) {
+    writeFileSync(join(dir, "hello.ts"), 'const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello") });\nconsole.log(`GATEBENCH_READY {"port":${s.port}}`);\nfor await (const _ of Bun.stdin.stream()) {}\n');
+    const hello = await startChild("hello", [process.execPath, join(dir, "hello.ts")], 10_000);
+    const m = await mock(["--latency", "0"]);
+    try {
+      const bare = wrk(`http://127.0.0.1:${hello.port}/v1/chat/completions`, 4);
+      const mocked = wrk(`http://127.0.0.1:${m.port}/v1/chat/completions`, 4);
+      console.log("## capacity (wrk -t1 -c64, 4 s, POST chat body)\n");
+      console.log(`bare Bun.serve hello-world  ${bare.toFixed(0)} req/s`);
+      console.log(`gatebench mock, latency 0   ${mocked.toFixed(0)} req/s  = ${(mocked / bare).toFixed(2)}x\n`);
+    } finally {
+      await stopChild(m, 2000);
+      await stopChild(hello, 2000);
+    }
+  }
+
+  if (!skip.has("timers")) {
+    const rate = Number(flag("timer-rate", "5000"));
+    const m = await mock(["--latency", "10ms"]);
+    try {
+      const r = await drive(`http://127.0.0.1:${m.port}/v1/chat/completions`, rate, 5, unaryBody);
+      const late = (await stats(m)).lateness_ms.unary;
+      console.log(`## timers (10 ms unary at ${rate} req/s for 5 s)\n`);
+      console.log(`sent ${r.recorder.total}, ok ${r.recorder.ok}`);
+      console.log(`mock's own lateness   p50 ${late.p50} ms  p99 ${late.p99} ms  max ${late.max} ms`);
+      console.log(`client service time   p50 ${r.svc.p50} ms  p99 ${r.svc.p99} ms (loopback and client included)\n`);
+    } finally {
+      await stopChild(m, 2000);
+    }
+  }
+
+  if (!skip.has("streams")) {
+    const n = Number(flag("streams", "10000"));
+    const openSeconds = 5;
+    // each stream lasts ~10 s: all n are open together from 5 s to 10 s
+    const m = await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "200"]);
+    let peakRss = 0;
+    const sampler = setInterval(async () => {
+      try {
+        peakRss = Math.max(peakRss, (await pidusage(m.pid)).memory);
+      } catch {
+        // the mock is stopping
+      }
+    }, 250);
+    try {
+      const r = await drive(`http://127.0.0.1:${m.port}/v1/chat/completions`, n / openSeconds, openSeconds, streamBody, true);
+      clearInterval(sampler);
+      const st = await stats(m);
+      const itl = statsOf(r.recorder.histograms.itl)!;
+      console.log(`## ${n} concurrent streams (ITL 50 ms, 200 tokens, opened over ${openSeconds} s)\n`);
+      console.log(`ok ${r.recorder.ok} of ${r.recorder.total}; the mock had ${st.in_flight_peak} open at once`);
+      console.log(`client ITL            p50 ${itl.p50} ms  p99 ${itl.p99} ms  max ${itl.max} ms`);
+      console.log(`mock chunk lateness   p50 ${st.lateness_ms.chunk.p50} ms  p99 ${st.lateness_ms.chunk.p99} ms`);
+      console.log(`mock peak RSS         ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+      console.log(`client CPU            ${r.cpuPct.toFixed(0)} % of a core`);
+    } finally {
+      clearInterval(sampler);
+      await stopChild(m, 2000);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
