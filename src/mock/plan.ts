@@ -96,14 +96,8 @@ export class MockPlan {
     };
   }
 
-  /** When each of `chunks` stream chunks is due: absolute times, so late timers never add up. */
-  streamSchedule(arrivedMs: number, chunks: number, p: RequestPlan): number[] {
-    const due: number[] = [];
-    let t = arrivedMs + p.ttftMs;
-    for (let k = 0; k < chunks; k++) {
-      if (k > 0) t += p.itlMs + (this.o.itlJitter ? sampleJitter(this.o.itlJitter, this.rng) : 0);
-      due.push(t);
-    }
-    return due;
+  /** The gap before a stream's next chunk: the fixed ITL plus its jitter, drawn when it is needed. */
+  gapMs(p: RequestPlan): number {
+    return p.itlMs + (this.o.itlJitter ? sampleJitter(this.o.itlJitter, this.rng) : 0);
   }
 }

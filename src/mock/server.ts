@@ -7,6 +7,7 @@ import { type Fault, isFault } from "./model.ts";
 import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
 import { MockPlan, type MockOptions } from "./plan.ts";
 import { MockCounters } from "./stats.ts";
+import { Ticker } from "./ticker.ts";
 
 export { MOCK_DEFAULTS, type MockOptions } from "./plan.ts";
 export type { MockStats } from "./stats.ts";
@@ -69,6 +70,7 @@ const CUT_REASON = "gatebench mock: stream cut (fault injected)";
 
 export function startMock(o: MockOptions) {
   const counters = new MockCounters();
+  const ticker = new Ticker();
   const plan = new MockPlan(o);
   let seq = 0;
 
@@ -84,41 +86,58 @@ export function startMock(o: MockOptions) {
     return json(status, errorBody(message, "invalid_request_error", param), receivedUs, extra);
   }
 
-  /** A stream of pieces, each due at its own time; `cutAfter` pieces and the connection drops. */
-  function stream(pieces: (() => string)[], dueMs: number[], tail: () => string, receivedUs: number, signal: AbortSignal, cutAfter: number): Response {
+  /**
+   * A stream of `count` pieces: piece k is made when it is due (firstDueMs,
+   * then nextGapMs() apart), so nothing is built ahead. Every stream's next
+   * piece waits in the shared ticker: one timer for all streams. At piece
+   * `cutAfter` the connection drops (the cut fault).
+   */
+  function stream(count: number, piece: (k: number) => string, firstDueMs: number, nextGapMs: () => number, tail: () => string, receivedUs: number, signal: AbortSignal, cutAfter: number): Response {
     counters.streamsStarted++;
     counters.enter();
-    let finished = false;
-    let cut = false;
     const body = new ReadableStream({
       type: "direct",
-      async pull(c) {
-        try {
-          for (let i = 0; i < pieces.length; i++) {
-            await sleepUntil(dueMs[i]!);
-            if (signal.aborted) return;
-            counters.late("chunk", performance.now() - dueMs[i]!);
-            if (i === cutAfter) {
+      pull(c) {
+        return new Promise<void>((resolve, reject) => {
+          let k = 0;
+          const end = (outcome: "done" | "aborted" | "cut"): undefined => {
+            counters.leave();
+            if (outcome === "done") {
+              counters.streamsCompleted++;
+              c.close();
+              resolve();
+            } else if (outcome === "aborted") {
+              counters.streamsAborted++;
+              c.close();
+              resolve();
+            } else {
               counters.faultsDone("cut");
-              cut = true;
-              throw CUT_REASON;
+              reject(CUT_REASON); // errors the body: the connection drops before [DONE]
             }
-            const piece = pieces[i]!();
-            counters.bytesOut += piece.length;
-            c.write(piece);
-            c.flush();
-          }
-          const end = `${tail()}: ${LAST_EVENT_COMMENT}=${epochUs()}\n\n${ChunkWriter.DONE}`;
-          counters.bytesOut += end.length;
-          c.write(end);
-          c.flush();
-          finished = true;
-          counters.streamsCompleted++;
-        } finally {
-          counters.leave();
-          if (!finished && !cut) counters.streamsAborted++;
-          if (finished || signal.aborted) c.close();
-        }
+            return undefined;
+          };
+          ticker.add({
+            dueMs: firstDueMs,
+            run(nowMs) {
+              if (signal.aborted) return end("aborted");
+              counters.late("chunk", nowMs - this.dueMs);
+              if (k === cutAfter) return end("cut");
+              if (k < count) {
+                const text = piece(k);
+                counters.bytesOut += text.length;
+                c.write(text);
+                c.flush();
+                k++;
+                if (k < count) return this.dueMs + nextGapMs();
+              }
+              const last = `${tail()}: ${LAST_EVENT_COMMENT}=${epochUs()}\n\n${ChunkWriter.DONE}`;
+              counters.bytesOut += last.length;
+              c.write(last);
+              c.flush();
+              return end("done");
+            },
+          });
+        });
       },
     });
     return new Response(body, {
@@ -165,7 +184,7 @@ export function startMock(o: MockOptions) {
         // half an answer, then the connection drops
         const full = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
         const half = full.slice(0, Math.floor(full.length / 2));
-        return stream([() => half, () => ""], [t0 + p.latencyMs, t0 + p.latencyMs], () => "", receivedUs, req.signal, 1);
+        return stream(2, () => half, t0 + p.latencyMs, () => 0, () => "", receivedUs, req.signal, 1);
       }
       await sleepUntil(t0 + p.latencyMs);
       counters.late("unary", performance.now() - t0 - p.latencyMs);
@@ -175,15 +194,14 @@ export function startMock(o: MockOptions) {
     const w = kind === "chat" ? new ChunkWriter(id, created, info.model) : new CompletionChunkWriter(id, created, info.model);
     const perChunk = Math.max(1, o.tokensPerChunk);
     const chunks = Math.ceil(p.tokens / perChunk);
-    const pieces: (() => string)[] = [];
-    for (let k = 0; k < chunks; k++) {
+    const piece = (k: number): string => {
       const first = k * perChunk;
-      const piece = textOf(first, Math.min(perChunk, p.tokens - first), o.tokenChars);
-      pieces.push(k === 0 ? () => w.first(piece) : () => w.content(piece));
-    }
-    const due = plan.streamSchedule(t0, chunks, p);
+      const text = textOf(first, Math.min(perChunk, p.tokens - first), o.tokenChars);
+      return k === 0 ? w.first(text) : w.content(text);
+    };
     const tail = () => w.finish(finish) + (info.includeUsage ? w.usage(prompt, p.tokens) : "");
-    return stream(pieces, due, tail, receivedUs, req.signal, p.fault === "cut" ? Math.floor(chunks / 2) : -1);
+    const cutAt = p.fault === "cut" ? Math.floor(chunks / 2) : -1;
+    return stream(chunks, piece, t0 + p.ttftMs, () => plan.gapMs(p), tail, receivedUs, req.signal, cutAt);
   }
 
   const server = Bun.serve({

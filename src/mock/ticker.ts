@@ -1,0 +1,106 @@
+// One timer for every stream the mock is sending. Each stream says when its
+// next chunk is due; the ticker keeps them in a min-heap by due time, sleeps
+// until the earliest, and then runs every step that is due. Thousands of
+// streams cost one timer, not one per chunk.
+
+/** A stream's next step: runs at (or after) `dueMs`; returns its next due time, or undefined when it is done. */
+export interface Step {
+  dueMs: number;
+  run(nowMs: number): number | undefined;
+}
+
+/** Timers fire about this long after the whole millisecond they were set for. */
+const TIMER_LATE_MS = 0.1;
+/** Longest run of steps before the event loop gets a turn. */
+const SLICE_MS = 4;
+
+export class Ticker {
+  private heap: Step[] = [];
+  private timer: Timer | undefined;
+  private immediate = false;
+  private armedFor = Number.POSITIVE_INFINITY;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  add(step: Step): void {
+    this.push(step);
+    if (step.dueMs < this.armedFor) this.arm();
+  }
+
+  private arm(): void {
+    if (this.immediate) return; // a slice is already coming
+    clearTimeout(this.timer);
+    const first = this.heap[0];
+    if (!first) {
+      this.armedFor = Number.POSITIVE_INFINITY;
+      this.timer = undefined;
+      return;
+    }
+    this.armedFor = first.dueMs;
+    // never early: a step runs no sooner than it is due
+    const wait = Math.max(0, Math.ceil(first.dueMs - performance.now() - TIMER_LATE_MS));
+    if (wait === 0) {
+      // behind: take the next slice after the event loop has had its turn
+      this.timer = undefined;
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.tick();
+      });
+      return;
+    }
+    this.timer = setTimeout(() => this.tick(), wait);
+  }
+
+  private tick(): void {
+    this.armedFor = Number.POSITIVE_INFINITY;
+    let now = performance.now();
+    // Work in slices, so that accepting connections and reading requests
+    // go on even when thousands of chunks are due at once.
+    const sliceEnd = now + SLICE_MS;
+    while (this.heap.length > 0 && this.heap[0]!.dueMs <= now && now < sliceEnd) {
+      const step = this.pop()!;
+      const next = step.run(now);
+      if (next !== undefined) {
+        step.dueMs = next;
+        this.push(step);
+      }
+      now = performance.now();
+    }
+    this.arm();
+  }
+
+  private push(s: Step): void {
+    const h = this.heap;
+    h.push(s);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.dueMs <= s.dueMs) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = s;
+  }
+
+  private pop(): Step | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && h[r]!.dueMs < h[l]!.dueMs ? r : l;
+      if (h[c]!.dueMs >= last.dueMs) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+    return top;
+  }
+}
