@@ -93,11 +93,12 @@ export function startMock(o: MockOptions) {
    * `cutAfter` the connection drops (the cut fault).
    */
   function stream(count: number, piece: (k: number) => string, firstDueMs: number, nextGapMs: () => number, tail: () => string, receivedUs: number, signal: AbortSignal, cutAfter: number): Response {
-    counters.streamsStarted++;
-    counters.enter();
     const body = new ReadableStream({
       type: "direct",
       pull(c) {
+        // counted from here: a body that is never pulled (the client left first) leaves no trace
+        counters.streamsStarted++;
+        counters.enter();
         return new Promise<void>((resolve, reject) => {
           let k = 0;
           const end = (outcome: "done" | "aborted" | "cut"): undefined => {
