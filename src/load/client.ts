@@ -15,11 +15,11 @@ export interface PreparedRequest {
   timeoutMs: number;
 }
 
-export function classifyError(err: unknown, stopped: boolean): { kind: ErrorKind; message: string } {
+/** A fetch failure as an error kind. The per-request timeout is told apart by the caller, which set it. */
+export function classifyError(err: unknown): { kind: ErrorKind; message: string } {
   const e = err as { name?: string; code?: string | number; message?: string } | undefined;
   const message = String(e?.message ?? err);
-  if (e?.name === "TimeoutError") return { kind: ErrorKind.Timeout, message };
-  if (e?.name === "AbortError") return { kind: stopped ? ErrorKind.Aborted : ErrorKind.Timeout, message };
+  if (e?.name === "AbortError") return { kind: ErrorKind.Aborted, message };
   const code = String(e?.code ?? "");
   if (code === "ECONNREFUSED" || code === "FailedToOpenSocket" || code === "ConnectionRefused") {
     return { kind: ErrorKind.Connect, message };
@@ -87,7 +87,7 @@ export async function execute(req: PreparedRequest, intendedMs: number, rec: Rec
     else if (scanner && !scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
   } catch (err) {
     r.endMs = performance.now();
-    const c = timedOut ? { kind: ErrorKind.Timeout, message: `no complete response within ${req.timeoutMs} ms` } : classifyError(err, ctl.signal.aborted);
+    const c = timedOut ? { kind: ErrorKind.Timeout, message: `no complete response within ${req.timeoutMs} ms` } : classifyError(err);
     r.error = c.kind;
     r.errorMessage = c.message;
   } finally {

@@ -4,6 +4,7 @@
 // usage chunk, which is the only one parsed as JSON.
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 const DATA = enc.encode("data:");
 const DONE = enc.encode("[DONE]");
 const USAGE = enc.encode('"usage"');
@@ -135,7 +136,7 @@ export class SseScanner {
     while (isWs(this.buf[p])) p++;
     if (this.buf[p] !== LBRACE) return; // "usage": null
     try {
-      const chunk = JSON.parse(new TextDecoder().decode(this.buf.subarray(from, to)));
+      const chunk = JSON.parse(dec.decode(this.buf.subarray(from, to)));
       const n = chunk?.usage?.completion_tokens;
       if (typeof n === "number" && n >= 0) this.sink.usage(n);
     } catch {

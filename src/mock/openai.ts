@@ -139,16 +139,14 @@ export function unaryChat(id: string, created: number, info: ChatRequestInfo, to
   );
 }
 
+/** A legacy text_completion body, built like unaryChat. */
 export function unaryCompletion(id: string, created: number, info: ChatRequestInfo, tokens: number, finish: FinishReason, tokenChars: number): string {
   const prompt = promptTokensOf(info.promptChars);
-  return JSON.stringify({
-    id,
-    object: "text_completion",
-    created,
-    model: info.model,
-    choices: [{ text: textOf(0, tokens, tokenChars), index: 0, logprobs: null, finish_reason: finish }],
-    usage: { prompt_tokens: prompt, completion_tokens: tokens, total_tokens: prompt + tokens },
-  });
+  return (
+    `{"id":"${id}","object":"text_completion","created":${created},"model":${modelJson(info.model)},` +
+    `"choices":[{"text":${contentJson(tokens, tokenChars)},"index":0,"logprobs":null,"finish_reason":"${finish}"}],` +
+    `"usage":{"prompt_tokens":${prompt},"completion_tokens":${tokens},"total_tokens":${prompt + tokens}}}`
+  );
 }
 
 const vectorCache = new Map<number, string>();
@@ -170,14 +168,46 @@ export function embeddingsBody(info: EmbeddingsInfo, dim: number): string {
   const data: string[] = [];
   for (let i = 0; i < info.inputs; i++) data.push(`{"object":"embedding","index":${i},"embedding":${vec}}`);
   const prompt = promptTokensOf(info.promptChars);
-  return `{"object":"list","data":[${data.join(",")}],"model":${JSON.stringify(info.model)},"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt}}}`;
+  return `{"object":"list","data":[${data.join(",")}],"model":${modelJson(info.model)},"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt}}}`;
 }
 
-/** The pieces of one legacy completions stream. */
-export class CompletionChunkWriter {
-  private readonly head: string;
+/** The SSE events of one stream; each kind of stream says how its chunks look. */
+abstract class StreamWriter {
+  protected readonly head: string;
+  constructor(id: string, object: string, created: number, model: string, extra: string) {
+    this.head = `data: {"id":"${id}","object":"${object}","created":${created},"model":${modelJson(model)},${extra}"choices":`;
+  }
+  /** The first chunk (chat streams announce the assistant role in it). */
+  abstract first(text: string): string;
+  abstract content(text: string): string;
+  abstract finish(reason: FinishReason): string;
+  /** The usage chunk the API sends before [DONE] when stream_options.include_usage is set. */
+  usage(prompt: number, completion: number): string {
+    return `${this.head}[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}\n\n`;
+  }
+  static readonly DONE = "data: [DONE]\n\n";
+}
+
+/** A chat.completion.chunk stream. */
+export class ChunkWriter extends StreamWriter {
   constructor(id: string, created: number, model: string) {
-    this.head = `data: {"id":${JSON.stringify(id)},"object":"text_completion","created":${created},"model":${JSON.stringify(model)},"choices":`;
+    super(id, "chat.completion.chunk", created, model, `"system_fingerprint":"fp_gatebench_mock",`);
+  }
+  first(text: string): string {
+    return `${this.head}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}\n\n${this.content(text)}`;
+  }
+  content(text: string): string {
+    return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+  }
+  finish(reason: FinishReason): string {
+    return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
+  }
+}
+
+/** A legacy text_completion stream. */
+export class CompletionChunkWriter extends StreamWriter {
+  constructor(id: string, created: number, model: string) {
+    super(id, "text_completion", created, model, "");
   }
   first(text: string): string {
     return this.content(text);
@@ -188,32 +218,4 @@ export class CompletionChunkWriter {
   finish(reason: FinishReason): string {
     return `${this.head}[{"text":"","index":0,"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
   }
-  usage(prompt: number, completion: number): string {
-    return `${this.head}[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}\n\n`;
-  }
-}
-
-/** The pieces of one chat stream, as SSE event strings. */
-export class ChunkWriter {
-  private readonly head: string;
-  constructor(id: string, created: number, model: string) {
-    this.head = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_gatebench_mock","choices":`;
-  }
-  role(): string {
-    return `${this.head}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}\n\n`;
-  }
-  /** The first chunk carries the assistant role, then the first content. */
-  first(text: string): string {
-    return this.role() + this.content(text);
-  }
-  content(text: string): string {
-    return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
-  }
-  finish(reason: FinishReason): string {
-    return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
-  }
-  usage(prompt: number, completion: number): string {
-    return `${this.head}[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}\n\n`;
-  }
-  static readonly DONE = "data: [DONE]\n\n";
 }

@@ -1,7 +1,7 @@
 // What the mock does for one request: the options, the request's override
 // headers, and draws from the seeded PRNG, turned into delays, a token count
 // and a fault. Pure (no timers, no I/O).
-import { drawFault, type Fault, type FaultRates, isFault, type Jitter, Prng, sampleJitter } from "./model.ts";
+import { drawFault, type Fault, type FaultRates, FAULTS, isFault, type Jitter, Prng, sampleJitter } from "./model.ts";
 
 export interface MockOptions {
   host: string;
@@ -50,9 +50,35 @@ export interface RequestPlan {
   /** max_tokens made the answer shorter than the mock would have given. */
   truncated: boolean;
   fault: Fault | undefined;
+  /** How long no byte of the answer (headers included) may leave: the slow fault. Latency and TTFT include it. */
+  holdMs: number;
 }
 
-const HEADER_LIMITS = { "x-mock-latency-ms": 3_600_000, "x-mock-ttft-ms": 3_600_000, "x-mock-itl-ms": 3_600_000, "x-mock-tokens": 1_000_000 } as const;
+/** Header names: per-request overrides (in) and the mock's timing (out). */
+export const MOCK_HEADERS = {
+  latency: "x-mock-latency-ms",
+  ttft: "x-mock-ttft-ms",
+  itl: "x-mock-itl-ms",
+  tokens: "x-mock-tokens",
+  fault: "x-mock-fault",
+  receivedUs: "x-mock-received-us",
+  sentUs: "x-mock-sent-us",
+} as const;
+
+const HOUR_MS = 3_600_000;
+
+type HeaderError = { error: string; header: string };
+
+/** A numeric override header: its value, undefined when absent, or what is wrong with it. */
+function headerNumber(h: Headers, name: string, max: number): number | undefined | HeaderError {
+  const v = h.get(name);
+  if (v === null) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) {
+    return { error: `header ${name}: "${v}" is not a number from 0 to ${max}`, header: name };
+  }
+  return n;
+}
 
 export class MockPlan {
   private readonly rng: Prng;
@@ -61,35 +87,32 @@ export class MockPlan {
   }
 
   /** The plan for one request, or the header that was wrong. */
-  forRequest(h: Headers, maxTokens: number | undefined): RequestPlan | { error: string; header: string } {
-    const num = (name: keyof typeof HEADER_LIMITS): number | { error: string; header: string } | undefined => {
-      const v = h.get(name);
-      if (v === null) return undefined;
-      const n = Number(v);
-      if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > HEADER_LIMITS[name]) {
-        return { error: `header ${name}: "${v}" is not a number from 0 to ${HEADER_LIMITS[name]}`, header: name };
-      }
-      return n;
-    };
-    const lat = num("x-mock-latency-ms");
-    const ttft = num("x-mock-ttft-ms");
-    const itl = num("x-mock-itl-ms");
-    const tok = num("x-mock-tokens");
-    for (const x of [lat, ttft, itl, tok]) if (typeof x === "object") return x;
-    const faultHeader = h.get("x-mock-fault");
+  forRequest(h: Headers, maxTokens: number | undefined): RequestPlan | HeaderError {
+    const lat = headerNumber(h, MOCK_HEADERS.latency, HOUR_MS);
+    if (typeof lat === "object") return lat;
+    const ttft = headerNumber(h, MOCK_HEADERS.ttft, HOUR_MS);
+    if (typeof ttft === "object") return ttft;
+    const itl = headerNumber(h, MOCK_HEADERS.itl, HOUR_MS);
+    if (typeof itl === "object") return itl;
+    const tok = headerNumber(h, MOCK_HEADERS.tokens, 1_000_000);
+    if (typeof tok === "object") return tok;
+    const faultHeader = h.get(MOCK_HEADERS.fault);
     if (faultHeader !== null && faultHeader !== "none" && !isFault(faultHeader)) {
-      return { error: `header x-mock-fault: "${faultHeader}" is not one of 429, 500, 503, hang, cut, slow, none`, header: "x-mock-fault" };
+      return { error: `header ${MOCK_HEADERS.fault}: "${faultHeader}" is not one of ${FAULTS.join(", ")}, none`, header: MOCK_HEADERS.fault };
     }
     // The PRNG is drawn from in the same order for every request, so a seed replays exactly.
     const drawn = drawFault(this.o.faults, this.rng);
     const jitter = this.o.jitter ? sampleJitter(this.o.jitter, this.rng) : 0;
     const fault = faultHeader === null ? drawn : faultHeader === "none" ? undefined : (faultHeader as Fault);
-    const full = Math.floor((tok as number | undefined) ?? this.o.tokens);
+    const full = Math.floor(tok ?? this.o.tokens);
     const tokens = Math.max(0, Math.min(full, maxTokens ?? full));
+    // a slow first byte comes on top of the model's own delays
+    const holdMs = fault === "slow" ? this.o.slowMs : 0;
     return {
-      latencyMs: ((lat as number | undefined) ?? this.o.latencyMs) + jitter,
-      ttftMs: (ttft as number | undefined) ?? this.o.ttftMs,
-      itlMs: (itl as number | undefined) ?? this.o.itlMs,
+      holdMs,
+      latencyMs: holdMs + (lat ?? this.o.latencyMs) + jitter,
+      ttftMs: holdMs + (ttft ?? this.o.ttftMs),
+      itlMs: itl ?? this.o.itlMs,
       tokens,
       truncated: tokens < full,
       fault,

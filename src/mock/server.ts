@@ -3,34 +3,21 @@
 // per-request overrides in headers; its own timing in every response; and
 // /__stats, the count of what it received, so a run can check its figures
 // against the upstream's.
-import { type Fault, isFault } from "./model.ts";
+import type { Fault } from "./model.ts";
 import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
-import { MockPlan, type MockOptions } from "./plan.ts";
+import { MOCK_HEADERS, MockPlan, type MockOptions, type RequestPlan } from "./plan.ts";
 import { MockCounters } from "./stats.ts";
-import { Ticker } from "./ticker.ts";
+import { Ticker, TIMER_LATE_MS } from "./ticker.ts";
 
-export { MOCK_DEFAULTS, type MockOptions } from "./plan.ts";
+export { MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
 export type { MockStats } from "./stats.ts";
 
-/** Header names: per-request overrides (in) and the mock's timing (out). */
-export const MOCK_HEADERS = {
-  latency: "x-mock-latency-ms",
-  ttft: "x-mock-ttft-ms",
-  itl: "x-mock-itl-ms",
-  tokens: "x-mock-tokens",
-  fault: "x-mock-fault",
-  receivedUs: "x-mock-received-us",
-  sentUs: "x-mock-sent-us",
-} as const;
 
 /** SSE comment sent just before `data: [DONE]`: when the stream's last event left, epoch µs. */
 export const LAST_EVENT_COMMENT = "x-mock-last-event-us";
 
 const JSON_TYPE = "application/json";
 const SSE_TYPE = "text/event-stream";
-
-/** Timers fire about this long after the whole millisecond they were set for. */
-const TIMER_LATE_MS = 0.1;
 
 /**
  * Waits until `deadlineMs` (performance.now() clock) without busy-waiting:
@@ -146,8 +133,13 @@ export function startMock(o: MockOptions) {
     });
   }
 
-  /** Applies a fault that answers instead of the model; undefined when the request goes on. */
-  async function answerFault(fault: Fault | undefined, req: Request, receivedUs: number): Promise<Response | undefined> {
+  /**
+   * Applies the request's fault: an answer instead of the model's, or
+   * undefined when the request goes on (after holding its first byte back,
+   * for the slow fault).
+   */
+  async function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Promise<Response | undefined> {
+    const fault: Fault | undefined = p.fault;
     if (fault === "429" || fault === "500" || fault === "503") {
       counters.faultsDone(fault);
       const a = FAULT_ANSWERS[fault];
@@ -159,10 +151,8 @@ export function startMock(o: MockOptions) {
       await until(req.signal); // no answer until the client gives up
       return new Response(null, { status: 499 });
     }
-    if (fault === "slow") {
-      counters.faultsDone("slow");
-      await sleepUntil(performance.now() + o.slowMs);
-    }
+    if (fault === "slow") counters.faultsDone("slow");
+    if (p.holdMs > 0) await sleepUntil(arrivedMs + p.holdMs);
     return undefined;
   }
 
@@ -172,24 +162,21 @@ export function startMock(o: MockOptions) {
     const info = parsed.info;
     const p = plan.forRequest(req.headers, info.maxTokens);
     if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
-    const early = await answerFault(p.fault, req, receivedUs);
+    const early = await answerFault(p, req, arrivedMs, receivedUs);
     if (early) return early;
-    // a slow first byte comes on top of the model's own delays
-    const t0 = p.fault === "slow" ? arrivedMs + o.slowMs : arrivedMs;
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const prompt = promptTokensOf(info.promptChars);
     const finish: FinishReason = p.truncated ? "length" : "stop";
     if (!info.stream) {
+      const body = (kind === "chat" ? unaryChat : unaryCompletion)(id, created, info, p.tokens, finish, o.tokenChars);
       if (p.fault === "cut") {
         // half an answer, then the connection drops
-        const full = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
-        const half = full.slice(0, Math.floor(full.length / 2));
-        return stream(2, () => half, t0 + p.latencyMs, () => 0, () => "", receivedUs, req.signal, 1);
+        const half = body.slice(0, Math.floor(body.length / 2));
+        return stream(2, () => half, arrivedMs + p.latencyMs, () => 0, () => "", receivedUs, req.signal, 1);
       }
-      await sleepUntil(t0 + p.latencyMs);
-      counters.late("unary", performance.now() - t0 - p.latencyMs);
-      const body = kind === "chat" ? unaryChat(id, created, info, p.tokens, finish, o.tokenChars) : unaryCompletion(id, created, info, p.tokens, finish, o.tokenChars);
+      await sleepUntil(arrivedMs + p.latencyMs);
+      counters.late("unary", performance.now() - arrivedMs - p.latencyMs);
       return json(200, body, receivedUs);
     }
     const w = kind === "chat" ? new ChunkWriter(id, created, info.model) : new CompletionChunkWriter(id, created, info.model);
@@ -202,7 +189,7 @@ export function startMock(o: MockOptions) {
     };
     const tail = () => w.finish(finish) + (info.includeUsage ? w.usage(prompt, p.tokens) : "");
     const cutAt = p.fault === "cut" ? Math.floor(chunks / 2) : -1;
-    return stream(chunks, piece, t0 + p.ttftMs, () => plan.gapMs(p), tail, receivedUs, req.signal, cutAt);
+    return stream(chunks, piece, arrivedMs + p.ttftMs, () => plan.gapMs(p), tail, receivedUs, req.signal, cutAt);
   }
 
   const server = Bun.serve({
@@ -252,7 +239,8 @@ export function startMock(o: MockOptions) {
       if (!parsed.ok) return apiError(parsed.status, parsed.message, receivedUs, parsed.param);
       const p = plan.forRequest(req.headers, undefined);
       if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
-      const early = await answerFault(p.fault === "cut" ? undefined : p.fault, req, receivedUs);
+      // (a cut has nothing to cut in a single JSON answer here: it answers normally)
+      const early = await answerFault(p, req, arrivedMs, receivedUs);
       if (early) return early;
       await sleepUntil(arrivedMs + p.latencyMs);
       return json(200, embeddingsBody(parsed.info, o.embeddingDim), receivedUs);
@@ -260,7 +248,5 @@ export function startMock(o: MockOptions) {
     return generate(req, route === "/chat/completions" ? "chat" : "completion", text, arrivedMs, receivedUs);
   }
 
-  return { server, stats: counters, counters };
+  return { server, counters };
 }
-
-export { isFault };

@@ -10,7 +10,7 @@ export interface Step {
 }
 
 /** Timers fire about this long after the whole millisecond they were set for. */
-const TIMER_LATE_MS = 0.1;
+export const TIMER_LATE_MS = 0.1;
 /** Longest run of steps before the event loop gets a turn. */
 const SLICE_MS = 4;
 

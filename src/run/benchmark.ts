@@ -1,7 +1,7 @@
 // One benchmark's life: start the mock and the gateway (each its own
 // process), sample them idle, drive the open-loop load through the gateway,
 // drain, and stop everything, whatever happens on the way.
-import { ProcessFailure, describeExit, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
+import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
 import { assertPortFree } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
@@ -143,6 +143,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       timeoutMs: cfg.timeoutMs,
     };
     const recorder = new Recorder();
+    let drainTimer: Timer | undefined;
     const load = new LoadRun({
       pacer,
       request,
@@ -150,24 +151,20 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       maxInFlight: cfg.maxInFlight,
       stopSending: stopSending.signal,
       abortInFlight: abortInFlight.signal,
-      // what the gateway spends finishing the last requests is not "load"
-      onSendingDone: () => void sampler.mark("drain"),
+      // What the gateway spends finishing the last requests is not "load";
+      // they get drainMs to finish, then they are aborted.
+      onSendingDone: () => {
+        void sampler.mark("drain");
+        drainTimer = setTimeout(() => abortInFlight.abort(), cfg.drainMs);
+      },
     });
     await sampler.mark("load");
     hooks.log(`load phase: ${pacer.total} requests at ${cfg.rateRps} req/s over ${cfg.durationMs / 1000} s${cfg.stream ? " (streaming)" : ""}`);
     const ticker = setInterval(() => hooks.progress(load.progress, recorder, performance.now() - load.progress.startedMs), hooks.progressEveryMs);
-    // After the schedule ends (or a stop), in-flight requests get drainMs to finish.
-    let drainTimer: Timer | undefined;
-    const armDrain = (): void => {
-      drainTimer ??= setTimeout(() => abortInFlight.abort(), cfg.drainMs);
-    };
-    stopSending.signal.addEventListener("abort", armDrain);
-    const loadTimer = setTimeout(armDrain, cfg.durationMs);
     try {
       await load.run();
     } finally {
       clearInterval(ticker);
-      clearTimeout(loadTimer);
       clearTimeout(drainTimer);
     }
     const loadMs = performance.now() - load.progress.startedMs;
@@ -201,4 +198,3 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   }
 }
 
-export { ProcessFailure };

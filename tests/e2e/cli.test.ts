@@ -22,14 +22,20 @@ function tagged(): string {
 // biome-ignore lint: the JSON result is checked field by field
 type Doc = any;
 
+/** Runs the CLI with `args` plus `<jsonFlag> <file>`; returns the run, its JSON result and its process tag. */
+async function runWithJson(name: string, args: string[], jsonFlag = "--json") {
+  const tag = tagged();
+  const json = join(dir, `${name}.json`);
+  const r = await cli([...args, jsonFlag, json], { tag });
+  const doc: Doc = r.code === 0 || r.code === 1 || r.code === 3 ? JSON.parse(readFileSync(json, "utf8")) : undefined;
+  return { r, doc, tag };
+}
+
 describe("gatebench run, end to end", () => {
   test("unary: 2 s at 20 req/s; report, JSON and the mock agree; nothing left running", async () => {
-    const tag = tagged();
-    const json = join(dir, "unary.json");
-    const r = await cli(["run", "--duration", "2s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json], { tag });
+    const { r, doc, tag } = await runWithJson("unary", ["run", "--duration", "2s", "--rate", "20", "--port", "0", "--mock-port", "0"]);
     expect(r.stderr).not.toContain("    at ");
     expect(r.code).toBe(0);
-    const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.schema).toBe("gatebench/v1");
     expect(doc.summary.requests.total).toBe(40);
     expect(doc.summary.requests.ok).toBe(40);
@@ -57,11 +63,8 @@ describe("gatebench run, end to end", () => {
   }, 30_000);
 
   test("streaming with the seed's Go-style flags: TTFT, ITL, TPOT from the mock's known timing", async () => {
-    const tag = tagged();
-    const json = join(dir, "stream.json");
-    const r = await cli(["run", "-duration", "2s", "-rate", "10", "-stream", "-port", "0", "-mock-port", "0", "-json", json], { tag });
+    const { r, doc, tag } = await runWithJson("stream", ["run", "-duration", "2s", "-rate", "10", "-stream", "-port", "0", "-mock-port", "0"], "-json");
     expect(r.code).toBe(0);
-    const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
     const s = doc.summary;
     expect(s.requests.total).toBe(20);
     expect(s.requests.success_ratio).toBe(1);
@@ -80,12 +83,9 @@ describe("gatebench run, end to end", () => {
 });
 
 test("more than 256 streams at once: none waits in the client's connection pool", async () => {
-  const tag = tagged();
-  const json = join(dir, "many.json");
   // 400 arrivals in 1 s, each stream ~800 ms: about 320 open at the peak
-  const r = await cli(["run", "--stream", "--rate", "400", "--duration", "1s", "--port", "0", "--mock-port", "0", "--json", json], { tag });
+  const { r, doc, tag } = await runWithJson("many", ["run", "--stream", "--rate", "400", "--duration", "1s", "--port", "0", "--mock-port", "0"]);
   expect(r.code).toBe(0);
-  const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
   expect(doc.summary.requests.success_ratio).toBe(1);
   expect(doc.run.mock.received.in_flight_peak).toBeGreaterThan(256);
   // a queued request would wait for a whole stream (~800 ms) before its first token
