@@ -5,7 +5,7 @@
 //
 //   bun scripts/bench-engine.ts [--latency-ms 5] [--seconds 3] [--rates 100,500,1000,2000]
 import { selfArgv, startChild, stopChild } from "../src/gateway/process.ts";
-import { requestBody } from "../src/run/config.ts";
+import { defaultChatBody } from "../src/run/workload.ts";
 import { drive } from "./drive.ts";
 
 function flag(name: string, dflt: string): string {
@@ -23,7 +23,7 @@ const self = selfArgv();
 const argv = self.length === 2 ? [self[0]!, `${import.meta.dir}/../src/main.ts`] : self;
 const mock = await startChild("mock", [...argv, "__mock", "--port", "0", "--latency", `${latencyMs}ms`], 10_000);
 const url = `http://127.0.0.1:${mock.port}/v1/chat/completions`;
-const body = requestBody({ model: "gpt-4o-mini", stream });
+const body = defaultChatBody(stream);
 
 console.log(`mock latency ${latencyMs} ms, ${seconds} s per rate, ${stream ? "streaming" : "unary"}, bun ${Bun.version}`);
 console.log("rate_rps  sent   ok     achieved  lat_p50  lat_p99  excess_p50  svc_p50  lag_p50  lag_p99  lag_max  gen_cpu");

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
 import { statsOf } from "../src/metrics/histogram.ts";
-import { requestBody } from "../src/run/config.ts";
+import { defaultChatBody } from "../src/run/workload.ts";
 import { drive } from "./drive.ts";
 
 // Streams need many open fetches; Bun reads the limit at start-up.
@@ -30,8 +30,8 @@ const flag = (name: string, dflt: string): string => {
 const skip = new Set(flag("skip", "").split(","));
 const main = join(import.meta.dir, "..", "src", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "gatebench-mockbench-"));
-const unaryBody = requestBody({ model: "gpt-4o-mini", stream: false });
-const streamBody = requestBody({ model: "gpt-4o-mini", stream: true });
+const unaryBody = defaultChatBody(false);
+const streamBody = defaultChatBody(true);
 
 async function mock(args: string[]): Promise<ChildProcess> {
   return startChild("mock", [process.execPath, main, "__mock", "--port", "0", "--seed", "1", ...args], 10_000);

@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild } from "../src/gateway/process.ts";
-import { requestBody } from "../src/run/config.ts";
+import { defaultChatBody } from "../src/run/workload.ts";
 import { drive } from "./drive.ts";
 
 const SECONDS = 4;
-const BODY = new TextDecoder().decode(requestBody({ model: "gpt-4o-mini", stream: false }));
+const BODY = new TextDecoder().decode(defaultChatBody(false));
 const dir = mkdtempSync(join(tmpdir(), "gatebench-peers-"));
 
 function freePort(): number {

@@ -10,6 +10,7 @@ import { needsRelaunch, relaunch } from "./relaunch.ts";
 import { mockChildCommand, mockCommand } from "./commands/mock.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
 import { runCommand } from "./commands/run.ts";
+import { ConfigError } from "../run/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { log } from "./log.ts";
 
@@ -93,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       log.error(err.message);
       return EXIT.usage;
     }

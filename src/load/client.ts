@@ -10,7 +10,8 @@ export interface PreparedRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: Uint8Array | undefined;
+  /** Request bodies, cycled by arrival number (one for a fixed workload; several from --prompts); empty: no body. */
+  bodies: Uint8Array[];
   stream: boolean;
   timeoutMs: number;
 }
@@ -52,12 +53,12 @@ class StreamSink implements SseSink {
 }
 
 /**
- * Sends one request that was due at `intendedMs` and records its outcome.
+ * Sends arrival number `n` (which picks its body), due at `intendedMs`, and records its outcome.
  * `ctl` aborts it (the run is being stopped); the per-request timeout is a
  * timer cleared as soon as the request ends, so finished requests leave
  * nothing behind. Never throws: every failure ends up in the recorder.
  */
-export async function execute(req: PreparedRequest, intendedMs: number, rec: Recorder, ctl: AbortController): Promise<void> {
+export async function execute(req: PreparedRequest, n: number, intendedMs: number, rec: Recorder, ctl: AbortController): Promise<void> {
   const r = emptyResult(intendedMs);
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -66,7 +67,7 @@ export async function execute(req: PreparedRequest, intendedMs: number, rec: Rec
   }, req.timeoutMs);
   r.sentMs = performance.now();
   try {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: ctl.signal });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: ctl.signal });
     r.headersMs = performance.now();
     r.status = res.status;
     const scanner = req.stream ? new SseScanner(new StreamSink(r, rec)) : undefined;

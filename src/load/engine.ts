@@ -1,30 +1,57 @@
-// The open-loop dispatcher. Request i is due at start + pacer.dueAtMs(i);
-// the loop sends everything that is due, then waits for the next deadline.
-// A slow response never delays a send: requests run concurrently, and when
-// the loop itself is late it catches up in a burst (each request still
-// carries its own intended time, so the lateness shows in latency).
+// The dispatchers. Open loop: arrival i is due at start + its offset in the
+// schedule; the loop sends everything that is due, then waits for the next
+// deadline. A slow response never delays a send: requests run concurrently,
+// and when the loop itself is late it catches up in a burst (each request
+// still carries its own intended time, so the lateness shows in latency).
+// Closed loop (hey-style): C loops, each sending its next request when the
+// previous one ends; there is no schedule, so latency equals service time.
 import type { Recorder } from "../metrics/recorder.ts";
 import { execute, type PreparedRequest } from "./client.ts";
-import type { Pacer } from "./pacer.ts";
+import type { Schedule } from "./pacer.ts";
 
-export interface LoadOptions {
-  pacer: Pacer;
+export interface CommonOptions {
   request: PreparedRequest;
+  /** The measured requests. */
   recorder: Recorder;
-  /** Arrivals beyond this many open requests are dropped (and counted). */
-  maxInFlight: number;
+  /** Requests due in the warm-up (the first `warmupMs`): sent like the rest, recorded apart and left out of the figures. */
+  warmupRecorder?: Recorder;
+  warmupMs?: number;
   /** Stops dispatching (the in-flight requests are left to finish). */
   stopSending: AbortSignal;
   /** Aborts the requests still in flight. */
   abortInFlight: AbortSignal;
+  /** When the run starts on the performance.now() clock (workers start together); default: at once. */
+  startAtMs?: number;
+  /** Called when the warm-up is over and the measured load begins (at once without a warm-up). */
+  onMeasureStart?: () => void;
   /** Called once the last request has been sent (or sending was stopped), before the drain. */
   onSendingDone?: () => void;
+}
+
+export interface OpenLoopOptions extends CommonOptions {
+  schedule: Schedule;
+  /** Arrivals beyond this many open requests are dropped (and counted). */
+  maxInFlight: number;
+}
+
+export interface ClosedLoopOptions extends CommonOptions {
+  concurrency: number;
+  /** Stop after this many measured requests (Infinity: no limit). */
+  requests: number;
+  /** Stop sending after this long, warm-up included (Infinity: no limit). */
+  durationMs: number;
 }
 
 export interface LoadProgress {
   sent: number;
   inFlight: number;
+  inFlightPeak: number;
+  /** The run's start (warm-up included), on the performance.now() clock. */
   startedMs: number;
+  /** When sending stopped (the schedule ended or the run was stopped); -1 while sending. */
+  sendingDoneMs: number;
+  /** Open loop: offset from the start of the first arrival not handled (the schedule's end when all were); -1 for a closed loop. */
+  nextDueMs: number;
 }
 
 /** Sleeps `ms`, or less if `signal` aborts first. */
@@ -43,14 +70,16 @@ export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Waits for deadlines on the performance.now() clock. Timers have
- * whole-millisecond resolution and fire ~0.1 ms after the time asked, so the
- * whole milliseconds are slept; the sub-millisecond rest is either spent
- * yielding to the event loop (precise: sends within a few µs of the
- * deadline, but it keeps a core busy) or slept as one more millisecond
- * (cheap, up to ~1 ms late). Yielding is allowed while it has used less than
- * `spinBudget` of the wall time since the start, so low rates get precise
- * sends and high rates do not steal a core from the gateway being measured.
- * Either way the lateness is recorded as schedule lag and counted in latency.
+ * whole-millisecond resolution and fire ~0.1 ms (at times ~0.9 ms) after
+ * the time asked, so the wait is slept short of the deadline and the rest
+ * spent yielding to the event loop (precise: sends within a few µs of the
+ * deadline), or, when yielding is over budget, slept to the nearest whole
+ * millisecond (cheap, up to ~1 ms late). Yielding is allowed while the idle part of it (a yield
+ * that found nothing else to do costs a few µs; time spent on responses
+ * that came in meanwhile is work, not waiting) stays under `spinBudget` of
+ * the wall time, so low rates get precise sends and high rates do not steal
+ * a core from the gateway being measured. Either way the lateness is
+ * recorded as schedule lag and counted in latency.
  */
 export class Waiter {
   private spentMs = 0;
@@ -63,69 +92,159 @@ export class Waiter {
       const now = performance.now();
       const remaining = deadlineMs - now;
       if (remaining <= 0 || signal.aborted) return;
+      const canSpin = this.spentMs <= this.spinBudget * (now - this.startMs);
       if (remaining >= 50) {
         // long waits (low rates) wake up for a stop, not only for the deadline
-        await sleepOrAbort(Math.floor(remaining), signal);
-      } else if (remaining >= 1) {
-        await Bun.sleep(Math.floor(remaining));
-      } else if (this.spentMs <= this.spinBudget * (now - this.startMs)) {
-        await Bun.sleep(0);
-        this.spentMs += performance.now() - now;
+        await sleepOrAbort(Math.floor(remaining - 1), signal);
+      } else if (canSpin) {
+        if (remaining >= 1.3) {
+          // a timer fires up to ~0.3 ms late: stop short, and yield the rest
+          await Bun.sleep(Math.floor(remaining - 0.3));
+        } else {
+          await Bun.sleep(0);
+          // a yield that did other work is charged only what an idle one costs
+          this.spentMs += Math.min(performance.now() - now, IDLE_YIELD_MS);
+        }
       } else {
-        await Bun.sleep(1);
+        // over budget: the nearest whole millisecond (late by up to ~0.6 ms, or ~1 ms under half a millisecond)
+        await Bun.sleep(Math.max(1, Math.round(remaining)));
       }
     }
   }
 }
 
-export class LoadRun {
-  readonly progress: LoadProgress = { sent: 0, inFlight: 0, startedMs: 0 };
+/** What a yield to the event loop costs when nothing else is waiting (measured: 2–10 µs). */
+const IDLE_YIELD_MS = 0.01;
+
+/** What both dispatchers share: launching a request, tracking it, aborting them all, waiting for the last. */
+abstract class Dispatcher {
+  readonly progress: LoadProgress = { sent: 0, inFlight: 0, inFlightPeak: 0, startedMs: 0, sendingDoneMs: -1, nextDueMs: -1 };
   /** The requests in flight, by their controllers (to abort them all at once). */
   private readonly open = new Set<AbortController>();
-  /** Arrivals handled so far (sent or dropped): the part of the schedule that was run. */
+  /** Set while run() waits for the last requests. */
+  private onIdle: (() => void) | undefined;
+  /** Arrivals handled so far (sent or dropped), warm-up included. */
   arrivals = 0;
 
-  constructor(private readonly o: LoadOptions) {
-    o.abortInFlight.addEventListener("abort", () => {
+  constructor(protected readonly base: CommonOptions) {
+    base.abortInFlight.addEventListener("abort", () => {
       for (const c of this.open) c.abort();
     });
   }
 
-  /** Runs the schedule to its end (or until stopSending); resolves when every request has finished. */
-  async run(): Promise<void> {
-    const { pacer, recorder, request, maxInFlight, stopSending, abortInFlight } = this.o;
-    const p = this.progress;
-    const waiter = new Waiter();
-    const start = performance.now();
-    p.startedMs = start;
-    let i = 0;
-    while (i < pacer.total && !stopSending.aborted) {
-      const due = pacer.dueBy(performance.now() - start);
-      for (; i < due; i++) {
-        const intended = start + pacer.dueAtMs(i);
-        if (p.inFlight >= maxInFlight) {
-          recorder.drop();
-          continue;
-        }
-        p.sent++;
-        p.inFlight++;
-        const ctl = new AbortController();
-        if (abortInFlight.aborted) ctl.abort();
-        this.open.add(ctl);
-        void execute(request, intended, recorder, ctl).then(() => {
-          p.inFlight--;
-          this.open.delete(ctl);
-          if (p.inFlight === 0) this.onIdle?.();
-        });
-      }
-      this.arrivals = i;
-      if (i < pacer.total) await waiter.until(start + pacer.dueAtMs(i), stopSending);
-    }
-    this.o.onSendingDone?.();
-    // execute() never rejects, so the last one to finish is the end of the run
-    if (p.inFlight > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+  protected get warmupMs(): number {
+    return this.base.warmupRecorder ? (this.base.warmupMs ?? 0) : 0;
   }
 
-  /** Set while run() waits for the last requests. */
-  private onIdle: (() => void) | undefined;
+  /** Sends arrival number `n` (picks the body), due at `intended`, recorded by `rec`. Resolves when it has finished. */
+  protected launch(n: number, intended: number, rec: Recorder): Promise<void> {
+    const p = this.progress;
+    p.sent++;
+    if (++p.inFlight > p.inFlightPeak) p.inFlightPeak = p.inFlight;
+    const ctl = new AbortController();
+    if (this.base.abortInFlight.aborted) ctl.abort();
+    this.open.add(ctl);
+    return execute(this.base.request, n, intended, rec, ctl).then(() => {
+      p.inFlight--;
+      this.open.delete(ctl);
+      if (p.inFlight === 0) this.onIdle?.();
+    });
+  }
+
+  /** Waits for the start time, arms the end-of-warm-up hook; returns the start. */
+  protected async begin(): Promise<number> {
+    const at = this.base.startAtMs;
+    if (at !== undefined && at > performance.now()) await new Waiter(1).until(at, this.base.stopSending);
+    const start = at ?? performance.now();
+    this.progress.startedMs = start;
+    const w = this.warmupMs;
+    if (w > 0) {
+      const t = setTimeout(() => this.base.onMeasureStart?.(), Math.max(0, start + w - performance.now()));
+      this.base.stopSending.addEventListener("abort", () => clearTimeout(t), { once: true });
+    } else {
+      this.base.onMeasureStart?.();
+    }
+    return start;
+  }
+
+  protected async finish(): Promise<void> {
+    this.progress.sendingDoneMs = performance.now();
+    this.base.onSendingDone?.();
+    // execute() never rejects, so the last one to finish is the end of the run
+    if (this.progress.inFlight > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+  }
+
+  /** Runs the load to its end (or until stopSending); resolves when every request has finished. */
+  abstract run(): Promise<void>;
+}
+
+/** Open loop: arrivals on a schedule, whatever the responses do. */
+export class LoadRun extends Dispatcher {
+  constructor(private readonly o: OpenLoopOptions) {
+    super(o);
+  }
+
+  async run(): Promise<void> {
+    const { schedule, recorder, maxInFlight, stopSending } = this.o;
+    const warmupRec = this.o.warmupRecorder;
+    const warmupMs = this.warmupMs;
+    const waiter = new Waiter();
+    const start = await this.begin();
+    let next = schedule.next();
+    while (next !== Number.POSITIVE_INFINITY && !stopSending.aborted) {
+      const elapsed = performance.now() - start;
+      while (next <= elapsed) {
+        const intended = start + next;
+        const rec = next < warmupMs ? warmupRec! : recorder;
+        if (this.progress.inFlight >= maxInFlight) rec.drop(intended);
+        else void this.launch(schedule.index, intended, rec);
+        this.arrivals++;
+        next = schedule.next();
+      }
+      if (next !== Number.POSITIVE_INFINITY) await waiter.until(start + next, stopSending);
+    }
+    this.progress.nextDueMs = next === Number.POSITIVE_INFINITY ? schedule.shape.durationMs : next;
+    await this.finish();
+  }
+}
+
+/** Closed loop: `concurrency` loops, each sending as soon as its previous request ends. */
+export class ClosedLoopRun extends Dispatcher {
+  constructor(private readonly o: ClosedLoopOptions) {
+    super(o);
+  }
+
+  async run(): Promise<void> {
+    const { recorder, stopSending, concurrency, requests, durationMs } = this.o;
+    const warmupRec = this.o.warmupRecorder;
+    const warmupMs = this.warmupMs;
+    const start = await this.begin();
+    let claimed = 0;
+    let n = 0;
+    const deadline = start + durationMs;
+    // a loop stops when sending is stopped, the time is up, or the measured requests are all claimed
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        if (stopSending.aborted) return;
+        const now = performance.now();
+        if (now >= deadline) return;
+        const warm = now - start < warmupMs;
+        if (!warm && claimed >= requests) return;
+        if (!warm) claimed++;
+        this.arrivals++;
+        await this.launch(n++, now, warm ? warmupRec! : recorder);
+      }
+    };
+    const loops: Promise<void>[] = [];
+    for (let i = 0; i < concurrency; i++) loops.push(loop());
+    // the deadline must end the run even while every loop waits on a slow response
+    let wake: (() => void) | undefined;
+    const timer = Number.isFinite(deadline) ? setTimeout(() => wake?.(), Math.max(0, deadline - performance.now())) : undefined;
+    const onStop = (): void => wake?.();
+    stopSending.addEventListener("abort", onStop, { once: true });
+    await Promise.race([Promise.all(loops), new Promise<void>((r) => (wake = r))]);
+    clearTimeout(timer);
+    stopSending.removeEventListener("abort", onStop);
+    await this.finish();
+  }
 }

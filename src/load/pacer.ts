@@ -1,40 +1,162 @@
-// Pacers: pure arrival schedules. Given how long the run has been going,
-// a pacer says how many requests should have been sent by now; given a
-// request's index, when it was due. The dispatcher works from these absolute
-// deadlines, so a stall is followed by a catch-up burst, never by drift.
+// Pacers: pure arrival schedules. A load shape is a rate over time (constant,
+// a linear ramp, steps, with an optional warm-up segment in front); its
+// cumulative count Λ(t), the arrivals expected by time t, maps arrival
+// "numbers" s to times: constant arrivals sit at s = 0, 1, 2, …, Poisson
+// arrivals at the sums of exponential draws (a unit-rate Poisson process),
+// so any shape can be paced either way. The dispatcher works from the
+// absolute times this gives, so a stall is followed by a catch-up burst,
+// never by drift.
+import { Prng } from "../metrics/random.ts";
 
-export interface Pacer {
-  /** Number of requests the schedule holds. */
-  readonly total: number;
-  /** Length of the schedule in ms (arrivals fall in [0, durationMs)). */
-  readonly durationMs: number;
-  /** Offset in ms from the start at which request i is due. */
-  dueAtMs(i: number): number;
-  /** How many requests are due at elapsed time `elapsedMs` (arrivals at t <= elapsed), capped at total. */
-  dueBy(elapsedMs: number): number;
+export type ArrivalKind = "constant" | "poisson";
+
+/** A stretch of the schedule whose rate moves linearly from `fromRps` to `toRps`. */
+export interface Segment {
+  durationMs: number;
+  fromRps: number;
+  toRps: number;
 }
 
 /** Tolerance for floating-point products such as 0.1 * 30 landing a hair off an integer. */
 const EPS = 1e-9;
 
+function checkSegment(s: Segment): void {
+  if (!(s.durationMs > 0) || !Number.isFinite(s.durationMs)) throw new RangeError(`duration must be > 0, got ${s.durationMs}`);
+  for (const r of [s.fromRps, s.toRps]) {
+    if (!(r >= 0) || !Number.isFinite(r)) throw new RangeError(`rate must be >= 0 and finite, got ${r}`);
+  }
+  if (s.fromRps === 0 && s.toRps === 0) throw new RangeError("a segment needs a rate above zero somewhere");
+}
+
+/** Expected arrivals in the first `t` ms of a segment. */
+function countIn(s: Segment, t: number): number {
+  const slope = (s.toRps - s.fromRps) / s.durationMs; // rps per ms
+  return (s.fromRps * t + (slope * t * t) / 2) / 1000;
+}
+
+/** Inverse of countIn: the time within the segment by which `n` arrivals are expected. */
+function timeIn(s: Segment, n: number): number {
+  const a = (s.toRps - s.fromRps) / s.durationMs / 2000;
+  const b = s.fromRps / 1000;
+  if (Math.abs(a) < 1e-15) return n / b;
+  // a t² + b t − n = 0, in the form that stays accurate when a is small
+  return (2 * n) / (b + Math.sqrt(Math.max(0, b * b + 4 * a * n)));
+}
+
+/** A load shape: segments back to back. */
+export class Shape {
+  readonly durationMs: number;
+  /** Expected arrivals over the whole shape. */
+  readonly expected: number;
+  /** Cumulative expected arrivals at the start of each segment. */
+  private readonly before: number[] = [];
+  private readonly startMs: number[] = [];
+
+  constructor(readonly segments: readonly Segment[]) {
+    if (segments.length === 0) throw new RangeError("a shape needs at least one segment");
+    let n = 0;
+    let t = 0;
+    for (const s of segments) {
+      checkSegment(s);
+      this.before.push(n);
+      this.startMs.push(t);
+      n += countIn(s, s.durationMs);
+      t += s.durationMs;
+    }
+    this.expected = n;
+    this.durationMs = t;
+  }
+
+  /** Expected arrivals by time t (ms from the start). */
+  countAt(t: number): number {
+    if (t <= 0) return 0;
+    for (let k = this.segments.length - 1; k >= 0; k--) {
+      if (t >= this.startMs[k]!) return this.before[k]! + countIn(this.segments[k]!, Math.min(t - this.startMs[k]!, this.segments[k]!.durationMs));
+    }
+    return 0;
+  }
+
+  /** Time (ms from the start) at which the n-th expected arrival falls; n in [0, expected). */
+  timeAt(n: number): number {
+    let k = this.segments.length - 1;
+    while (k > 0 && n < this.before[k]! - EPS) k--;
+    const t = timeIn(this.segments[k]!, Math.max(0, n - this.before[k]!));
+    return this.startMs[k]! + Math.min(t, this.segments[k]!.durationMs);
+  }
+
+  /** The rate (req/s) at time t. */
+  rateAt(t: number): number {
+    let k = this.segments.length - 1;
+    while (k > 0 && t < this.startMs[k]!) k--;
+    const s = this.segments[k]!;
+    const f = Math.min(1, Math.max(0, (t - this.startMs[k]!) / s.durationMs));
+    return s.fromRps + (s.toRps - s.fromRps) * f;
+  }
+}
+
+export const constantShape = (rateRps: number, durationMs: number): Shape => new Shape([{ durationMs, fromRps: rateRps, toRps: rateRps }]);
+export const rampShape = (fromRps: number, toRps: number, durationMs: number): Shape => new Shape([{ durationMs, fromRps, toRps }]);
+export const stepsShape = (rates: number[], stepMs: number): Shape => new Shape(rates.map((r) => ({ durationMs: stepMs, fromRps: r, toRps: r })));
+
+/** The same shape with a constant segment at its starting rate in front (the warm-up). */
+export function withWarmup(shape: Shape, warmupMs: number): Shape {
+  if (warmupMs <= 0) return shape;
+  const first = shape.segments[0]!;
+  const rate = first.fromRps > 0 ? first.fromRps : shape.expected / (shape.durationMs / 1000);
+  return new Shape([{ durationMs: warmupMs, fromRps: rate, toRps: rate }, ...shape.segments]);
+}
+
 /**
- * Evenly spaced arrivals: request i is due at i / rate seconds.
- * The schedule holds every arrival strictly before `durationMs`:
- * 10 s at 50 req/s is 500 requests, due at 0, 20, …, 9980 ms.
+ * Walks a shape's arrivals in order. `next()` gives the offset in ms of the
+ * next arrival, or Infinity once the schedule is over. With `stride` and
+ * `offset`, only arrivals offset, offset+stride, … are returned (a worker's
+ * interleaved share: every share keeps the shape); `index` is the global
+ * arrival number of the last one returned.
  */
-export function constantPacer(rateRps: number, durationMs: number): Pacer {
-  if (!(rateRps > 0) || !Number.isFinite(rateRps)) throw new RangeError(`rate must be > 0, got ${rateRps}`);
-  if (!(durationMs > 0) || !Number.isFinite(durationMs)) throw new RangeError(`duration must be > 0, got ${durationMs}`);
-  const intervalMs = 1000 / rateRps;
-  const total = Math.max(1, Math.ceil((durationMs * rateRps) / 1000 - EPS));
-  return {
-    total,
-    durationMs,
-    dueAtMs: (i) => i * intervalMs,
-    dueBy(elapsedMs) {
-      if (elapsedMs < 0) return 0;
-      const n = Math.floor((elapsedMs * rateRps) / 1000 + EPS) + 1;
-      return n < total ? n : total;
-    },
-  };
+export class Schedule {
+  /** Global index of the arrival last returned by next(), -1 before the first. */
+  index = -1;
+  private s = 0;
+  private readonly prng: Prng | undefined;
+
+  constructor(
+    readonly shape: Shape,
+    readonly arrival: ArrivalKind = "constant",
+    seed = 1,
+    private readonly stride = 1,
+    private readonly offset = 0,
+  ) {
+    if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(offset) || offset < 0 || offset >= stride) {
+      throw new RangeError(`bad share ${offset}/${stride}`);
+    }
+    if (arrival === "poisson") this.prng = new Prng(seed);
+  }
+
+  /** Total arrivals of a constant schedule (all of them, before any share is taken); for Poisson, the expected count. */
+  get total(): number {
+    if (this.arrival === "poisson") return Math.round(this.shape.expected);
+    return Math.max(1, Math.ceil(this.shape.expected - EPS));
+  }
+
+  private step(): number {
+    const g = this.index + 1;
+    let s: number;
+    if (this.prng) {
+      // exponential gap of mean 1 in the unit-rate process
+      this.s += -Math.log(1 - this.prng.next());
+      s = this.s;
+    } else {
+      s = g;
+    }
+    this.index = g;
+    if (s >= this.shape.expected - EPS && !(g === 0 && !this.prng)) return Number.POSITIVE_INFINITY;
+    return this.shape.timeAt(s);
+  }
+
+  next(): number {
+    for (;;) {
+      const t = this.step();
+      if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return t;
+    }
+  }
 }

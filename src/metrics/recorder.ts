@@ -1,8 +1,10 @@
 // The recorder: add(result) for each finished request, gap() for each
 // inter-token gap as it happens, close() once. Everything lands in HDR
 // histograms and fixed-size counters, so memory does not grow with the run.
-import { newHistogram, recordMs, type Histogram } from "./histogram.ts";
+import { decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { encodeHistogram, newHistogram, recordMs, type Histogram } from "./histogram.ts";
 import { ERROR_KIND_COUNT, ErrorKind, type RequestResult } from "./outcome.ts";
+import type { Timeline } from "./timeline.ts";
 
 export const METRICS = [
   "latency",
@@ -34,7 +36,8 @@ export class Recorder {
   lastOkEndMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
-  constructor() {
+  /** `timeline`: where each request is also counted per second (shared by the warm-up's recorder and the measured one). */
+  constructor(readonly timeline?: Timeline) {
     this.histograms = {
       latency: newHistogram(),
       service_time: newHistogram(),
@@ -52,8 +55,9 @@ export class Recorder {
   }
 
   /** An arrival that was not sent because the in-flight cap was reached. */
-  drop(): void {
+  drop(atMs: number): void {
     this.dropped++;
+    this.timeline?.dropped(atMs);
   }
 
   add(r: RequestResult): void {
@@ -69,6 +73,7 @@ export class Recorder {
     if (r.endMs > this.lastEndMs) this.lastEndMs = r.endMs;
     this.bytesIn += r.bytesIn;
     if (r.error !== -1) {
+      this.timeline?.ended(r.sentMs, r.endMs, undefined);
       this.errorCounts[r.error]!++;
       if (r.error === ErrorKind.Other && !this.errorSamples[r.error]) {
         this.errorSamples[r.error] = r.errorMessage;
@@ -79,6 +84,7 @@ export class Recorder {
     if (r.endMs > this.lastOkEndMs) this.lastOkEndMs = r.endMs;
     // Latency figures describe successful requests; failures are counted above.
     recordMs(h.latency, r.endMs - r.intendedMs);
+    this.timeline?.ended(r.sentMs, r.endMs, r.endMs - r.intendedMs);
     recordMs(h.service_time, r.endMs - r.sentMs);
     if (r.headersMs >= 0) recordMs(h.ttfb, r.headersMs - r.sentMs);
     if (r.firstContentMs >= 0) {
@@ -92,4 +98,61 @@ export class Recorder {
   close(): void {
     this.closed = true;
   }
+
+  /** Everything recorded, in a form that crosses a worker boundary; times relative to `originMs`. */
+  toData(originMs: number): RecorderData {
+    const rel = (t: number): number => (Number.isFinite(t) ? t - originMs : t);
+    const histograms: Record<string, string> = {};
+    for (const name of METRICS) if (this.histograms[name].totalCount > 0) histograms[name] = encodeHistogram(this.histograms[name]);
+    return {
+      total: this.total,
+      ok: this.ok,
+      dropped: this.dropped,
+      bytesIn: this.bytesIn,
+      outputTokens: this.outputTokens,
+      firstSentMs: rel(this.firstSentMs),
+      lastSentMs: rel(this.lastSentMs),
+      lastEndMs: rel(this.lastEndMs),
+      lastOkEndMs: rel(this.lastOkEndMs),
+      statusCounts: Array.from(this.statusCounts),
+      errorCounts: Array.from(this.errorCounts),
+      errorSamples: [...this.errorSamples],
+      histograms,
+    };
+  }
+
+  /** Adds another recorder's data (a worker's), its times relative to `originMs` on this recorder's clock. Exact: histograms add bucket by bucket. */
+  addData(d: RecorderData, originMs: number): void {
+    this.total += d.total;
+    this.ok += d.ok;
+    this.dropped += d.dropped;
+    this.bytesIn += d.bytesIn;
+    this.outputTokens += d.outputTokens;
+    this.firstSentMs = Math.min(this.firstSentMs, d.firstSentMs + originMs);
+    this.lastSentMs = Math.max(this.lastSentMs, d.lastSentMs + originMs);
+    this.lastEndMs = Math.max(this.lastEndMs, d.lastEndMs + originMs);
+    this.lastOkEndMs = Math.max(this.lastOkEndMs, d.lastOkEndMs + originMs);
+    d.statusCounts.forEach((n, i) => (this.statusCounts[i]! += n));
+    d.errorCounts.forEach((n, i) => (this.errorCounts[i]! += n));
+    d.errorSamples.forEach((m, i) => {
+      if (m && !this.errorSamples[i]) this.errorSamples[i] = m;
+    });
+    for (const [name, enc] of Object.entries(d.histograms)) this.histograms[name as MetricName].add(decodeFromCompressedBase64(enc));
+  }
+}
+
+export interface RecorderData {
+  total: number;
+  ok: number;
+  dropped: number;
+  bytesIn: number;
+  outputTokens: number;
+  firstSentMs: number;
+  lastSentMs: number;
+  lastEndMs: number;
+  lastOkEndMs: number;
+  statusCounts: number[];
+  errorCounts: number[];
+  errorSamples: string[];
+  histograms: Record<string, string>;
 }

@@ -14,6 +14,8 @@ export interface RequestsSummary {
   /** Successful responses per second of the run (the schedule, or first send to last response if longer). */
   throughput: number;
   success_ratio: number;
+  /** Most requests open at once (with several workers, the sum of their peaks: an upper bound). */
+  in_flight_peak?: number;
 }
 
 export interface Summary {

@@ -7,10 +7,16 @@ export interface WarningFacts {
   loadMs: number;
   sampleIntervalMs: number;
   maxInFlight: number;
+  /** Closed loop: there is no schedule to fall behind. */
+  closedLoop?: boolean;
+  /** Load generator threads (its CPU can reach 100 % per thread). */
+  workers?: number;
 }
 
-/** Schedule lag (p99) above this means the generator, not the gateway, set the pace. */
-export const LAG_WARN_MS = 5;
+/** Schedule lag (p99) above this means the generator, not only the gateway, set the pace. */
+export const LAG_WARN_MS = 1;
+/** The generator's own CPU (average over the load, % of one core per worker) above which it is the likely limit. */
+export const GENERATOR_CPU_WARN_PCT = 90;
 
 export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const w: string[] = [];
@@ -19,9 +25,16 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     w.push(`${q.dropped} arrivals were dropped: ${f.maxInFlight} requests were already open when they were due. The gateway (or the machine) cannot keep up with this rate.`);
   }
   const lag = s.schedule_lag_ms;
-  if (lag && lag.p99 > LAG_WARN_MS) {
+  if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {
     w.push(
-      `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, max ${lag.max} ms): latency includes that delay. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`,
+      `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`,
+    );
+  }
+  const own = s.resources.gatebench?.load;
+  const workers = f.workers ?? 1;
+  if (own?.cpu_pct_avg != null && own.cpu_pct_avg >= GENERATOR_CPU_WARN_PCT * workers) {
+    w.push(
+      `gatebench itself used ${own.cpu_pct_avg.toFixed(0)} % CPU during the load: the generator is near its limit, so the rate and throughput figures may understate what the target can take. Try --workers ${workers + 1} on a machine with a free core, or a lower rate.`,
     );
   }
   if (q.total + q.dropped > 0 && q.success_ratio < 1) {

@@ -2,6 +2,7 @@
 // The terminal report renders from this same document, so the two agree.
 import { encodeHistogram, type Histogram } from "../metrics/histogram.ts";
 import type { Summary } from "../metrics/summary.ts";
+import type { SecondRow } from "../metrics/timeline.ts";
 
 export const SCHEMA = "gatebench/v1";
 
@@ -28,9 +29,16 @@ export interface RunInfo {
   started_at: string;
   /** "open" (arrivals on a schedule) or "closed" (fixed concurrency). */
   load_model: "open" | "closed";
+  /** The load in words, e.g. "open loop, constant arrivals, 50 req/s for 10 s". */
+  load: string;
+  /** The URL the load was sent to. */
   target: string;
-  gateway: { kind: string; pid: number; port: number; command: string[] };
-  mock: { pid: number; port: number; url: string; received?: UpstreamCounts };
+  /** The gateway gatebench started, or { kind: "external" } for --target. */
+  gateway: { kind: string; pid?: number; port?: number; command?: string[] };
+  /** The mock upstream, unless --no-mock. */
+  mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
+  /** The warm-up's requests (left out of the figures). */
+  warmup?: { duration_ms: number; requests: number; ok: number };
   /** How long the load phase lasted, the drain of in-flight requests included. */
   load_ms: number;
   completed: boolean;
@@ -45,6 +53,8 @@ export interface ResultDoc {
   run: RunInfo;
   summary: Summary;
   histograms: Record<string, string>;
+  /** Per-second buckets over the run (warm-up included), for plots. */
+  timeline: SecondRow[];
 }
 
 export function resultDoc(
@@ -53,10 +63,11 @@ export function resultDoc(
   run: RunInfo,
   summary: Summary,
   histograms: Record<string, Histogram>,
+  timeline: SecondRow[] = [],
 ): ResultDoc {
   const encoded: Record<string, string> = {};
   for (const [name, h] of Object.entries(histograms)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
-  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded };
+  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline };
 }
 
 /** Writes the document; a write failure is reported by the caller, the terminal report is already out. */

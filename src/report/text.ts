@@ -21,14 +21,17 @@ function statsRow(label: string, s: Stats | undefined): string[] {
 }
 
 function header(doc: ResultDoc): string {
-  const c = doc.config as { rateRps: number; durationMs: number; stream: boolean };
+  const c = doc.config as { stream: boolean; workers: number };
   const r = doc.run;
+  const gw = r.gateway;
   const lines = [
     `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
-    `target    ${r.target}  (${r.gateway.kind}, pid ${r.gateway.pid}, port ${r.gateway.port})`,
-    `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})`,
-    `load      ${r.load_model} loop, constant ${c.rateRps} req/s for ${fmtSeconds(c.durationMs)}, ${c.stream ? "streaming" : "unary"}`,
+    `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}, port ${gw.port}` : ""})`,
+    r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
+    `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""}`,
   ];
+  if (r.warmup) lines.push(`warm-up   ${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`);
+  if (r.load_model === "closed") lines.push("note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)");
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);
   return lines.join("\n");
 }
@@ -37,8 +40,8 @@ function requests(doc: ResultDoc): string {
   const q = doc.summary.requests;
   return table(
     [
-      ["Requests", "total", "ok", "failed", "dropped", "rate", "throughput", "success"],
-      ["", String(q.total), String(q.ok), String(q.failed), String(q.dropped), `${fmtRate(q.rate)}/s`, `${fmtRate(q.throughput)}/s`, fmtPct(q.success_ratio)],
+      ["Requests", "total", "ok", "failed", "dropped", "in flight max", "rate", "throughput", "success"],
+      ["", String(q.total), String(q.ok), String(q.failed), String(q.dropped), q.in_flight_peak === undefined ? "-" : String(q.in_flight_peak), `${fmtRate(q.rate)}/s`, `${fmtRate(q.throughput)}/s`, fmtPct(q.success_ratio)],
     ],
     TABLE,
   );
@@ -56,7 +59,7 @@ function latency(doc: ResultDoc): string {
   if (s.ttft_ms || (doc.config as { stream?: boolean }).stream) {
     rows.push(statsRow("TTFT", s.ttft_ms), statsRow("ITL", s.itl_ms), statsRow("TPOT", s.tpot_ms));
   }
-  return table(rows, TABLE);
+  return `${table(rows, TABLE)}latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)\n`;
 }
 
 function outcomes(doc: ResultDoc): string {
@@ -68,7 +71,7 @@ function outcomes(doc: ResultDoc): string {
     `Errors        ${errors.length ? errors.join("  ") : "none"}`,
   ];
   if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
-  const got = doc.run.mock.received;
+  const got = doc.run.mock?.received;
   if (got) {
     const statuses = new Map<string, number>();
     for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);

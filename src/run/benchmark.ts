@@ -1,25 +1,28 @@
 // One benchmark's life: start the mock and the gateway (each its own
-// process), sample them idle, drive the open-loop load through the gateway,
-// drain, and stop everything, whatever happens on the way.
+// process, unless the target is already running), sample them idle, drive
+// the load (warm-up, measured phase), drain, and stop everything, whatever
+// happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
 import { assertPortFree } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
-import { LoadRun, sleepOrAbort, type LoadProgress } from "../load/engine.ts";
-import { constantPacer } from "../load/pacer.ts";
-import { Recorder } from "../metrics/recorder.ts";
+import { sleepOrAbort } from "../load/engine.ts";
+import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
+import type { Recorder } from "../metrics/recorder.ts";
+import type { SecondRow } from "../metrics/timeline.ts";
 import { successGate } from "../metrics/slo.ts";
 import { summarize, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
-import { requestBody, type RunConfig } from "./config.ts";
+import { describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
+import { requestBodies, requestHeaders } from "./workload.ts";
 
 export interface RunHooks {
   log(message: string): void;
   /** How often progress() is called during the load phase. */
   progressEveryMs: number;
   /** Progress of the load phase. */
-  progress(p: LoadProgress, rec: Recorder, elapsedMs: number): void;
+  progress(p: LiveCounts, elapsedMs: number): void;
 }
 
 export interface RunControl {
@@ -38,14 +41,27 @@ export interface ProcessInfo {
 export interface RunResult {
   config: RunConfig;
   startedAt: string;
-  processes: { mock: ProcessInfo; gateway: ProcessInfo };
+  /** The URL the load was sent to. */
+  url: string;
+  /** The processes gatebench started (none for an attached target, no mock with --no-mock). */
+  processes: { mock?: ProcessInfo; gateway?: ProcessInfo };
   summary: Summary;
   recorder: Recorder;
+  warmup: { requests: number; ok: number };
+  timeline: SecondRow[];
   mock: MockStats | undefined;
-  /** How long the load phase lasted, drain included. */
+  /** How long the load phase lasted, warm-up and drain included. */
   loadMs: number;
   /** Why the run ended early, when it did ("interrupted", or what failed). */
   ended: { early: false } | { early: true; reason: string; failed: boolean };
+}
+
+/** The URL to load: the target (a base URL; --path is appended unless the target names a path itself and --path was not given), or the started gateway. */
+export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: number): string {
+  if (!cfg.target) return `http://${cfg.host}:${gatewayPort}${cfg.path}`;
+  const u = new URL(cfg.target);
+  if (u.pathname !== "/" && !pathGiven) return u.href;
+  return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -74,7 +90,7 @@ async function mockStats(host: string, port: number, settleMs: number): Promise<
  * cannot be started; a child that dies later ends the run early with
  * `ended.failed` and partial results.
  */
-export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: RunControl): Promise<RunResult> {
+export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: RunControl, opts: { pathGiven?: boolean } = {}): Promise<RunResult> {
   const self = selfArgv();
   const children: ChildProcess[] = [];
   const startedAt = new Date().toISOString();
@@ -97,20 +113,30 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   control.stop.addEventListener("abort", onStop, { once: true });
   control.abort.addEventListener("abort", onAbort, { once: true });
   try {
-    assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
-    assertPortFree(cfg.host, cfg.port, "gateway", "--port");
+    // What is sent is built (files read, bodies encoded) before anything starts.
+    const bodies = await requestBodies(cfg);
+    if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
+    if (!cfg.target) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
     const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
       if (stopSending.signal.aborted) throw new ProcessFailure(`interrupted before the ${name} was started`);
       const c = await startChild(name, argv, cfg.readyTimeoutMs, stopSending.signal);
       children.push(c);
       return c;
     };
-    const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
-    const mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
-    hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
-    const upstream = `http://${cfg.host}:${mock.port}`;
-    const gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream]);
-    hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
+    let mock: ChildProcess | undefined;
+    if (!cfg.noMock) {
+      const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
+      mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
+      hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
+    }
+    let gateway: ChildProcess | undefined;
+    if (!cfg.target) {
+      if (!mock) throw new ProcessFailure("the built-in proxy needs the mock as its upstream: give --target to load another server with --no-mock");
+      const upstream = `http://${cfg.host}:${mock.port}`;
+      gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream]);
+      hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
+    }
+    const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? 0);
 
     // A child dying ends the run early.
     for (const c of children) {
@@ -121,67 +147,68 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       });
     }
 
-    const sampler = new ResourceSampler(
-      [
-        { name: "gateway", pid: gateway.pid },
-        { name: "mock", pid: mock.pid },
-        { name: "gatebench", pid: process.pid },
-      ],
-      cfg.sampleIntervalMs,
-    );
+    const watched = [
+      ...(gateway ? [{ name: "gateway", pid: gateway.pid }] : []),
+      ...(mock ? [{ name: "mock", pid: mock.pid }] : []),
+      { name: "gatebench", pid: process.pid },
+    ];
+    const sampler = new ResourceSampler(watched, cfg.sampleIntervalMs);
     await sampler.start("idle");
     hooks.log(`idle phase: ${cfg.idleMs} ms`);
     await sleepOrAbort(cfg.idleMs, stopSending.signal);
 
-    const pacer = constantPacer(cfg.rateRps, cfg.durationMs);
-    const request: PreparedRequest = {
-      url: `http://${cfg.host}:${gateway.port}${cfg.path}`,
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer gatebench" },
-      body: requestBody(cfg),
-      stream: cfg.stream,
-      timeoutMs: cfg.timeoutMs,
-    };
-    const recorder = new Recorder();
+    const request: PreparedRequest = { url, method: cfg.method, headers: requestHeaders(cfg), bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs };
     let drainTimer: Timer | undefined;
-    const load = new LoadRun({
-      pacer,
-      request,
-      recorder,
-      maxInFlight: cfg.maxInFlight,
-      stopSending: stopSending.signal,
-      abortInFlight: abortInFlight.signal,
-      // What the gateway spends finishing the last requests is not "load";
-      // they get drainMs to finish, then they are aborted.
-      onSendingDone: () => {
-        void sampler.mark("drain");
-        drainTimer = setTimeout(() => abortInFlight.abort(), cfg.drainMs);
+    if (cfg.warmupMs > 0) await sampler.mark("warmup");
+    hooks.log(`${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}`);
+    const load = startLoad(
+      { request, mode: loadMode(cfg), warmupMs: cfg.warmupMs, workers: cfg.workers },
+      {
+        stopSending: stopSending.signal,
+        abortInFlight: abortInFlight.signal,
+        onMeasureStart: () => void sampler.mark("load"),
+        // What the gateway spends finishing the last requests is not "load";
+        // they get drainMs to finish, then they are aborted.
+        onSendingDone: () => {
+          void sampler.mark("drain");
+          drainTimer = setTimeout(() => abortInFlight.abort(), cfg.drainMs);
+        },
       },
-    });
-    await sampler.mark("load");
-    hooks.log(`load phase: ${pacer.total} requests at ${cfg.rateRps} req/s over ${cfg.durationMs / 1000} s${cfg.stream ? " (streaming)" : ""}`);
-    const ticker = setInterval(() => hooks.progress(load.progress, recorder, performance.now() - load.progress.startedMs), hooks.progressEveryMs);
+    );
+    const t0 = performance.now();
+    const ticker = setInterval(() => hooks.progress(load.live(), performance.now() - t0), hooks.progressEveryMs);
+    let out: LoadOutcome;
     try {
-      await load.run();
+      out = await load.done;
     } finally {
       clearInterval(ticker);
       clearTimeout(drainTimer);
     }
-    const loadMs = performance.now() - load.progress.startedMs;
-    recorder.close();
+    const loadMs = performance.now() - out.startedMs;
     await sampler.stop();
 
-    const upstreamStats = await mockStats(cfg.host, mock.port, 2000);
-    // n arrivals cover n intervals of the schedule (less than its length when the run was stopped)
-    const summary = summarize(recorder, pacer.dueAtMs(load.arrivals), sampler.acc.summary());
-    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight });
+    const upstreamStats = mock ? await mockStats(cfg.host, mock.port, 2000) : undefined;
+    // The measured window. Open loop: the part of the schedule that was run,
+    // up to the first arrival not sent (its whole length when it ran to the
+    // end), so the rate is the schedule's even when stopped early. Closed
+    // loop: from the end of the warm-up to when sending stopped.
+    const measureStart = out.startedMs + cfg.warmupMs;
+    const windowMs = isClosedLoop(cfg)
+      ? Math.max(0, out.sendingDoneMs - measureStart)
+      : Math.min(scheduledMs(cfg), Math.max(0, out.nextDueMs - cfg.warmupMs));
+    const summary = summarize(out.recorder, windowMs, sampler.acc.summary());
+    summary.requests.in_flight_peak = out.inFlightPeak;
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,
       startedAt,
-      processes: { mock: info(mock), gateway: info(gateway) },
+      url,
+      processes: { mock: mock && info(mock), gateway: gateway && info(gateway) },
       summary,
-      recorder,
+      recorder: out.recorder,
+      warmup: { requests: out.warmup.total, ok: out.warmup.ok },
+      timeline: out.timeline.rows(),
       mock: upstreamStats,
       loadMs,
       ended,
@@ -197,4 +224,3 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     );
   }
 }
-

@@ -1,18 +1,55 @@
 // One benchmark's configuration: everything needed to replay it.
 
+import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
+import type { LoadMode } from "../load/run.ts";
+
 export interface RunConfig {
-  /** Open-loop arrival rate, requests per second. */
+  /** Open loop: arrival rate in requests per second (a ramp's starting rate). */
   rateRps: number;
-  /** Length of the load phase. */
+  /** Open loop: a linear ramp from rateRps to this over the duration. */
+  rateToRps: number | undefined;
+  /** Open loop: rates held for stepMs each, one after the other (the duration is their sum). */
+  steps: number[] | undefined;
+  stepMs: number | undefined;
+  /** Arrivals evenly spaced, or a Poisson process (seeded). */
+  arrival: "constant" | "poisson";
+  /** Seed for Poisson arrivals and (unless --mock-seed) the mock: the same seed replays the run. */
+  seed: number;
+  /** Length of the measured load phase (after the warm-up). */
   durationMs: number;
+  /** Load before the measured phase, at the starting rate, left out of the figures. */
+  warmupMs: number;
+  /** Closed loop (hey-style): this many connections, each sending when its last response ends. */
+  concurrency: number | undefined;
+  /** Closed loop: stop after this many measured requests. */
+  requests: number | undefined;
+  /** Load generator threads. */
+  workers: number;
   stream: boolean;
   /** Gateway port (0: any free port). */
   port: number;
   /** Mock upstream port (0: any free port). */
   mockPort: number;
   host: string;
+  /** Base URL of a gateway that is already running (no gateway is started). */
+  target: string | undefined;
+  /** Do not start the mock (the target talks to a real upstream, or is any HTTP server). */
+  noMock: boolean;
   path: string;
+  method: string;
+  /** Extra headers, in the order given (-H "K: V"). */
+  headers: [string, string][];
+  /** Request body as given (--body), or a file to read it from (--body-file). */
+  body: string | undefined;
+  bodyFile: string | undefined;
+  /** JSONL file of prompts, cycled. */
+  promptsFile: string | undefined;
   model: string;
+  /** Whether --model was given (it then overrides the model in a user's body). */
+  modelGiven: boolean;
+  maxTokens: number | undefined;
+  /** Generated prompt of about this many tokens. */
+  promptTokens: number | undefined;
   /** Per-request timeout. */
   timeoutMs: number;
   /** Cap on open requests; arrivals beyond it are dropped and counted. */
@@ -32,15 +69,33 @@ export interface RunConfig {
   mock: { flags: Record<string, string>; seed: number };
 }
 
-export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath" | "minSuccess" | "mock"> = {
+export const RUN_DEFAULTS = {
   rateRps: 50,
+  rateToRps: undefined,
+  steps: undefined,
+  stepMs: undefined,
+  arrival: "constant",
   durationMs: 10_000,
+  warmupMs: 0,
+  concurrency: undefined,
+  requests: undefined,
+  workers: 1,
   stream: false,
   port: 8081,
   mockPort: 9091,
   host: "127.0.0.1",
+  target: undefined,
+  noMock: false,
   path: "/v1/chat/completions",
+  method: "POST",
+  headers: [],
+  body: undefined,
+  bodyFile: undefined,
+  promptsFile: undefined,
   model: "gpt-4o-mini",
+  modelGiven: false,
+  maxTokens: undefined,
+  promptTokens: undefined,
   timeoutMs: 60_000,
   maxInFlight: 10_000,
   idleMs: 1_000,
@@ -48,17 +103,51 @@ export const RUN_DEFAULTS: Omit<RunConfig, "jsonPath" | "minSuccess" | "mock"> =
   readyTimeoutMs: 15_000,
   stopTimeoutMs: 5_000,
   drainMs: 60_000,
-};
+} satisfies Omit<RunConfig, "jsonPath" | "minSuccess" | "mock" | "seed">;
 
-/** The request body the run sends, encoded once. */
-export function requestBody(cfg: Pick<RunConfig, "model" | "stream">): Uint8Array {
-  const body: Record<string, unknown> = {
-    model: cfg.model,
-    messages: [{ role: "user", content: "Write one sentence about gateways." }],
-  };
-  if (cfg.stream) {
-    body.stream = true;
-    body.stream_options = { include_usage: true };
+/** The open-loop shape of the measured phase (without the warm-up). */
+export function measuredSegments(cfg: RunConfig): Segment[] {
+  if (cfg.steps) return stepsShape(cfg.steps, cfg.stepMs ?? cfg.durationMs / cfg.steps.length).segments.slice();
+  if (cfg.rateToRps !== undefined) return rampShape(cfg.rateRps, cfg.rateToRps, cfg.durationMs).segments.slice();
+  return constantShape(cfg.rateRps, cfg.durationMs).segments.slice();
+}
+
+export const isClosedLoop = (cfg: RunConfig): boolean => cfg.concurrency !== undefined;
+
+/** The load model the engine runs, warm-up included. */
+export function loadMode(cfg: RunConfig): LoadMode {
+  if (cfg.concurrency !== undefined) {
+    const limited = cfg.requests !== undefined;
+    return {
+      kind: "closed",
+      concurrency: cfg.concurrency,
+      requests: cfg.requests ?? Number.POSITIVE_INFINITY,
+      // -n alone runs until the requests are done; a duration is a limit only when -n is not given
+      durationMs: limited ? Number.POSITIVE_INFINITY : cfg.warmupMs + cfg.durationMs,
+    };
   }
-  return new TextEncoder().encode(JSON.stringify(body));
+  const shape = withWarmup(new Shape(measuredSegments(cfg)), cfg.warmupMs);
+  return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight };
+}
+
+/** One line describing the load, for logs and the report header. */
+export function describeLoad(cfg: RunConfig): string {
+  const warm = cfg.warmupMs > 0 ? ` after a ${cfg.warmupMs / 1000} s warm-up` : "";
+  if (cfg.concurrency !== undefined) {
+    const what = cfg.requests !== undefined ? `${cfg.requests} requests` : `${cfg.durationMs / 1000} s`;
+    return `closed loop, ${cfg.concurrency} connections, ${what}${warm}`;
+  }
+  const arr = cfg.arrival === "poisson" ? `poisson (seed ${cfg.seed})` : "constant";
+  const seg = measuredSegments(cfg);
+  const total = seg.reduce((a, s) => a + s.durationMs, 0) / 1000;
+  let shape: string;
+  if (cfg.steps) shape = `steps ${cfg.steps.join(", ")} req/s, ${(cfg.stepMs ?? cfg.durationMs / cfg.steps.length) / 1000} s each`;
+  else if (cfg.rateToRps !== undefined) shape = `ramp ${cfg.rateRps} → ${cfg.rateToRps} req/s over ${total} s`;
+  else shape = `${cfg.rateRps} req/s for ${total} s`;
+  return `open loop, ${arr} arrivals, ${shape}${warm}`;
+}
+
+/** Length of the measured phase as scheduled (open loop; closed loop with a duration). */
+export function scheduledMs(cfg: RunConfig): number {
+  return measuredSegments(cfg).reduce((a, s) => a + s.durationMs, 0);
 }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { PreparedRequest } from "../../src/load/client.ts";
 import { LoadRun } from "../../src/load/engine.ts";
-import { constantPacer } from "../../src/load/pacer.ts";
+import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { statsOf } from "../../src/metrics/histogram.ts";
 import { ErrorKind } from "../../src/metrics/outcome.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";
@@ -33,13 +33,13 @@ function serve(handler: Handler) {
 }
 
 function request(url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
-  return { url, method: "POST", headers: { "content-type": "application/json" }, body: new TextEncoder().encode("{}"), stream, timeoutMs };
+  return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [new TextEncoder().encode("{}")], stream, timeoutMs };
 }
 
 async function drive(url: string, rate: number, durationMs: number, opts: { stream?: boolean; maxInFlight?: number; during?: (startMs: number) => void } = {}) {
   const recorder = new Recorder();
   const run = new LoadRun({
-    pacer: constantPacer(rate, durationMs),
+    schedule: new Schedule(constantShape(rate, durationMs)),
     request: request(url, opts.stream),
     recorder,
     maxInFlight: opts.maxInFlight ?? 10_000,

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { constantPacer } from "../../src/load/pacer.ts";
+import { constantShape, rampShape, Schedule, Shape, stepsShape, withWarmup } from "../../src/load/pacer.ts";
 
-describe("constantPacer", () => {
+/** Every arrival of a schedule, in ms offsets. */
+function all(s: Schedule): number[] {
+  const out: number[] = [];
+  for (let t = s.next(); t !== Number.POSITIVE_INFINITY; t = s.next()) out.push(t);
+  return out;
+}
+
+describe("constant arrivals", () => {
   test.each([
     // rate, duration ms, total
     [50, 10_000, 500],
@@ -9,50 +16,35 @@ describe("constantPacer", () => {
     [3, 2_500, 8], // due at 0, 333, …, 2333 ms
     [0.5, 10_000, 5],
     [0.1, 30_000, 3], // 0.1 * 30 is 3.0000000000000004 in floating point
-    [1_000_000, 1_000, 1_000_000],
     [7, 1, 1],
     [1, 999, 1],
-  ])("%p req/s for %p ms holds %p requests", (rate, durationMs, total) => {
-    const p = constantPacer(rate, durationMs);
-    expect(p.total).toBe(total);
-    expect(p.dueAtMs(p.total - 1)).toBeLessThan(durationMs);
-    expect(p.dueBy(durationMs * 10)).toBe(total);
+  ])("%p req/s for %p ms holds %p requests, all before the end", (rate, durationMs, total) => {
+    const s = new Schedule(constantShape(rate, durationMs));
+    expect(s.total).toBe(total);
+    const t = all(s);
+    expect(t.length).toBe(total);
+    expect(t[t.length - 1]!).toBeLessThan(durationMs);
+  });
+
+  test("1,000,000 req/s for 1 s: exactly a million arrivals", () => {
+    const s = new Schedule(constantShape(1_000_000, 1_000));
+    let n = 0;
+    while (s.next() !== Number.POSITIVE_INFINITY) n++;
+    expect(n).toBe(1_000_000);
   });
 
   test("deadlines are absolute: request i is due at i / rate", () => {
-    const p = constantPacer(50, 10_000);
-    expect([0, 1, 2, 499].map((i) => p.dueAtMs(i))).toEqual([0, 20, 40, 9980]);
-  });
-
-  test.each([
-    // elapsed ms → requests due by then, at 50 req/s
-    [-1, 0],
-    [0, 1],
-    [19.999, 1],
-    [20, 2],
-    [20.001, 2],
-    [1000, 51],
-    [9980, 500],
-    [1e12, 500],
-  ])("at %p ms, %p requests are due", (elapsed, due) => {
-    expect(constantPacer(50, 10_000).dueBy(elapsed)).toBe(due);
+    const t = all(new Schedule(constantShape(50, 10_000)));
+    expect([0, 1, 2, 499].map((i) => t[i])).toEqual([0, 20, 40, 9980]);
   });
 
   test("after a stall, everything missed is due at once (catch-up, no drift)", () => {
-    const p = constantPacer(100, 10_000);
-    expect(p.dueBy(0)).toBe(1);
-    // the loop was blocked for 250 ms: 25 more requests are due immediately
-    expect(p.dueBy(250)).toBe(26);
-    expect(p.dueAtMs(25)).toBe(250);
-  });
-
-  test("dueBy and dueAtMs agree for every index", () => {
-    for (const rate of [3, 7, 50, 333.3, 1000]) {
-      const p = constantPacer(rate, 3_000);
-      for (let i = 0; i < p.total; i++) {
-        expect(p.dueBy(p.dueAtMs(i))).toBe(i + 1);
-      }
-    }
+    // the dispatcher sends every arrival whose offset is <= elapsed: after a 250 ms stall at 100 req/s, 26 are due
+    const t = all(new Schedule(constantShape(100, 10_000)));
+    expect(t.filter((x) => x <= 250).length).toBe(26);
+    expect(t[25]).toBeCloseTo(250, 9);
+    // and the arrivals after it keep their places: no drift
+    expect(t[26]).toBeCloseTo(260, 9);
   });
 
   test.each([
@@ -62,6 +54,113 @@ describe("constantPacer", () => {
     [Number.POSITIVE_INFINITY, 1000],
     [10, 0],
   ])("rate %p, duration %p is refused", (rate, duration) => {
-    expect(() => constantPacer(rate, duration)).toThrow(RangeError);
+    expect(() => constantShape(rate, duration)).toThrow(RangeError);
+  });
+});
+
+describe("shapes", () => {
+  test("a ramp from 10 to 500 req/s over 10 s holds (10+500)/2*10 = 2550 arrivals, denser at the end", () => {
+    const shape = rampShape(10, 500, 10_000);
+    expect(shape.expected).toBeCloseTo(2550, 9);
+    const t = all(new Schedule(shape));
+    expect(t.length).toBe(2550);
+    // arrivals in the first and the last second: 10→59 req/s averages 34.5, 451→500 averages 475.5
+    expect(t.filter((x) => x < 1000).length).toBeGreaterThanOrEqual(34);
+    expect(t.filter((x) => x < 1000).length).toBeLessThanOrEqual(36);
+    expect(t.filter((x) => x >= 9000).length).toBeGreaterThanOrEqual(474);
+    expect(t.filter((x) => x >= 9000).length).toBeLessThanOrEqual(477);
+    // increasing, and inside the run
+    for (let i = 1; i < t.length; i++) expect(t[i]!).toBeGreaterThan(t[i - 1]!);
+    expect(t[t.length - 1]!).toBeLessThan(10_000);
+  });
+
+  test("a ramp down works too, and from zero", () => {
+    expect(all(new Schedule(rampShape(500, 10, 10_000))).length).toBe(2550);
+    const up = all(new Schedule(rampShape(0, 100, 2_000)));
+    expect(up.length).toBe(100);
+    expect(up[1]!).toBeGreaterThan(100); // the rate starts at zero: the second arrival comes late
+  });
+
+  test("steps 50,100,200 at 1 s each: 50, 100 and 200 arrivals in their seconds", () => {
+    const t = all(new Schedule(stepsShape([50, 100, 200], 1000)));
+    expect(t.length).toBe(350);
+    expect(t.filter((x) => x < 1000).length).toBe(50);
+    expect(t.filter((x) => x >= 1000 && x < 2000).length).toBe(100);
+    expect(t.filter((x) => x >= 2000).length).toBe(200);
+    expect(t[50]).toBeCloseTo(1000, 9);
+    expect(t[150]).toBeCloseTo(2000, 9);
+  });
+
+  test("countAt and timeAt are inverses across segments", () => {
+    const shape = new Shape([
+      { durationMs: 1000, fromRps: 10, toRps: 10 },
+      { durationMs: 2000, fromRps: 10, toRps: 300 },
+      { durationMs: 500, fromRps: 40, toRps: 40 },
+    ]);
+    for (const n of [0, 1, 9.5, 10, 11, 100, 250, 319, shape.expected - 1]) {
+      expect(shape.countAt(shape.timeAt(n))).toBeCloseTo(n, 6);
+    }
+    expect(shape.rateAt(2000)).toBeCloseTo(155, 9);
+  });
+
+  test("a warm-up runs at the starting rate in front of the shape", () => {
+    const s = withWarmup(rampShape(20, 100, 1000), 500);
+    expect(s.durationMs).toBe(1500);
+    expect(s.countAt(500)).toBeCloseTo(10, 9);
+    expect(s.expected).toBeCloseTo(10 + 60, 9);
+  });
+});
+
+describe("Poisson arrivals", () => {
+  test("the same seed gives the same arrivals; another seed, others", () => {
+    const a = all(new Schedule(constantShape(100, 2000), "poisson", 42));
+    const b = all(new Schedule(constantShape(100, 2000), "poisson", 42));
+    const c = all(new Schedule(constantShape(100, 2000), "poisson", 43));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  test("100 req/s for 100 s: count near 10,000, gaps exponential (mean 10 ms, P(gap > 20 ms) = e^-2)", () => {
+    const t = all(new Schedule(constantShape(100, 100_000), "poisson", 7));
+    // sd of the count is sqrt(10000) = 100: 4 sd
+    expect(Math.abs(t.length - 10_000)).toBeLessThan(400);
+    const gaps = t.slice(1).map((x, i) => x - t[i]!);
+    const mean = gaps.reduce((s, g) => s + g, 0) / gaps.length;
+    expect(mean).toBeGreaterThan(9.6);
+    expect(mean).toBeLessThan(10.4);
+    const over20 = gaps.filter((g) => g > 20).length / gaps.length;
+    expect(Math.abs(over20 - Math.exp(-2))).toBeLessThan(0.015);
+    // coefficient of variation 1 (constant arrivals would give 0)
+    const sd = Math.sqrt(gaps.reduce((s, g) => s + (g - mean) ** 2, 0) / gaps.length);
+    expect(sd / mean).toBeGreaterThan(0.95);
+    expect(sd / mean).toBeLessThan(1.05);
+  });
+
+  test("Poisson follows a ramp: about five times the arrivals in the last tenth as in the first", () => {
+    const t = all(new Schedule(rampShape(50, 350, 20_000), "poisson", 3));
+    const first = t.filter((x) => x < 2000).length; // 50→80 req/s over 2 s: 130 expected (sd 11)
+    const last = t.filter((x) => x >= 18_000).length; // 320→350 req/s: 670 expected (sd 26)
+    expect(first).toBeGreaterThan(130 - 50);
+    expect(first).toBeLessThan(130 + 50);
+    expect(last).toBeGreaterThan(670 - 110);
+    expect(last).toBeLessThan(670 + 110);
+  });
+});
+
+describe("worker shares", () => {
+  test.each([["constant"], ["poisson"]] as const)("%s: interleaved shares partition the arrivals exactly", (kind) => {
+    const whole = all(new Schedule(rampShape(10, 300, 3000), kind, 9));
+    const shares = [0, 1, 2].map((k) => all(new Schedule(rampShape(10, 300, 3000), kind, 9, 3, k)));
+    expect(shares.flat().sort((a, b) => a - b)).toEqual(whole);
+    // each share keeps the shape: a third of each second's arrivals, give or take one
+    for (const sh of shares) expect(Math.abs(sh.length - whole.length / 3)).toBeLessThanOrEqual(1);
+  });
+
+  test("index is the global arrival number", () => {
+    const s = new Schedule(constantShape(10, 1000), "constant", 1, 4, 3);
+    s.next();
+    expect(s.index).toBe(3);
+    s.next();
+    expect(s.index).toBe(7);
   });
 });

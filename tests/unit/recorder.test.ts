@@ -72,8 +72,8 @@ describe("Recorder and summary", () => {
     rec.add({ ...emptyResult(700), sentMs: 700, endMs: 701, error: ErrorKind.Connect });
     rec.add({ ...ok(800, 800, 900), error: ErrorKind.StreamIncomplete });
     rec.add({ ...emptyResult(900), sentMs: 900, endMs: 950, error: ErrorKind.Other, errorMessage: "boom" });
-    rec.drop();
-    rec.drop();
+    rec.drop(0);
+    rec.drop(0);
     rec.close();
     const s = summarize(rec, 1000, {});
     expect(s.requests).toEqual({ total: 10, ok: 6, failed: 4, dropped: 2, rate: 10, throughput: 6 /* 6 ok over the 1 s schedule */, success_ratio: 0.5 });

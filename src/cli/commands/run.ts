@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
+import { describeLoad, isClosedLoop, RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { resultDoc, writeJson, type ResultDoc } from "../../report/json.ts";
 import { textReport } from "../../report/text.ts";
@@ -11,15 +11,41 @@ import { commit, VERSION } from "../../version.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
-import { durationFlag, portFlag, positiveNumberFlag, ratioFlag } from "../values.ts";
+import { durationFlag, portFlag, positiveNumberFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
 
+const D = RUN_DEFAULTS;
+
 export const runArgs = {
-  rate: { type: "string", description: "Requests per second, sent on an open-loop schedule", default: String(RUN_DEFAULTS.rateRps), valueHint: "rps" },
-  duration: { type: "string", description: "Length of the load phase (500ms, 10s, 1m)", default: `${RUN_DEFAULTS.durationMs / 1000}s`, valueHint: "duration" },
-  stream: { type: "boolean", description: "Send streaming requests (stream: true, SSE)", default: false },
-  port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(RUN_DEFAULTS.port), valueHint: "port" },
-  "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(RUN_DEFAULTS.mockPort), valueHint: "port" },
+  // the load model
+  rate: { type: "string", description: `Requests per second on an open-loop schedule; FROM:TO ramps linearly over the duration, e.g. 10:500 (default ${D.rateRps})`, valueHint: "rps" },
+  duration: { type: "string", description: `Length of the measured load (500ms, 10s, 1m) (default ${D.durationMs / 1000}s)`, valueHint: "duration" },
+  arrival: { type: "string", description: "Arrivals: constant (evenly spaced) or poisson (random, seeded)", default: D.arrival, valueHint: "kind" },
+  seed: { type: "string", description: "Seed for Poisson arrivals and the mock: the same seed replays the run (default: random, printed)", valueHint: "n" },
+  steps: { type: "string", description: "Rates held one after the other, e.g. 50,100,200 (with --step-duration, or --duration split evenly)", valueHint: "list" },
+  "step-duration": { type: "string", description: "How long each of --steps lasts", valueHint: "duration" },
+  warmup: { type: "string", description: "Load first at the starting rate for this long, left out of the figures", default: "0", valueHint: "duration" },
+  "max-in-flight": { type: "string", description: "Open requests at most; arrivals beyond are dropped and counted, never delayed", default: String(D.maxInFlight), valueHint: "n" },
+  concurrency: { type: "string", alias: "c", description: "Closed loop (hey-style): this many connections, each sending when its response ends", valueHint: "n" },
+  requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
+  workers: { type: "string", description: "Load generator threads; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
+  // what is sent
+  target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
+  "no-mock": { type: "boolean", description: "Do not start the mock (with --target: a gateway with a real upstream, or any HTTP server)", default: false },
+  path: { type: "string", description: `Request path (default ${D.path})`, valueHint: "path" },
+  method: { type: "string", description: "HTTP method", default: D.method, valueHint: "method" },
+  header: { type: "string", alias: "H", description: 'Request header "Name: value", repeatable', valueHint: "header" },
+  body: { type: "string", alias: "d", description: "Request body, sent as given (JSON objects get --stream/--max-tokens/--model applied)", valueHint: "json" },
+  "body-file": { type: "string", description: "Request body from a file", valueHint: "file" },
+  prompts: { type: "string", description: 'JSONL file cycled through: request bodies, {"prompt": "…"} objects or strings', valueHint: "file" },
+  model: { type: "string", description: `Model to ask for (default ${D.model})`, valueHint: "name" },
+  "max-tokens": { type: "string", description: "Sets max_tokens in each body", valueHint: "n" },
+  "prompt-tokens": { type: "string", description: "Generated prompt of about this many tokens", valueHint: "n" },
+  stream: { type: "boolean", description: "Stream: stream: true with stream_options.include_usage, SSE read event by event", default: false },
+  timeout: { type: "string", description: "Per-request timeout", default: `${D.timeoutMs / 1000}s`, valueHint: "duration" },
+  // processes and output
+  port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(D.port), valueHint: "port" },
+  "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(D.mockPort), valueHint: "port" },
   json: { type: "string", description: "Also write the full result as JSON to this file", valueHint: "file" },
   "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
@@ -35,10 +61,33 @@ function mockRunArgs() {
   return out as { [K in keyof typeof mockModelArgs as `mock-${K}`]: { type: "string"; description: string; valueHint: string } };
 }
 
+type Str = string | undefined;
 type RunArgValues = {
-  rate: string;
-  duration: string;
+  rate: Str;
+  duration: Str;
+  arrival: string;
+  seed: Str;
+  steps: Str;
+  "step-duration": Str;
+  warmup: string;
+  "max-in-flight": string;
+  concurrency: Str;
+  requests: Str;
+  workers: string;
+  target: Str;
+  "no-mock"?: boolean;
+  mock?: boolean;
+  path: Str;
+  method: string;
+  header: Str;
+  body: Str;
+  "body-file": Str;
+  prompts: Str;
+  model: Str;
+  "max-tokens": Str;
+  "prompt-tokens": Str;
   stream: boolean;
+  timeout: string;
   port: string;
   "mock-port": string;
   json?: string;
@@ -46,28 +95,143 @@ type RunArgValues = {
   verbose: boolean;
 } & { [K in keyof MockModelValues as `mock-${K}`]?: string };
 
+/** "50" or "10:500": a rate, or a ramp's two ends. */
+function rateFlag(value: string): { from: number; to: number | undefined } {
+  const parts = value.split(":");
+  if (parts.length === 2) {
+    const from = parts[0]!.trim() === "0" ? 0 : positiveNumberFlag("rate", parts[0]!, "10:500");
+    const to = positiveNumberFlag("rate", parts[1]!, "10:500");
+    return { from, to };
+  }
+  if (parts.length > 2) throw new UsageError(`--rate "${value}": expected a rate or FROM:TO, e.g. --rate 200 or --rate 10:500`);
+  return { from: positiveNumberFlag("rate", value, "200"), to: undefined };
+}
+
+function stepsFlag(value: string): number[] {
+  const rates = value.split(",").map((v) => positiveNumberFlag("steps", v, "50,100,200"));
+  return rates;
+}
+
+/** Headers given with -H, each "Name: value"; all of them (citty keeps only the last of a repeated flag). */
+function headersFrom(rawArgs: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const a of rawArgs) {
+    if (!a.startsWith("--header=")) continue;
+    const v = a.slice("--header=".length);
+    const colon = v.indexOf(":");
+    const name = colon > 0 ? v.slice(0, colon).trim() : "";
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--header "${v}": expected "Name: value", e.g. -H "Authorization: Bearer sk-test"`);
+    out.push([name, v.slice(colon + 1).trim()]);
+  }
+  return out;
+}
+
+/** Refuses flags that belong to the other load model. */
+function conflicts(given: Record<string, boolean>, pairs: [string, string, string][]): void {
+  for (const [a, b, why] of pairs) if (given[a] && given[b]) throw new UsageError(`--${a} and --${b} cannot be used together: ${why}`);
+}
+
+const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);
+
 /** Flags → a validated configuration; a bad value is a UsageError naming the flag. */
-export function runConfigFrom(a: RunArgValues): RunConfig {
+export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfig {
+  const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
+  const g: Record<string, boolean> = {};
+  const values = a as Record<string, unknown>;
+  for (const f of ["rate", "steps", "concurrency", "requests", "duration", "step-duration", "body", "body-file", "prompts", "prompt-tokens"]) g[f] = given(f) || values[f] !== undefined;
+  // these have defaults, so only the command line tells whether they were given
+  for (const f of ["arrival", "max-in-flight"]) g[f] = given(f);
+  conflicts(g, [
+    ["concurrency", "rate", "-c runs a closed loop (each connection sends when its response ends); --rate sets an open-loop schedule"],
+    ["concurrency", "steps", "--steps is an open-loop schedule; -c runs a closed loop"],
+    ["concurrency", "arrival", "arrivals belong to the open loop; -c runs a closed loop"],
+    ["concurrency", "max-in-flight", "a closed loop never has more than -c requests open"],
+    ["steps", "rate", "--steps gives the rates; drop --rate"],
+    ["body", "body-file", "give the body one way"],
+    ["body", "prompts", "--prompts gives the bodies"],
+    ["body-file", "prompts", "--prompts gives the bodies"],
+    ["prompt-tokens", "body", "--prompt-tokens generates the body"],
+    ["prompt-tokens", "body-file", "--prompt-tokens generates the body"],
+    ["prompt-tokens", "prompts", "--prompts gives the prompts"],
+    ["requests", "duration", "-n runs until the requests are done; drop --duration"],
+  ]);
+  if (g.requests && !g.concurrency) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
+  if (g["step-duration"] && !g.steps) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
+  const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
+  const steps = a.steps === undefined ? undefined : stepsFlag(a.steps);
+  const stepMs = a["step-duration"] === undefined ? undefined : durationFlag("step-duration", a["step-duration"]);
+  let durationMs = a.duration === undefined ? D.durationMs : durationFlag("duration", a.duration);
+  if (steps && stepMs !== undefined) durationMs = steps.length * stepMs;
+  if (a.arrival !== "constant" && a.arrival !== "poisson") throw new UsageError(`--arrival "${a.arrival}": expected constant or poisson, e.g. --arrival poisson`);
+  const seed = a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed);
+  const noMock = a["no-mock"] === true || a.mock === false;
+  const target = a.target === undefined ? undefined : urlFlag("target", a.target);
+  if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
+  const method = a.method.trim().toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
+  if ((method === "GET" || method === "HEAD") && (g.body || g["body-file"] || g.prompts || g["prompt-tokens"])) throw new UsageError(`--method ${method} sends no body: drop --body/--body-file/--prompts/--prompt-tokens`);
+  const path = a.path ?? D.path;
+  if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
   const cfg: RunConfig = {
     ...RUN_DEFAULTS,
-    rateRps: positiveNumberFlag("rate", a.rate, "200"),
-    durationMs: durationFlag("duration", a.duration),
+    rateRps: rate.from,
+    rateToRps: rate.to,
+    steps,
+    stepMs,
+    arrival: a.arrival,
+    seed,
+    durationMs,
+    warmupMs: durationFlag("warmup", a.warmup, { allowZero: true, example: "5s" }),
+    maxInFlight: wholeNumberFlag("max-in-flight", a["max-in-flight"], "1000"),
+    concurrency: a.concurrency === undefined ? undefined : wholeNumberFlag("concurrency", a.concurrency, "50"),
+    requests: a.requests === undefined ? undefined : wholeNumberFlag("requests", a.requests, "1000"),
+    workers: wholeNumberFlag("workers", a.workers, "2"),
+    target,
+    noMock,
+    path,
+    method,
+    headers: headersFrom(rawArgs),
+    body: a.body,
+    bodyFile: a["body-file"] === undefined ? undefined : resolve(a["body-file"]),
+    promptsFile: a.prompts === undefined ? undefined : resolve(a.prompts),
+    model: a.model ?? D.model,
+    modelGiven: a.model !== undefined,
+    maxTokens: a["max-tokens"] === undefined ? undefined : wholeNumberFlag("max-tokens", a["max-tokens"], "256"),
+    promptTokens: a["prompt-tokens"] === undefined ? undefined : wholeNumberFlag("prompt-tokens", a["prompt-tokens"], "1000"),
     stream: a.stream,
+    timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json ? resolve(a.json) : undefined,
     minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
-    mock: mockConfig(a),
+    mock: mockConfig(a, seed),
   };
+  if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
+  if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
-  if (cfg.port !== 0 && cfg.port === cfg.mockPort) {
+  if (!cfg.target && !cfg.noMock && cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
   return cfg;
 }
 
+function wholeOrZero(flag: string, value: string): number {
+  return value.trim() === "0" ? 0 : wholeNumberFlag(flag, value, "42");
+}
+
+function urlFlag(flag: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
+  return u.href;
+}
+
 /** Checks the --mock-* flags here (a usage error, before anything starts) and keeps those given for the mock child. */
-function mockConfig(a: RunArgValues): RunConfig["mock"] {
+function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] {
   const given: MockModelValues = {};
   const flags: Record<string, string> = {};
   for (const name of Object.keys(mockModelArgs) as (keyof MockModelValues)[]) {
@@ -77,7 +241,7 @@ function mockConfig(a: RunArgValues): RunConfig["mock"] {
       if (name !== "seed") flags[name] = v;
     }
   }
-  const model = mockModel(given, "mock-");
+  const model = mockModel(given.seed === undefined ? { ...given, seed: String(seed) } : given, "mock-");
   return { flags, seed: model.seed };
 }
 
@@ -98,21 +262,25 @@ function checkWritableFile(flag: string, given: string, path: string): void {
 export function documentOf(r: RunResult): ResultDoc {
   const gw = r.processes.gateway;
   const mock = r.processes.mock;
+  const cfg = r.config;
   return resultDoc(
     { version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length },
-    { ...r.config },
+    { ...cfg },
     {
       started_at: r.startedAt,
-      load_model: "open",
-      target: `http://${r.config.host}:${gw.port}${r.config.path}`,
-      gateway: { kind: "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command },
-      mock: { pid: mock.pid, port: mock.port, url: `http://${r.config.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined },
+      load_model: isClosedLoop(cfg) ? "closed" : "open",
+      load: describeLoad(cfg),
+      target: r.url,
+      gateway: gw ? { kind: "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command } : { kind: "external" },
+      mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
+      warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
       load_ms: Math.round(r.loadMs),
       completed: !r.ended.early,
       ended_early: r.ended.early ? r.ended.reason : undefined,
     },
     r.summary,
     r.recorder.histograms,
+    r.timeline,
   );
 }
 
@@ -162,10 +330,10 @@ function interrupts(): { stop: AbortController; abort: AbortController; dispose(
 export const runCommand = defineCommand({
   meta: { name: "run", description: "Benchmark a gateway against the mock upstream (the default command)" },
   args: runArgs,
-  async run({ args }): Promise<number> {
+  async run({ args, rawArgs }): Promise<number> {
     const a = args as unknown as RunArgValues;
     setVerbose(a.verbose);
-    const cfg = runConfigFrom(a);
+    const cfg = runConfigFrom(a, rawArgs);
     const signals = interrupts();
     let result: RunResult;
     try {
@@ -174,11 +342,12 @@ export const runCommand = defineCommand({
         {
           log: (m) => log.info(m),
           progressEveryMs: 2000,
-          progress: (p, rec, elapsedMs) => {
-            log.info(`${(elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  in flight ${p.inFlight}  ok ${rec.ok}  failed ${rec.total - rec.ok}`);
+          progress: (p, elapsedMs) => {
+            log.info(`${(elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  in flight ${p.inFlight}  ok ${p.ok}  failed ${p.failed}`);
           },
         },
         { stop: signals.stop.signal, abort: signals.abort.signal },
+        { pathGiven: rawArgs.some((x) => x.startsWith("--path=")) },
       );
     } finally {
       signals.dispose();

@@ -1,0 +1,104 @@
+// Per-second buckets for plots over time: requests sent, completed, failed
+// and dropped in each second, the requests still open at the end of it, and
+// the latency of the successful ones (p50/p99, from a small 2-digit packed
+// HDR histogram per second, so buckets merge exactly across workers). Memory
+// grows with the run's length in seconds, never with its request count.
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
+
+interface Bucket {
+  sent: number;
+  completed: number;
+  errors: number;
+  dropped: number;
+  latency: Histogram | undefined;
+}
+
+/** One second of the run, as the JSON result carries it. */
+export interface SecondRow {
+  /** Seconds from the start of the run (warm-up included). */
+  t: number;
+  sent: number;
+  completed: number;
+  errors: number;
+  dropped: number;
+  /** Requests sent but not finished at the end of this second. */
+  in_flight: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+/** A timeline as it crosses a worker boundary. */
+export interface TimelineData {
+  buckets: { s: number; sent: number; completed: number; errors: number; dropped: number; latency?: string }[];
+}
+
+const smallHistogram = (): Histogram =>
+  build({ bitBucketSize: "packed", autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+
+export class Timeline {
+  private readonly buckets: Bucket[] = [];
+
+  /** `originMs`: the run's start on the clock the recorded times use. */
+  constructor(readonly originMs: number) {}
+
+  private at(tMs: number): Bucket {
+    const s = Math.max(0, Math.floor((tMs - this.originMs) / 1000));
+    for (let i = this.buckets.length; i <= s; i++) this.buckets.push({ sent: 0, completed: 0, errors: 0, dropped: 0, latency: undefined });
+    return this.buckets[s]!;
+  }
+
+  /** A finished request: sent at `sentMs` (-1: never sent), ended at `endMs`, with its latency when it succeeded. */
+  ended(sentMs: number, endMs: number, latencyMs: number | undefined): void {
+    if (sentMs >= 0) this.at(sentMs).sent++;
+    const b = this.at(endMs);
+    b.completed++;
+    if (latencyMs === undefined) {
+      b.errors++;
+      return;
+    }
+    b.latency ??= smallHistogram();
+    b.latency.recordValue(Math.max(0, Math.round(latencyMs * 1000)));
+  }
+
+  dropped(tMs: number): void {
+    this.at(tMs).dropped++;
+  }
+
+  rows(): SecondRow[] {
+    let open = 0;
+    return this.buckets.map((b, t) => {
+      open += b.sent - b.completed;
+      const h = b.latency;
+      const ms = (p: number): number | null => (h && h.totalCount > 0 ? Math.round(h.getValueAtPercentile(p)) / 1000 : null);
+      return { t, sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
+    });
+  }
+
+  toData(): TimelineData {
+    return {
+      buckets: this.buckets.map((b, s) => ({
+        s,
+        sent: b.sent,
+        completed: b.completed,
+        errors: b.errors,
+        dropped: b.dropped,
+        ...(b.latency ? { latency: encodeIntoCompressedBase64(b.latency) } : {}),
+      })),
+    };
+  }
+
+  /** Adds another timeline with the same origin (a worker's), second by second. */
+  addData(d: TimelineData): void {
+    for (const x of d.buckets) {
+      const b = this.at(this.originMs + x.s * 1000);
+      b.sent += x.sent;
+      b.completed += x.completed;
+      b.errors += x.errors;
+      b.dropped += x.dropped;
+      if (x.latency) {
+        b.latency ??= smallHistogram();
+        b.latency.add(decodeFromCompressedBase64(x.latency));
+      }
+    }
+  }
+}

@@ -1,0 +1,215 @@
+// The load flags end to end: the CLI drives a server started here on port 0
+// (--target, --no-mock), and what the server received is the truth the
+// report must match: counts, headers, bodies, concurrency, shapes.
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, killTagged, newTag, processesWithTag } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gatebench-load-"));
+const tags: string[] = [];
+const servers: { stop(force?: boolean): unknown }[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.stop(true);
+});
+afterAll(() => {
+  for (const t of tags) killTagged(t);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A target that records every request and answers after `delayMs`; counts how many are open at once. */
+function target(delayMs = 0, respond: (req: Request) => Response = () => Response.json({ ok: true })) {
+  const state = { seen: [] as Seen[], open: 0, peak: 0 };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    async fetch(req) {
+      state.open++;
+      state.peak = Math.max(state.peak, state.open);
+      const body = await req.text();
+      state.seen.push({ method: req.method, path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
+      if (delayMs > 0) await Bun.sleep(delayMs);
+      state.open--;
+      return respond(req);
+    },
+  });
+  servers.push(server);
+  return { url: `http://127.0.0.1:${server.port}`, state };
+}
+
+// biome-ignore lint: the JSON result is checked field by field
+type Doc = any;
+
+async function run(name: string, args: string[]) {
+  const tag = newTag();
+  tags.push(tag);
+  const json = join(dir, `${name}.json`);
+  const r = await cli(["run", "--no-mock", "--json", json, ...args], { tag });
+  let doc: Doc;
+  try {
+    doc = JSON.parse(readFileSync(json, "utf8"));
+  } catch {
+    doc = undefined;
+  }
+  expect(processesWithTag(tag)).toEqual([]);
+  return { r, doc };
+}
+
+describe("what is sent", () => {
+  test("--target with headers, a JSON body, --model and --max-tokens: the server sees them on every request", async () => {
+    const t = target();
+    const { r, doc } = await run("sent", [
+      "--target", t.url, "--path", "/v1/chat/completions", "--rate", "20", "--duration", "1s",
+      "-H", "Authorization: Bearer sk-test", "-H", "X-Tenant: acme",
+      "-d", '{"model":"m1","messages":[{"role":"user","content":"hi"}],"temperature":0}',
+      "--model", "m2", "--max-tokens", "7",
+    ]);
+    expect(r.code).toBe(0);
+    expect(t.state.seen.length).toBe(20);
+    expect(doc.summary.requests.total).toBe(20);
+    for (const s of t.state.seen) {
+      expect(s.method).toBe("POST");
+      expect(s.path).toBe("/v1/chat/completions");
+      expect(s.headers.authorization).toBe("Bearer sk-test");
+      expect(s.headers["x-tenant"]).toBe("acme");
+      expect(JSON.parse(s.body)).toEqual({ model: "m2", messages: [{ role: "user", content: "hi" }], temperature: 0, max_tokens: 7 });
+    }
+    expect(doc.run.gateway.kind).toBe("external");
+    expect(doc.run.mock).toBeUndefined();
+    expect(r.stdout).toContain("upstream  not started (--no-mock)");
+  }, 30_000);
+
+  test("--prompts cycles through a JSONL file in order; --prompt-tokens generates a prompt of that size", async () => {
+    const t = target();
+    const file = join(dir, "prompts.jsonl");
+    writeFileSync(file, ['"first"', '{"prompt": "second"}', "", '{"model":"x","messages":[{"role":"user","content":"third"}]}'].join("\n"));
+    const { r } = await run("prompts", ["--target", `${t.url}/v1/chat/completions`, "-c", "1", "-n", "6", "--prompts", file, "--stream"]);
+    // the target answers with plain JSON, not a stream: every request is an incomplete stream, and the run still completes
+    expect(r.code).toBe(0);
+    const contents = t.state.seen.map((s) => JSON.parse(s.body).messages[0].content);
+    expect(contents).toEqual(["first", "second", "third", "first", "second", "third"]);
+    for (const s of t.state.seen) expect(JSON.parse(s.body).stream_options).toEqual({ include_usage: true });
+    // the file's own model stays unless --model is given
+    expect(JSON.parse(t.state.seen[2]!.body).model).toBe("x");
+
+    const t2 = target();
+    await run("prompt-tokens", ["--target", t2.url, "-c", "1", "-n", "1", "--prompt-tokens", "500"]);
+    const words = JSON.parse(t2.state.seen[0]!.body).messages[0].content.split(" ");
+    expect(words.length).toBe(500);
+  }, 30_000);
+
+  test("--method GET sends no body; --path with an embeddings endpoint gets an embeddings body", async () => {
+    const t = target();
+    await run("get", ["--target", t.url, "--path", "/health", "--method", "get", "-c", "1", "-n", "2"]);
+    expect(t.state.seen.map((s) => [s.method, s.path, s.body])).toEqual([
+      ["GET", "/health", ""],
+      ["GET", "/health", ""],
+    ]);
+    const e = target();
+    await run("emb", ["--target", e.url, "--path", "/v1/embeddings", "-c", "1", "-n", "1"]);
+    expect(Object.keys(JSON.parse(e.state.seen[0]!.body)).sort()).toEqual(["input", "model"]);
+  }, 30_000);
+
+  test("bad input is a usage error before anything starts", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--target", "ftp://x"], /--target "ftp:\/\/x": expected an http/],
+      [["--target", "http://127.0.0.1:1", "-H", "nocolon"], /--header "nocolon": expected "Name: value"/],
+      [["--target", "http://127.0.0.1:1", "--prompts", join(dir, "missing.jsonl")], /--prompts .*missing.jsonl: cannot read it \(ENOENT\)/],
+      [["--target", "http://127.0.0.1:1", "-d", "not json", "--stream"], /--body is not a JSON object, so --stream cannot be applied/],
+      [["--target", "http://127.0.0.1:1", "--arrival", "bursty"], /--arrival "bursty": expected constant or poisson/],
+      [["--target", "http://127.0.0.1:1", "--rate", "10:x"], /--rate "x"/],
+      [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--rate", "5"], /--steps and --rate cannot be used together/],
+    ];
+    for (const [args, want] of cases) {
+      const { r } = await run("bad", args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(want);
+    }
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, '"ok"\n{"nothing": 1}\n');
+    const { r } = await run("bad-prompts", ["--target", "http://127.0.0.1:1", "--prompts", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("bad.jsonl:2: expected a request body");
+  }, 60_000);
+});
+
+describe("load models", () => {
+  test("closed loop -c 3 -n 30: exactly 30 requests, never more than 3 open at the server", async () => {
+    const t = target(20);
+    const { r, doc } = await run("closed", ["--target", t.url, "-c", "3", "-n", "30"]);
+    expect(r.code).toBe(0);
+    expect(t.state.seen.length).toBe(30);
+    expect(t.state.peak).toBeLessThanOrEqual(3);
+    expect(doc.summary.requests.total).toBe(30);
+    expect(doc.run.load_model).toBe("closed");
+    expect(doc.summary.requests.in_flight_peak).toBe(3);
+    // 3 connections, 20 ms each: at most 150 req/s
+    expect(doc.summary.requests.throughput).toBeLessThanOrEqual(150);
+    expect(doc.summary.latency_ms.min).toBeGreaterThanOrEqual(20);
+    expect(r.stdout).toContain("closed loop");
+  }, 30_000);
+
+  test("--warmup: its requests reach the server but not the figures", async () => {
+    const t = target();
+    const { r, doc } = await run("warmup", ["--target", t.url, "--rate", "40", "--duration", "1s", "--warmup", "500ms"]);
+    expect(r.code).toBe(0);
+    expect(t.state.seen.length).toBe(60);
+    expect(doc.summary.requests.total).toBe(40);
+    expect(doc.run.warmup).toEqual({ duration_ms: 500, requests: 20, ok: 20 });
+    expect(doc.summary.requests.rate).toBe(40);
+  }, 30_000);
+
+  test("a ramp 10:90 over 2 s: about 100 requests, the second second busier than the first (timeline)", async () => {
+    const t = target();
+    const { doc } = await run("ramp", ["--target", t.url, "--rate", "10:90", "--duration", "2s"]);
+    expect(t.state.seen.length).toBe(100);
+    const tl = doc.timeline;
+    // 10→50 req/s in the first second (30 expected), 50→90 in the second (70)
+    expect(tl[0].sent).toBe(30);
+    expect(tl[1].sent).toBe(70);
+    expect(tl.reduce((n: number, s: { completed: number }) => n + s.completed, 0)).toBe(100);
+  }, 30_000);
+
+  test("steps and poisson with a seed: the same seed sends the same number of requests", async () => {
+    const t = target();
+    const a = await run("poisson-a", ["--target", t.url, "--steps", "20,60", "--step-duration", "500ms", "--arrival", "poisson", "--seed", "11"]);
+    const first = t.state.seen.length;
+    const b = await run("poisson-b", ["--target", t.url, "--steps", "20,60", "--step-duration", "500ms", "--arrival", "poisson", "--seed", "11"]);
+    expect(t.state.seen.length - first).toBe(first);
+    expect(a.doc.summary.requests.total).toBe(first);
+    expect(b.doc.summary.requests.total).toBe(first);
+    expect(first).toBeGreaterThan(20);
+    expect(first).toBeLessThan(70);
+    expect(a.doc.config.seed).toBe(11);
+  }, 30_000);
+
+  test("--workers 2: the schedule is split, the counts and histograms merge exactly", async () => {
+    const t = target(5);
+    const { r, doc } = await run("workers", ["--target", t.url, "--rate", "200", "--duration", "1s", "--workers", "2"]);
+    expect(r.code).toBe(0);
+    expect(t.state.seen.length).toBe(200);
+    expect(doc.summary.requests.total).toBe(200);
+    expect(doc.summary.latency_ms.count).toBe(200);
+    expect(doc.summary.latency_ms.min).toBeGreaterThanOrEqual(5);
+    const tl = doc.timeline;
+    expect(tl.reduce((n: number, s: { sent: number }) => n + s.sent, 0)).toBe(200);
+    expect(tl[0].sent).toBeGreaterThanOrEqual(199); // all sent in the first second
+  }, 30_000);
+
+  test("--timeout: a server that never answers gives timeout errors, not a hang", async () => {
+    const t = target(0, () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) })));
+    const { r, doc } = await run("timeout", ["--target", t.url, "-c", "2", "-n", "2", "--timeout", "300ms"]);
+    expect(r.code).toBe(0);
+    expect(doc.summary.errors).toEqual({ timeout: 2 });
+    expect(doc.summary.requests.success_ratio).toBe(0);
+  }, 30_000);
+});
