@@ -18,7 +18,8 @@ function gitCommit(): string {
 const commit = gitCommit();
 const started = performance.now();
 const result = await Bun.build({
-  entrypoints: [join(root, "src", "main.ts")],
+  // the load worker is its own entry point: Workers in a compiled binary load bundled entries by path
+  entrypoints: [join(root, "src", "main.ts"), join(root, "src", "load", "worker.ts")],
   compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
   sourcemap: "none",

@@ -25,7 +25,8 @@ test("dist build runs without Bun: --version and a short benchmark", async () =>
   expect(version.stdout.toString()).toMatch(/^gatebench \d+\.\d+\.\d+ \(commit [^,]+, bun /);
 
   const json = join(dir, "result.json");
-  await using run = Bun.spawn([exe, "-duration", "1s", "-rate", "20", "-port", "0", "-mock-port", "0", "-json", json], {
+  // two load workers: the worker entry is bundled into the binary too
+  await using run = Bun.spawn([exe, "-duration", "1s", "-rate", "20", "-port", "0", "-mock-port", "0", "-workers", "2", "-json", json], {
     cwd: dir,
     env,
     stdout: "pipe",
@@ -40,6 +41,7 @@ test("dist build runs without Bun: --version and a short benchmark", async () =>
   const doc = JSON.parse(readFileSync(json, "utf8"));
   expect(doc.summary.requests.total).toBe(20);
   expect(doc.summary.requests.success_ratio).toBe(1);
+  expect(doc.config.workers).toBe(2);
   expect(doc.run.mock.received.requests).toBe(20);
   // the children were the binary itself, not bun
   expect(doc.run.gateway.command[0]).toBe(exe);
