@@ -102,8 +102,11 @@ export class Recorder {
   /** Everything recorded, in a form that crosses a worker boundary; times relative to `originMs`. */
   toData(originMs: number): RecorderData {
     const rel = (t: number): number => (Number.isFinite(t) ? t - originMs : t);
-    const histograms: Record<string, string> = {};
-    for (const name of METRICS) if (this.histograms[name].totalCount > 0) histograms[name] = encodeHistogram(this.histograms[name]);
+    const histograms: RecorderData["histograms"] = {};
+    for (const name of METRICS) {
+      const h = this.histograms[name];
+      if (h.totalCount > 0) histograms[name] = { encoded: encodeHistogram(h), maxUs: h.maxValue };
+    }
     return {
       total: this.total,
       ok: this.ok,
@@ -137,7 +140,13 @@ export class Recorder {
     d.errorSamples.forEach((m, i) => {
       if (m && !this.errorSamples[i]) this.errorSamples[i] = m;
     });
-    for (const [name, enc] of Object.entries(d.histograms)) this.histograms[name as MetricName].add(decodeFromCompressedBase64(enc));
+    for (const [name, x] of Object.entries(d.histograms)) {
+      const h = this.histograms[name as MetricName];
+      const maxUs = Math.max(h.totalCount > 0 ? h.maxValue : 0, x.maxUs);
+      h.add(decodeFromCompressedBase64(x.encoded));
+      // the encoding keeps buckets, not the exact largest value: restore it
+      (h as { maxValue: number }).maxValue = maxUs;
+    }
   }
 }
 
@@ -154,5 +163,6 @@ export interface RecorderData {
   statusCounts: number[];
   errorCounts: number[];
   errorSamples: string[];
-  histograms: Record<string, string>;
+  /** Compressed HdrHistogram per metric, with its exact largest value (µs). */
+  histograms: Record<string, { encoded: string; maxUs: number }>;
 }

@@ -4,7 +4,7 @@
 // generous so a busy machine does not make the test flaky.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { PreparedRequest } from "../../src/load/client.ts";
-import { LoadRun } from "../../src/load/engine.ts";
+import { ClosedLoopRun, LoadRun } from "../../src/load/engine.ts";
 import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { statsOf } from "../../src/metrics/histogram.ts";
 import { ErrorKind } from "../../src/metrics/outcome.ts";
@@ -34,6 +34,23 @@ function serve(handler: Handler) {
 
 function request(url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
   return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [new TextEncoder().encode("{}")], stream, timeoutMs };
+}
+
+/** A closed loop of `concurrency` connections sending `requests` in all. */
+async function closed(url: string, concurrency: number, requests: number) {
+  const recorder = new Recorder();
+  const run = new ClosedLoopRun({
+    request: request(url),
+    recorder,
+    concurrency,
+    requests,
+    durationMs: Number.POSITIVE_INFINITY,
+    stopSending: new AbortController().signal,
+    abortInFlight: new AbortController().signal,
+  });
+  await run.run();
+  recorder.close();
+  return { recorder, h: recorder.histograms };
 }
 
 async function drive(url: string, rate: number, durationMs: number, opts: { stream?: boolean; maxInFlight?: number; during?: (startMs: number) => void } = {}) {
@@ -169,4 +186,106 @@ describe("open-loop engine against servers with known timing", () => {
     const r3 = await drive(gone.url, 20, 100);
     expect(r3.recorder.errorCounts[ErrorKind.Connect]).toBe(2);
   });
+
+  test("a fixed 20 ms server: percentiles sit just above 20 ms", async () => {
+    const srv = serve(async (_req, t) => {
+      await sleepUntil(t + 20);
+      return new Response("ok");
+    });
+    const { recorder, h } = await drive(srv.url, 200, 1000);
+    expect(srv.state.received).toBe(recorder.total);
+    const lat = statsOf(h.latency)!;
+    expect(lat.min).toBeGreaterThanOrEqual(20);
+    // loopback and the client add well under a few ms; the bound is loose for a busy machine
+    expect(lat.p50).toBeLessThan(20 + 8);
+    expect(lat.p90).toBeLessThan(20 + 15);
+  });
+
+  test("a server that freezes 100 ms of every 400: open-loop percentiles follow the analytic distribution; a closed loop hides the freezes", async () => {
+    // Requests arriving in a freeze are held until it ends: a quarter of an
+    // open-loop schedule waits a uniform (0, 100] ms, so latency at
+    // percentile q > 75 is about base + 100 (q - 75) / 25: p90 ≈ +60 ms, p99 ≈ +96 ms.
+    const periodMs = 400;
+    const freezeMs = 100;
+    let t0 = -1;
+    const srv = serve(async (_req, t) => {
+      if (t0 < 0) t0 = t;
+      const phase = (t - t0) % periodMs;
+      if (phase < freezeMs) await sleepUntil(t + (freezeMs - phase));
+      return new Response("ok");
+    });
+    const open = await drive(srv.url, 200, 2000);
+    const lat = statsOf(open.h.latency)!;
+    expect(open.recorder.total).toBe(400);
+    expect(lat.p50).toBeLessThan(15);
+    expect(lat.p90).toBeGreaterThan(60 - 20);
+    expect(lat.p90).toBeLessThan(60 + 25);
+    expect(lat.p99).toBeGreaterThan(96 - 20);
+    expect(lat.p99).toBeLessThan(96 + 25);
+
+    // One connection, back to back: each freeze holds one request, the others are simply not sent meanwhile.
+    t0 = -1;
+    const c = await closed(srv.url, 1, 400);
+    const svc = statsOf(c.h.service_time)!;
+    expect(c.recorder.total).toBe(400);
+    expect(svc.p90).toBeLessThan(15);
+    // the freezes still show at the very top: at most one request per freeze
+    expect(svc.max).toBeGreaterThan(20);
+  });
+
+  test("a streaming server with known timing: TTFT, ITL and tokens as scheduled", async () => {
+    const enc = new TextEncoder();
+    const ttft = 40;
+    const itl = 15;
+    const tokens = 8;
+    const srv = serve((_req, t) => {
+      const body = new ReadableStream({
+        type: "direct",
+        async pull(c) {
+          for (let i = 0; i < tokens; i++) {
+            await sleepUntil(t + ttft + i * itl);
+            c.write(enc.encode(`data: {"choices":[{"delta":{"content":"w${i} "}}]}\n\n`));
+            c.flush();
+          }
+          c.write(enc.encode(`data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":${tokens}}}\n\ndata: [DONE]\n\n`));
+          c.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    });
+    const { recorder, h } = await drive(srv.url, 20, 1000, { stream: true });
+    expect(recorder.ok).toBe(20);
+    expect(recorder.outputTokens).toBe(20 * tokens);
+    const t = statsOf(h.ttft)!;
+    expect(t.min).toBeGreaterThanOrEqual(ttft);
+    expect(t.p50).toBeLessThan(ttft + 10);
+    const gaps = statsOf(h.itl)!;
+    expect(gaps.count).toBe(20 * (tokens - 1));
+    expect(gaps.p50).toBeGreaterThan(itl - 5);
+    expect(gaps.p50).toBeLessThan(itl + 5);
+    const tpot = statsOf(h.tpot)!;
+    expect(tpot.p50).toBeGreaterThan(itl - 3);
+    expect(tpot.p50).toBeLessThan(itl + 3);
+  });
+
+  test("a server that resets connections: counted as reset, and the server saw every request", async () => {
+    let accepted = 0;
+    const raw = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          accepted++;
+          // close the connection with the request unanswered
+          socket.terminate();
+        },
+      },
+    });
+    servers.push(raw);
+    const { recorder } = await drive(`http://127.0.0.1:${raw.port}/`, 20, 250);
+    expect(recorder.total).toBe(5);
+    expect(accepted).toBeGreaterThanOrEqual(5);
+    expect(recorder.errorCounts[ErrorKind.Reset]).toBe(5);
+  });
 });
+

@@ -5,6 +5,7 @@ import { emptyResult, ErrorKind, type RequestResult } from "../../src/metrics/ou
 import { Recorder } from "../../src/metrics/recorder.ts";
 import { ResourceAccumulator } from "../../src/metrics/resources.ts";
 import { summarize } from "../../src/metrics/summary.ts";
+import { Timeline } from "../../src/metrics/timeline.ts";
 
 function ok(intendedMs: number, sentMs: number, endMs: number, extra: Partial<RequestResult> = {}): RequestResult {
   return { ...emptyResult(intendedMs), sentMs, headersMs: sentMs + 1, firstByteMs: sentMs + 1, endMs, status: 200, ...extra };
@@ -153,5 +154,55 @@ describe("ResourceAccumulator", () => {
       },
       mock: { load: { samples: 1, cpu_pct_avg: 10, cpu_pct_max: 10, rss_mb_avg: 1, rss_mb_max: 1 } },
     });
+  });
+});
+
+describe("merging across workers", () => {
+  test("two recorders merged equal one recorder that saw everything: counts, histograms, times", () => {
+    const origin = 1000;
+    const all = new Recorder(new Timeline(origin));
+    const parts = [new Recorder(new Timeline(origin)), new Recorder(new Timeline(origin))];
+    for (let i = 0; i < 500; i++) {
+      const t = origin + i * 7;
+      const r = i % 50 === 0 ? { ...ok(t, t + 1, t + 3), status: 500, error: ErrorKind.Status } : ok(t, t + 0.5, t + 5 + (i % 13), { firstContentMs: t + 2, lastContentMs: t + 4, contentEvents: 3 });
+      all.add(r);
+      parts[i % 2]!.add(r);
+    }
+    all.drop(origin + 10);
+    parts[1]!.drop(origin + 10);
+    // a worker's clock has its own origin; its times travel relative to the shared start
+    const merged = new Recorder(new Timeline(origin));
+    for (const p of parts) {
+      merged.addData(structuredClone(p.toData(origin)), origin);
+      merged.timeline!.addData(structuredClone(p.timeline!.toData()));
+    }
+    for (const k of ["total", "ok", "dropped", "outputTokens", "firstSentMs", "lastSentMs", "lastOkEndMs", "lastEndMs"] as const) {
+      expect(merged[k]).toBe(all[k]);
+    }
+    expect(Array.from(merged.statusCounts)).toEqual(Array.from(all.statusCounts));
+    expect(Array.from(merged.errorCounts)).toEqual(Array.from(all.errorCounts));
+    for (const name of ["latency", "service_time", "ttft", "tpot", "schedule_lag"] as const) {
+      expect(statsOf(merged.histograms[name])).toEqual(statsOf(all.histograms[name]));
+    }
+    expect(merged.timeline!.rows()).toEqual(all.timeline!.rows());
+  });
+
+  test("timeline: per-second counts, requests open at each second's end, p50/p99 of that second", () => {
+    const tl = new Timeline(0);
+    const rec = new Recorder(tl);
+    // second 0: ten requests of 10 ms; one sent at 900 ms that ends at 1500 ms; second 1: one failure
+    for (let i = 0; i < 10; i++) rec.add(ok(i * 50, i * 50, i * 50 + 10));
+    rec.add(ok(900, 900, 1500));
+    rec.add({ ...emptyResult(1200), sentMs: 1200, endMs: 1201, error: ErrorKind.Connect });
+    rec.drop(2500);
+    const rows = tl.rows();
+    expect(rows.map((r) => [r.t, r.sent, r.completed, r.errors, r.dropped, r.in_flight])).toEqual([
+      [0, 11, 10, 0, 0, 1],
+      [1, 1, 2, 1, 0, 0],
+      [2, 0, 0, 0, 1, 0],
+    ]);
+    expect(rows[0]!.p50_ms).toBeCloseTo(10, 0);
+    expect(rows[1]!.p99_ms).toBeCloseTo(600, -1);
+    expect(rows[2]!.p50_ms).toBeNull();
   });
 });
