@@ -7,7 +7,7 @@
 //    sent against the schedule's 100,000, schedule lag p50/p99/max;
 // 3. memory: RSS after 100,000 and after 1,000,000 requests (closed loop).
 //
-//   bun run selfbench [--only rate,precision,memory] [--seconds 5] [--connections 64]
+//   bun run selfbench [--only rate,precision,memory] [--seconds 5] [--connections 64] [--rounds 3]
 //                     [--precision-rate 10000] [--memory-requests 1000000]
 // wrk and hey come from Debian's packages: apt-get install wrk hey
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +33,7 @@ const flag = (name: string, dflt: string): string => {
 const only = new Set(flag("only", "rate,precision,memory").split(","));
 const seconds = Number(flag("seconds", "5"));
 const connections = Number(flag("connections", "64"));
+const rounds = Number(flag("rounds", "3"));
 const precisionRate = Number(flag("precision-rate", "10000"));
 const memoryRequests = Number(flag("memory-requests", "1000000"));
 const main = join(import.meta.dir, "..", "src", "main.ts");
@@ -88,12 +89,19 @@ try {
     children.push(m);
     const url = urlOf(m);
     console.log(`## 1. max rate: closed loop, ${connections} connections, ${seconds} s each, mock at zero latency\n`);
-    // a short warm-up so the first tool does not pay for cold caches
+    // a short warm-up so the first tool does not pay for cold caches; then
+    // rounds that take the tools in turn, so drift hits them all; medians
     await gatebenchMax(url, connections, 1, 1);
-    const g1 = await gatebenchMax(url, connections, seconds, 1);
-    const g2 = await gatebenchMax(url, connections, seconds, 2);
-    const w = have("wrk") ? wrk(url, connections, seconds) : Number.NaN;
-    const h = have("hey") ? hey(url, connections, seconds) : Number.NaN;
+    const runs: Record<string, number[]> = { g1: [], g2: [], wrk: [], hey: [] };
+    for (let round = 0; round < rounds; round++) {
+      runs.g1!.push(await gatebenchMax(url, connections, seconds, 1));
+      runs.g2!.push(await gatebenchMax(url, connections, seconds, 2));
+      runs.wrk!.push(have("wrk") ? wrk(url, connections, seconds) : Number.NaN);
+      runs.hey!.push(have("hey") ? hey(url, connections, seconds) : Number.NaN);
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const [g1, g2, w, h] = [runs.g1!, runs.g2!, runs.wrk!, runs.hey!].map(median) as [number, number, number, number];
+    console.log(`medians of ${rounds} rounds; every run: ${Object.entries(runs).map(([k, xs]) => `${k} ${xs.map((x) => x.toFixed(0)).join("/")}`).join(", ")}\n`);
     const row = (name: string, rps: number): string => `${name.padEnd(26)} ${Number.isNaN(rps) ? "      - (not installed: apt-get install wrk hey)" : `${rps.toFixed(0).padStart(7)} req/s`}`;
     console.log(row("gatebench (1 worker)", g1));
     console.log(row("gatebench (2 workers)", g2));

@@ -53,25 +53,95 @@ class StreamSink implements SseSink {
 }
 
 /**
- * Sends arrival number `n` (which picks its body), due at `intendedMs`, and records its outcome.
- * `ctl` aborts it (the run is being stopped); the per-request timeout is a
- * timer cleared as soon as the request ends, so finished requests leave
- * nothing behind. Never throws: every failure ends up in the recorder.
+ * Requests started within the same short window share one AbortController,
+ * aborted once the window's last request has been open for the timeout: a
+ * request then times out between `timeoutMs` and `timeoutMs + slotMs` after
+ * its send, with no timer and no controller of its own (both cost more per
+ * request than the rest of the client's bookkeeping). The window is a tenth
+ * of the timeout, at most 100 ms.
  */
-export async function execute(req: PreparedRequest, n: number, intendedMs: number, rec: Recorder, ctl: AbortController): Promise<void> {
+export class TimeoutSlots {
+  private readonly slotMs: number;
+  private current: Slot | undefined;
+  private readonly live = new Set<Slot>();
+  private aborted = false;
+
+  constructor(private readonly timeoutMs: number) {
+    this.slotMs = Math.min(100, Math.max(1, timeoutMs / 10));
+  }
+
+  /** The slot for a request sent now. */
+  take(now: number): Slot {
+    let s = this.current;
+    if (!s || now >= s.closesMs) {
+      if (s && s.open === 0) this.drop(s);
+      s = { ctl: new AbortController(), timedOut: false, open: 0, closesMs: now + this.slotMs, timer: undefined };
+      if (this.aborted) s.ctl.abort();
+      const slot = s;
+      slot.timer = setTimeout(() => {
+        slot.timedOut = true;
+        slot.ctl.abort();
+        this.live.delete(slot);
+      }, this.slotMs + this.timeoutMs);
+      // the timers must not keep a finished run alive
+      slot.timer.unref();
+      this.live.add(slot);
+      this.current = slot;
+    }
+    s.open++;
+    return s;
+  }
+
+  /** A request of `s` has finished. */
+  release(s: Slot): void {
+    if (--s.open === 0 && s !== this.current) this.drop(s);
+  }
+
+  private drop(s: Slot): void {
+    clearTimeout(s.timer);
+    this.live.delete(s);
+  }
+
+  /** Clears the timers of slots with nothing left in them (the run is over). */
+  dispose(): void {
+    for (const s of this.live) if (s.open === 0) this.drop(s);
+    if (this.current?.open === 0) this.current = undefined;
+  }
+
+  /** Aborts every request in flight, and any sent later. */
+  abortAll(): void {
+    this.aborted = true;
+    for (const s of this.live) {
+      clearTimeout(s.timer);
+      s.ctl.abort();
+    }
+    this.live.clear();
+  }
+}
+
+export interface Slot {
+  ctl: AbortController;
+  /** Set when the slot was aborted for its timeout (not for a stop). */
+  timedOut: boolean;
+  open: number;
+  closesMs: number;
+  timer: Timer | undefined;
+}
+
+/**
+ * Sends arrival number `n` (which picks its body), due at `intendedMs`, and
+ * records its outcome. Unary bodies are read whole; streams chunk by chunk
+ * through the SSE scanner. Never throws: every failure ends up in the recorder.
+ */
+export async function execute(req: PreparedRequest, n: number, intendedMs: number, rec: Recorder, slot: Slot): Promise<void> {
   const r = emptyResult(intendedMs);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ctl.abort();
-  }, req.timeoutMs);
   r.sentMs = performance.now();
   try {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: ctl.signal });
+    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: slot.ctl.signal });
     r.headersMs = performance.now();
     r.status = res.status;
-    const scanner = req.stream ? new SseScanner(new StreamSink(r, rec)) : undefined;
-    if (res.body) {
+    if (req.stream && res.body) {
+      const scanner = new SseScanner(new StreamSink(r, rec));
       const reader = res.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
@@ -79,20 +149,20 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
         const t = performance.now();
         if (r.firstByteMs < 0) r.firstByteMs = t;
         r.bytesIn += value.byteLength;
-        scanner?.push(value, t);
+        scanner.push(value, t);
       }
+      if (r.endMs < 0) r.endMs = performance.now();
+      if (res.status >= 200 && res.status <= 299 && !scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
+    } else {
+      r.bytesIn = (await res.arrayBuffer()).byteLength;
+      r.endMs = performance.now();
     }
-    const closedMs = performance.now();
-    if (r.endMs < 0) r.endMs = closedMs;
     if (res.status < 200 || res.status > 299) r.error = ErrorKind.Status;
-    else if (scanner && !scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
   } catch (err) {
     r.endMs = performance.now();
-    const c = timedOut ? { kind: ErrorKind.Timeout, message: `no complete response within ${req.timeoutMs} ms` } : classifyError(err);
+    const c = slot.timedOut ? { kind: ErrorKind.Timeout, message: `no complete response within ${req.timeoutMs} ms` } : classifyError(err);
     r.error = c.kind;
     r.errorMessage = c.message;
-  } finally {
-    clearTimeout(timer);
   }
   rec.add(r);
 }

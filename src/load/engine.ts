@@ -6,7 +6,7 @@
 // Closed loop (hey-style): C loops, each sending its next request when the
 // previous one ends; there is no schedule, so latency equals service time.
 import type { Recorder } from "../metrics/recorder.ts";
-import { execute, type PreparedRequest } from "./client.ts";
+import { execute, type PreparedRequest, TimeoutSlots } from "./client.ts";
 import type { Schedule } from "./pacer.ts";
 
 export interface CommonOptions {
@@ -119,17 +119,17 @@ const IDLE_YIELD_MS = 0.01;
 /** What both dispatchers share: launching a request, tracking it, aborting them all, waiting for the last. */
 abstract class Dispatcher {
   readonly progress: LoadProgress = { sent: 0, inFlight: 0, inFlightPeak: 0, startedMs: 0, sendingDoneMs: -1, nextDueMs: -1 };
-  /** The requests in flight, by their controllers (to abort them all at once). */
-  private readonly open = new Set<AbortController>();
+  /** The requests in flight, by the timeout slot they share (which also aborts them all at once). */
+  private readonly slots: TimeoutSlots;
   /** Set while run() waits for the last requests. */
   private onIdle: (() => void) | undefined;
   /** Arrivals handled so far (sent or dropped), warm-up included. */
   arrivals = 0;
 
   constructor(protected readonly base: CommonOptions) {
-    base.abortInFlight.addEventListener("abort", () => {
-      for (const c of this.open) c.abort();
-    });
+    this.slots = new TimeoutSlots(base.request.timeoutMs);
+    if (base.abortInFlight.aborted) this.slots.abortAll();
+    base.abortInFlight.addEventListener("abort", () => this.slots.abortAll(), { once: true });
   }
 
   protected get warmupMs(): number {
@@ -141,12 +141,10 @@ abstract class Dispatcher {
     const p = this.progress;
     p.sent++;
     if (++p.inFlight > p.inFlightPeak) p.inFlightPeak = p.inFlight;
-    const ctl = new AbortController();
-    if (this.base.abortInFlight.aborted) ctl.abort();
-    this.open.add(ctl);
-    return execute(this.base.request, n, intended, rec, ctl).then(() => {
+    const slot = this.slots.take(performance.now());
+    return execute(this.base.request, n, intended, rec, slot).then(() => {
       p.inFlight--;
-      this.open.delete(ctl);
+      this.slots.release(slot);
       if (p.inFlight === 0) this.onIdle?.();
     });
   }
@@ -172,6 +170,7 @@ abstract class Dispatcher {
     this.base.onSendingDone?.();
     // execute() never rejects, so the last one to finish is the end of the run
     if (this.progress.inFlight > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
+    this.slots.dispose();
   }
 
   /** Runs the load to its end (or until stopSending); resolves when every request has finished. */

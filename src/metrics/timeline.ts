@@ -1,8 +1,10 @@
 // Per-second buckets for plots over time: requests sent, completed, failed
 // and dropped in each second, the requests still open at the end of it, and
-// the latency of the successful ones (p50/p99, from a small 2-digit packed
-// HDR histogram per second, so buckets merge exactly across workers). Memory
-// grows with the run's length in seconds, never with its request count.
+// the latency of the successful ones (p50/p99, from a 2-digit HDR histogram
+// per second, so buckets merge exactly across workers). Completions come in
+// time order, so only the current second's histogram is live; a finished
+// second is kept compressed (a few hundred bytes). Memory grows with the
+// run's length in seconds, never with its request count.
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
 
 interface Bucket {
@@ -10,7 +12,8 @@ interface Bucket {
   completed: number;
   errors: number;
   dropped: number;
-  latency: Histogram | undefined;
+  /** Live while the second is current, compressed once it is over. */
+  latency: Histogram | string | undefined;
 }
 
 /** One second of the run, as the JSON result carries it. */
@@ -33,31 +36,52 @@ export interface TimelineData {
 }
 
 const smallHistogram = (): Histogram =>
-  build({ bitBucketSize: "packed", autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+  build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+
+const decoded = (h: Histogram | string): Histogram => (typeof h === "string" ? decodeFromCompressedBase64(h) : h);
 
 export class Timeline {
   private readonly buckets: Bucket[] = [];
+  /** The second whose latency histogram is live. */
+  private live = -1;
 
   /** `originMs`: the run's start on the clock the recorded times use. */
   constructor(readonly originMs: number) {}
 
-  private at(tMs: number): Bucket {
+  private second(tMs: number): number {
     const s = Math.max(0, Math.floor((tMs - this.originMs) / 1000));
     for (let i = this.buckets.length; i <= s; i++) this.buckets.push({ sent: 0, completed: 0, errors: 0, dropped: 0, latency: undefined });
-    return this.buckets[s]!;
+    return s;
+  }
+
+  private at(tMs: number): Bucket {
+    return this.buckets[this.second(tMs)]!;
   }
 
   /** A finished request: sent at `sentMs` (-1: never sent), ended at `endMs`, with its latency when it succeeded. */
   ended(sentMs: number, endMs: number, latencyMs: number | undefined): void {
     if (sentMs >= 0) this.at(sentMs).sent++;
-    const b = this.at(endMs);
+    const i = this.second(endMs);
+    const b = this.buckets[i]!;
     b.completed++;
     if (latencyMs === undefined) {
       b.errors++;
       return;
     }
-    b.latency ??= smallHistogram();
-    b.latency.recordValue(Math.max(0, Math.round(latencyMs * 1000)));
+    this.histogramOf(b, i).recordValue(Math.max(0, Math.round(latencyMs * 1000)));
+  }
+
+  /** The live histogram of bucket `i`; the previous live one is compressed. */
+  private histogramOf(b: Bucket, i: number): Histogram {
+    if (typeof b.latency === "object") return b.latency;
+    if (this.live >= 0 && this.live !== i) {
+      const prev = this.buckets[this.live]!;
+      if (typeof prev.latency === "object") prev.latency = encodeIntoCompressedBase64(prev.latency);
+    }
+    const h = typeof b.latency === "string" ? decodeFromCompressedBase64(b.latency) : smallHistogram();
+    b.latency = h;
+    this.live = i;
+    return h;
   }
 
   dropped(tMs: number): void {
@@ -68,7 +92,7 @@ export class Timeline {
     let open = 0;
     return this.buckets.map((b, t) => {
       open += b.sent - b.completed;
-      const h = b.latency;
+      const h = b.latency === undefined ? undefined : decoded(b.latency);
       const ms = (p: number): number | null => (h && h.totalCount > 0 ? Math.round(h.getValueAtPercentile(p)) / 1000 : null);
       return { t, sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
     });
@@ -82,7 +106,7 @@ export class Timeline {
         completed: b.completed,
         errors: b.errors,
         dropped: b.dropped,
-        ...(b.latency ? { latency: encodeIntoCompressedBase64(b.latency) } : {}),
+        ...(b.latency === undefined ? {} : { latency: typeof b.latency === "string" ? b.latency : encodeIntoCompressedBase64(b.latency) }),
       })),
     };
   }
@@ -96,8 +120,9 @@ export class Timeline {
       b.errors += x.errors;
       b.dropped += x.dropped;
       if (x.latency) {
-        b.latency ??= smallHistogram();
-        b.latency.add(decodeFromCompressedBase64(x.latency));
+        const h = b.latency === undefined ? smallHistogram() : decoded(b.latency);
+        h.add(decodeFromCompressedBase64(x.latency));
+        b.latency = encodeIntoCompressedBase64(h);
       }
     }
   }
