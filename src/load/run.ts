@@ -6,7 +6,7 @@
 import { Recorder, type RecorderData } from "../metrics/recorder.ts";
 import { Timeline, type TimelineData } from "../metrics/timeline.ts";
 import type { PreparedRequest } from "./client.ts";
-import { ClosedLoopRun, LoadRun, type CommonOptions } from "./engine.ts";
+import { ClosedLoopRun, entryUrl, LoadRun, type CommonOptions } from "./engine.ts";
 import { Schedule, Shape, type ArrivalKind, type Segment } from "./pacer.ts";
 
 export type LoadMode =
@@ -105,17 +105,6 @@ function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   };
 }
 
-/**
- * The worker's entry. From source it sits next to this file; in the compiled
- * binary (scripts/build.ts lists it as a second entry point) it is bundled
- * as load/worker under the root of the binary's embedded files, which is
- * where import.meta.url points there.
- */
-function workerUrl(): string {
-  const compiled = import.meta.url.includes("/$bunfs/") || import.meta.url.includes("~BUN");
-  return new URL(compiled ? "./load/worker.ts" : "./worker.ts", import.meta.url).href;
-}
-
 /** Messages from main to a worker. */
 export type ToWorker =
   | { type: "start"; spec: LoadSpec; k: number; startAtEpochMs: number }
@@ -170,7 +159,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
     let finished = 0;
     for (let k = 0; k < n; k++) {
       counts.push({ sent: 0, inFlight: 0, ok: 0, failed: 0 });
-      const w = new Worker(workerUrl());
+      const w = new Worker(entryUrl("worker"));
       workers.push(w);
       w.onerror = (e) => reject(new Error(`load worker ${k} failed: ${e.message}`));
       w.onmessage = (ev: MessageEvent<FromWorker>) => {
