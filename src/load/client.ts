@@ -5,6 +5,14 @@ import { emptyResult, ErrorKind, type RequestResult } from "../metrics/outcome.t
 import type { Recorder } from "../metrics/recorder.ts";
 import { SseScanner, type SseSink } from "./sse.ts";
 
+/**
+ * Idle keep-alive connections Bun's fetch keeps per process (fixed in Bun,
+ * shared by every Worker of the process): with more requests open than
+ * this, connections are opened and closed per request. Measured: 5,000
+ * requests at 64 open used 64 connections; at 65 open, 72; at 100, 793.
+ */
+export const FETCH_POOL_SIZE = 64;
+
 /** Everything about a request that does not change between sends, encoded once. */
 export interface PreparedRequest {
   url: string;

@@ -11,6 +11,8 @@ export interface WarningFacts {
   closedLoop?: boolean;
   /** Load generator threads (its CPU can reach 100 % per thread). */
   workers?: number;
+  /** Idle keep-alive connections the HTTP client keeps (per process); more requests open than this churn connections. */
+  poolSize?: number;
 }
 
 /** Schedule lag (p99) above this means the generator, not only the gateway, set the pace. */
@@ -28,6 +30,12 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {
     w.push(
       `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`,
+    );
+  }
+  const peak = q.in_flight_peak ?? 0;
+  if (f.poolSize !== undefined && peak > f.poolSize) {
+    w.push(
+      `up to ${peak} requests were open at once, but Bun's fetch keeps at most ${f.poolSize} idle connections per process: beyond ${f.poolSize}, connections to the target were opened and closed per request, which costs the target more than a pool of ${peak} would. Compare at a load with fewer requests open, or read the target's CPU with that in mind.`,
     );
   }
   const own = s.resources.gatebench?.load;

@@ -5,7 +5,7 @@
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
 import { assertPortFree } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
-import type { PreparedRequest } from "../load/client.ts";
+import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
 import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
@@ -198,7 +198,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       : Math.min(scheduledMs(cfg), Math.max(0, out.nextDueMs - cfg.warmupMs));
     const summary = summarize(out.recorder, windowMs, sampler.acc.summary());
     summary.requests.in_flight_peak = out.inFlightPeak;
-    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers });
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,

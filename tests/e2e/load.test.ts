@@ -27,7 +27,7 @@ interface Seen {
 
 /** A target that records every request and answers after `delayMs`; counts how many are open at once. */
 function target(delayMs = 0, respond: (req: Request) => Response = () => Response.json({ ok: true })) {
-  const state = { seen: [] as Seen[], open: 0, peak: 0 };
+  const state = { seen: [] as Seen[], open: 0, peak: 0, ports: new Set<number>() };
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -37,6 +37,8 @@ function target(delayMs = 0, respond: (req: Request) => Response = () => Respons
       state.peak = Math.max(state.peak, state.open);
       const body = await req.text();
       state.seen.push({ method: req.method, path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers), body });
+      const peer = server.requestIP(req);
+      if (peer) state.ports.add(peer.port);
       if (delayMs > 0) await Bun.sleep(delayMs);
       state.open--;
       return respond(req);
@@ -212,4 +214,16 @@ describe("load models", () => {
     expect(doc.summary.errors).toEqual({ timeout: 2 });
     expect(doc.summary.requests.success_ratio).toBe(0);
   }, 30_000);
+
+  test("more than 64 requests open: the connection churn of Bun's fetch pool is real, and the report warns about it", async () => {
+    const under = target(5);
+    const a = await run("pool-60", ["--target", under.url, "-c", "60", "-n", "1200"]);
+    expect(under.state.ports.size).toBeLessThanOrEqual(60);
+    expect(a.doc.summary.warnings.join(" ")).not.toContain("idle connections");
+    const over = target(5);
+    const b = await run("pool-100", ["--target", over.url, "-c", "100", "-n", "1200"]);
+    expect(over.state.ports.size).toBeGreaterThan(100);
+    expect(b.doc.summary.warnings.join(" ")).toContain("at most 64 idle connections");
+  }, 30_000);
 });
+
