@@ -160,7 +160,14 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
         scanner.push(value, t);
       }
       if (r.endMs < 0) r.endMs = performance.now();
-      if (res.status >= 200 && res.status <= 299 && !scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
+      if (res.status >= 200 && res.status <= 299) {
+        const type = res.headers.get("content-type") ?? "";
+        const malformed = scanner.malformed || (type.startsWith("text/event-stream") ? "" : `content-type is "${type}", not text/event-stream`);
+        if (malformed) {
+          r.error = ErrorKind.StreamMalformed;
+          r.errorMessage = malformed;
+        } else if (!scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
+      }
     } else {
       r.bytesIn = (await res.arrayBuffer()).byteLength;
       r.endMs = performance.now();

@@ -62,6 +62,8 @@ export class SseScanner {
   /** Where the line being assembled starts in buf. */
   private lineStart = 0;
   sawDone = false;
+  /** Why the stream is not a well-formed OpenAI event stream, when it is not (the first reason seen). */
+  malformed = "";
 
   constructor(private readonly sink: SseSink) {}
 
@@ -116,6 +118,9 @@ export class SseScanner {
         if (vEnd - v === DONE.length && indexOfBytes(buf, DONE, v, vEnd) === v) {
           this.sawDone = true;
           this.sink.done(tMs);
+        } else if (buf[v] !== LBRACE) {
+          // every event of the OpenAI stream format is a JSON object, or [DONE]
+          if (!this.malformed) this.malformed = `an event's data is not a JSON object: "${dec.decode(buf.subarray(v, Math.min(vEnd, v + 40)))}"`;
         } else {
           if (!content) content = CONTENT_KEYS.some((k) => hasNonEmptyString(buf, k, v, vEnd));
           this.maybeUsage(v, vEnd);

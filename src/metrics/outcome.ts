@@ -13,6 +13,8 @@ export enum ErrorKind {
   Timeout,
   /** A stream ended without `data: [DONE]`. */
   StreamIncomplete,
+  /** A 2xx answer to a stream request that is not an OpenAI event stream (wrong content type, events that are not JSON). */
+  StreamMalformed,
   /** The run was stopped while the request was in flight. */
   Aborted,
   /** Anything else (reported with the first message seen). */
@@ -25,6 +27,7 @@ export const ERROR_KIND_NAMES: readonly string[] = [
   "reset",
   "timeout",
   "stream_incomplete",
+  "stream_malformed",
   "aborted",
   "other",
 ];

@@ -75,7 +75,7 @@ export class Recorder {
     if (r.error !== -1) {
       this.timeline?.ended(r.sentMs, r.endMs, undefined);
       this.errorCounts[r.error]!++;
-      if (r.error === ErrorKind.Other && !this.errorSamples[r.error]) {
+      if ((r.error === ErrorKind.Other || r.error === ErrorKind.StreamMalformed) && !this.errorSamples[r.error]) {
         this.errorSamples[r.error] = r.errorMessage;
       }
       return;

@@ -30,6 +30,8 @@ export interface Summary {
   output_tokens?: { total: number; per_second: number };
   status_codes: Record<string, number>;
   errors: Record<string, number>;
+  /** The first message seen for error kinds that need one to be understood (other, stream_malformed). */
+  error_samples?: Record<string, string>;
   resources: Record<string, Record<string, PhaseUsage>>;
   warnings?: string[];
   /** Gates checked after the run (k6-style thresholds). */
@@ -71,6 +73,10 @@ export function summarize(
   rec.errorCounts.forEach((n, kind) => {
     if (n > 0) errors[ERROR_KIND_NAMES[kind]!] = n;
   });
+  const samples: Record<string, string> = {};
+  rec.errorSamples.forEach((m, kind) => {
+    if (m) samples[ERROR_KIND_NAMES[kind]!] = m;
+  });
   const s: Summary = {
     requests: {
       total: rec.total,
@@ -90,6 +96,7 @@ export function summarize(
     tpot_ms: statsOf(h.tpot),
     status_codes: status,
     errors,
+    ...(Object.keys(samples).length > 0 ? { error_samples: samples } : {}),
     resources,
   };
   if (rec.outputTokens > 0) {

@@ -65,7 +65,7 @@ function latency(doc: ResultDoc): string {
 function outcomes(doc: ResultDoc): string {
   const s = doc.summary;
   const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
-  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}`);
+  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
   const lines = [
     `Status codes  ${codes.length ? codes.join("  ") : "none"}`,
     `Errors        ${errors.length ? errors.join("  ") : "none"}`,

@@ -28,11 +28,11 @@ interface Seen {
 /** A target that records every request and answers after `delayMs`; counts how many are open at once. */
 function target(delayMs = 0, respond: (req: Request) => Response = () => Response.json({ ok: true })) {
   const state = { seen: [] as Seen[], open: 0, peak: 0, ports: new Set<number>() };
-  const server = Bun.serve({
+  const server: ReturnType<typeof Bun.serve> = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     idleTimeout: 0,
-    async fetch(req) {
+    async fetch(req): Promise<Response> {
       state.open++;
       state.peak = Math.max(state.peak, state.open);
       const body = await req.text();

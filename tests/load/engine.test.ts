@@ -287,5 +287,16 @@ describe("open-loop engine against servers with known timing", () => {
     expect(accepted).toBeGreaterThanOrEqual(5);
     expect(recorder.errorCounts[ErrorKind.Reset]).toBe(5);
   });
+
+  test("streams that are not OpenAI event streams are malformed, with the reason kept", async () => {
+    const json = serve(() => Response.json({ choices: [{ message: { content: "x" } }] }));
+    const r1 = await drive(json.url, 20, 100, { stream: true });
+    expect(r1.recorder.errorCounts[ErrorKind.StreamMalformed]).toBe(2);
+    expect(r1.recorder.errorSamples[ErrorKind.StreamMalformed]).toContain("not text/event-stream");
+    const text = serve(() => new Response("data: hello\n\ndata: [DONE]\n\n", { headers: { "content-type": "text/event-stream" } }));
+    const r2 = await drive(text.url, 20, 100, { stream: true });
+    expect(r2.recorder.errorCounts[ErrorKind.StreamMalformed]).toBe(2);
+    expect(r2.recorder.errorSamples[ErrorKind.StreamMalformed]).toContain('not a JSON object: "hello"');
+  });
 });
 

@@ -7,7 +7,7 @@ interface Seen {
   usage: number[];
 }
 
-function scan(chunks: string[]): Seen & { sawDone: boolean } {
+function scan(chunks: string[]): Seen & { sawDone: boolean; malformed: string } {
   const seen: Seen = { content: [], done: [], usage: [] };
   const s = new SseScanner({
     content: (t) => seen.content.push(t),
@@ -16,7 +16,7 @@ function scan(chunks: string[]): Seen & { sawDone: boolean } {
   });
   const enc = new TextEncoder();
   chunks.forEach((c, i) => s.push(enc.encode(c), i));
-  return { ...seen, sawDone: s.sawDone };
+  return { ...seen, sawDone: s.sawDone, malformed: s.malformed };
 }
 
 const ROLE = 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}\n\n';
@@ -95,4 +95,11 @@ describe("SseScanner", () => {
     expect(r.content).toEqual([1]);
     expect(r.done).toEqual([2]);
   });
+
+  test("a well-formed stream is not malformed; data that is not a JSON object is", () => {
+    expect(scan([STREAM]).malformed).toBe("");
+    expect(scan([": keep-alive comment\n\n", STREAM]).malformed).toBe("");
+    expect(scan([ROLE, "data: <html>oops</html>\n\n", DONE]).malformed).toContain('not a JSON object: "<html>oops</html>"');
+  });
 });
+
