@@ -10,6 +10,8 @@ declare const self: Worker;
 self.onmessage = (e: MessageEvent<SharedArrayBuffer>) => {
   const deadline = new Float64Array(e.data, 0, 1);
   const flag = new Int32Array(e.data, 8, 2);
+  // ready: the load thread starts its schedule only now
+  self.postMessage(0);
   for (;;) {
     const d = deadline[0]!;
     if (d < 0) return; // asked to stop
