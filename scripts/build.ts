@@ -18,8 +18,8 @@ function gitCommit(): string {
 const commit = gitCommit();
 const started = performance.now();
 const result = await Bun.build({
-  // the load worker and the ticker are entry points of their own: Workers in a compiled binary load bundled entries by path
-  entrypoints: [join(root, "src", "main.ts"), join(root, "src", "load", "worker.ts"), join(root, "src", "load", "ticker.ts")],
+  // the ticker thread is an entry point of its own: Workers in a compiled binary load bundled entries by path
+  entrypoints: [join(root, "src", "main.ts"), join(root, "src", "load", "ticker.ts")],
   compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
   sourcemap: "none",

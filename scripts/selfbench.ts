@@ -65,7 +65,7 @@ function hey(url: string, c: number, s: number): number {
 async function load(url: string, mode: LoadMode, workers: number): Promise<{ out: LoadOutcome; wallMs: number; cpuPct: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const handle = startLoad({ request: request(url), mode, warmupMs: 0, workers }, { stopSending: new AbortController().signal, abortInFlight: new AbortController().signal });
+  const handle = startLoad({ request: request(url), mode, warmupMs: 0, workers }, { stopSending: new AbortController().signal, abortInFlight: new AbortController().signal, workerArgv: [process.execPath, main, "__load"] });
   const out = await handle.done;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);

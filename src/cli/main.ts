@@ -8,6 +8,7 @@ import { closest, normalizeArgv } from "./argv.ts";
 import { renderHelp } from "./help.ts";
 import { needsRelaunch, relaunch } from "./relaunch.ts";
 import { mockChildCommand, mockCommand } from "./commands/mock.ts";
+import { loadWorkerCommand } from "./commands/load-worker.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
 import { runCommand } from "./commands/run.ts";
 import { ConfigError } from "../run/errors.ts";
@@ -22,6 +23,7 @@ const commands: Record<string, AnyCommand> = {
   mock: mockCommand,
   __mock: mockChildCommand,
   __proxy: proxyChildCommand,
+  __load: loadWorkerCommand,
 };
 
 const root = defineCommand({

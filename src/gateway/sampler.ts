@@ -13,6 +13,8 @@ import { ResourceAccumulator } from "../metrics/resources.ts";
 export interface SampleTarget {
   name: string;
   pid: number;
+  /** More processes counted as part of this one (summed), e.g. gatebench's load workers; asked at each sample. */
+  helpers?: () => number[];
 }
 
 export class ResourceSampler {
@@ -70,7 +72,17 @@ export class ResourceSampler {
         const now = performance.now();
         const intervalMs = now - (this.lastMs.get(t.pid) ?? now);
         this.lastMs.set(t.pid, now);
-        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: s.cpu, rssBytes: s.memory, intervalMs });
+        let { cpu, memory } = s;
+        for (const pid of t.helpers?.() ?? []) {
+          try {
+            const h = await pidusage(pid);
+            cpu += h.cpu;
+            memory += h.memory;
+          } catch {
+            // a helper that has finished adds nothing
+          }
+        }
+        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: cpu, rssBytes: memory, intervalMs });
       } catch {
         // The process is gone; the run notices that through its exit handler.
         this.gone.add(t.pid);

@@ -225,7 +225,7 @@ export class PreciseWaiter {
  * under load/ at the root of the binary's embedded files, where
  * import.meta.url points there.
  */
-export function entryUrl(name: "worker" | "ticker"): string {
+export function entryUrl(name: "ticker"): string {
   const here = import.meta.url;
   // the embedded files' root: /$bunfs/root/ (B:/~BUN/root/ on Windows), from
   // wherever this code was bundled (the main entry, or a worker's)

@@ -9,7 +9,7 @@ export interface WarningFacts {
   maxInFlight: number;
   /** Closed loop: there is no schedule to fall behind. */
   closedLoop?: boolean;
-  /** Load generator threads (its CPU can reach 100 % per thread). */
+  /** Load generator processes (each one's JS thread can reach 100 %). */
   workers?: number;
   /** Idle keep-alive connections the HTTP client keeps (per process); more requests open than this churn connections. */
   poolSize?: number;

@@ -147,11 +147,14 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       });
     }
 
+    let loadPids = (): number[] => [];
     const watched = [
       ...(gateway ? [{ name: "gateway", pid: gateway.pid }] : []),
       ...(mock ? [{ name: "mock", pid: mock.pid }] : []),
-      { name: "gatebench", pid: process.pid },
+      // gatebench with its load worker processes, if any
+      { name: "gatebench", pid: process.pid, helpers: () => loadPids() },
     ];
+
     const sampler = new ResourceSampler(watched, cfg.sampleIntervalMs);
     await sampler.start("idle");
     hooks.log(`idle phase: ${cfg.idleMs} ms`);
@@ -166,6 +169,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       {
         stopSending: stopSending.signal,
         abortInFlight: abortInFlight.signal,
+        workerArgv: [...self, "__load"],
         onMeasureStart: () => void sampler.mark("load"),
         // What the gateway spends finishing the last requests is not "load";
         // they get drainMs to finish, then they are aborted.
@@ -175,6 +179,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
         },
       },
     );
+    loadPids = () => load.pids();
     const t0 = performance.now();
     const ticker = setInterval(() => hooks.progress(load.live(), performance.now() - t0), hooks.progressEveryMs);
     let out: LoadOutcome;

@@ -23,7 +23,7 @@ export interface RunConfig {
   concurrency: number | undefined;
   /** Closed loop: stop after this many measured requests. */
   requests: number | undefined;
-  /** Load generator threads. */
+  /** Load generator processes. */
   workers: number;
   stream: boolean;
   /** Gateway port (0: any free port). */

@@ -57,7 +57,7 @@ describe("ending a run", () => {
     expect(run.out.stdout).toContain("ENDED EARLY: interrupted");
     expect(doc.run.completed).toBe(false);
     expect(doc.run.ended_early).toBe("interrupted");
-    expect(doc.summary.requests.total).toBeGreaterThanOrEqual(40);
+    expect(doc.summary.requests.total).toBeGreaterThanOrEqual(20);
     expect(doc.summary.requests.total).toBeLessThan(1200);
     // in-flight streams were drained, not cut: every one sent succeeded
     expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
@@ -138,6 +138,26 @@ describe("ending a run", () => {
     await run.proc.exited;
     await waitFor(() => processesWithTag(run.tag).length === 0, 10_000, "the children to exit");
   }, 40_000);
+
+  test("with load worker processes: Ctrl-C drains and merges their results; SIGKILL of gatebench leaves none behind", async () => {
+    const a = startLongRun(["--workers", "2"]);
+    await a.underWay();
+    const tagged = processesWithTag(a.tag).length;
+    // gatebench (and its relaunched self), the mock, the gateway, two workers
+    expect(tagged).toBeGreaterThanOrEqual(5);
+    process.kill(-a.proc.pid, "SIGINT");
+    const { code, doc } = await a.finished();
+    expect(code).toBe(3);
+    expect(doc.summary.requests.total).toBeGreaterThanOrEqual(20);
+    expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+    expect(processesWithTag(a.tag)).toEqual([]);
+
+    const b = startLongRun(["--workers", "2"]);
+    await b.underWay();
+    b.proc.kill("SIGKILL");
+    await b.proc.exited;
+    await waitFor(() => processesWithTag(b.tag).length === 0, 10_000, "the children and workers to exit");
+  }, 60_000);
 
   test("the gateway dies during the load: the run stops, writes partial results, exits 3", async () => {
     const run = startLongRun();

@@ -28,7 +28,7 @@ export const runArgs = {
   "max-in-flight": { type: "string", description: "Open requests at most; arrivals beyond are dropped and counted, never delayed", default: String(D.maxInFlight), valueHint: "n" },
   concurrency: { type: "string", alias: "c", description: "Closed loop (hey-style): this many connections, each sending when its response ends", valueHint: "n" },
   requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
-  workers: { type: "string", description: "Load generator threads; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
+  workers: { type: "string", description: "Load generator processes; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
   // what is sent
   target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
   "no-mock": { type: "boolean", description: "Do not start the mock (with --target: a gateway with a real upstream, or any HTTP server)", default: false },

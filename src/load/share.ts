@@ -1,28 +1,14 @@
-// A load worker: runs its share of a load spec in its own thread and posts
-// live counts every 250 ms and its recorders when it is done.
+// One worker's share of a load, whatever carries its messages: it runs the
+// dispatcher for its interleaved share, reports live counts every 250 ms,
+// and sends its recorders (times relative to the shared start) when done.
 import { Recorder } from "../metrics/recorder.ts";
 import { Timeline } from "../metrics/timeline.ts";
 import { dispatcherFor, shareOf, type FromWorker, type ToWorker } from "./run.ts";
 
-declare const self: Worker;
+export type StartMessage = Extract<ToWorker, { type: "start" }>;
 
-const stop = new AbortController();
-const abort = new AbortController();
-const send = (m: FromWorker): void => self.postMessage(m);
-
-self.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const m = ev.data;
-  if (m.type === "stop") stop.abort();
-  else if (m.type === "abort") {
-    stop.abort();
-    abort.abort();
-  } else if (m.type === "start") {
-    run(m).catch((err: unknown) => send({ type: "error", message: String((err as Error)?.stack ?? err) }));
-  }
-};
-
-async function run(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
-  // the shared start on this thread's clock
+export async function runShare(m: StartMessage, send: (m: FromWorker) => void, stop: AbortSignal, abort: AbortSignal): Promise<void> {
+  // the shared start (an epoch time) on this process's clock
   const startAtMs = m.startAtEpochMs - performance.timeOrigin;
   const timeline = new Timeline(startAtMs);
   const recorder = new Recorder(timeline);
@@ -33,8 +19,8 @@ async function run(m: Extract<ToWorker, { type: "start" }>): Promise<void> {
     warmupRecorder: warmup,
     warmupMs: m.spec.warmupMs,
     startAtMs,
-    stopSending: stop.signal,
-    abortInFlight: abort.signal,
+    stopSending: stop,
+    abortInFlight: abort,
     onMeasureStart: () => send({ type: "measure-start" }),
     onSendingDone: () => send({ type: "sending-done", atMs: performance.now() - startAtMs }),
   });
