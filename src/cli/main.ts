@@ -45,6 +45,12 @@ const EXAMPLES: Record<string, string> = {
   gatebench run                                     the defaults: 10 s at 50 req/s, unary
   gatebench run -duration 10s -rate 20 -stream      Go-style single-dash flags work too
   gatebench run --port 0 --mock-port 0 --json r.json   free ports, full result as JSON
+  gatebench run --rate 10:500 --duration 1m --warmup 5s --arrival poisson
+                                                    a ramp, after a warm-up, random arrivals
+  gatebench run -c 50 -n 1000 -H "Authorization: Bearer sk-test"
+                                                    closed loop, hey-style
+  gatebench run --target http://127.0.0.1:4000 --stream
+                                                    a gateway already running, pointed at the mock on :9091
 
 Exit codes:
 
