@@ -11,6 +11,7 @@ import { mockChildCommand, mockCommand } from "./commands/mock.ts";
 import { loadWorkerCommand } from "./commands/load-worker.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
 import { runCommand } from "./commands/run.ts";
+import { TemplateError } from "../gateway/template.ts";
 import { ConfigError } from "../run/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { log } from "./log.ts";
@@ -102,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof TemplateError) {
       log.error(err.message);
       return EXIT.usage;
     }

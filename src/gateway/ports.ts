@@ -34,6 +34,14 @@ function listeningInodes(port: number): Set<string> {
   return inodes;
 }
 
+/** A port that was free a moment ago (bound to 0 and released), for a gateway that needs a concrete port in its config. */
+export function freePort(host: string): number {
+  const probe = Bun.listen({ hostname: host, port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
 /** "pid 1234 (nginx: master process …)", or undefined where /proc cannot tell. */
 export function portHolder(port: number): string | undefined {
   const inodes = listeningInodes(port);

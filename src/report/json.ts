@@ -33,8 +33,8 @@ export interface RunInfo {
   load: string;
   /** The URL the load was sent to. */
   target: string;
-  /** The gateway gatebench started, or { kind: "external" } for --target. */
-  gateway: { kind: string; pid?: number; port?: number; command?: string[] };
+  /** The gateway gatebench started ("built-in proxy", or "command" for --gateway, with its log file), or { kind: "external" } for --target. */
+  gateway: { kind: string; pid?: number; port?: number; command?: string[]; log?: string };
   /** The mock upstream, unless --no-mock. */
   mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
   /** The warm-up's requests (left out of the figures). */

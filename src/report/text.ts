@@ -27,6 +27,7 @@ function header(doc: ResultDoc): string {
   const lines = [
     `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
     `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}, port ${gw.port}` : ""})`,
+    ...(gw.kind === "command" && gw.command ? [`gateway   ${gw.command.join(" ")}${gw.log ? `  (output: ${gw.log})` : ""}`] : []),
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""}`,
   ];

@@ -3,7 +3,8 @@
 // the load (warm-up, measured phase), drain, and stop everything, whatever
 // happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
-import { assertPortFree } from "../gateway/ports.ts";
+import { type ExternalGateway, gatewayArgv, groupMembers, renderConfig, startGateway, stopGateway } from "../gateway/external.ts";
+import { assertPortFree, freePort } from "../gateway/ports.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
@@ -36,6 +37,8 @@ export interface ProcessInfo {
   pid: number;
   port: number;
   command: string[];
+  /** Where its output went (a gateway given with --gateway). */
+  log?: string;
 }
 
 export interface RunResult {
@@ -93,6 +96,7 @@ async function mockStats(host: string, port: number, settleMs: number): Promise<
 export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: RunControl, opts: { pathGiven?: boolean } = {}): Promise<RunResult> {
   const self = selfArgv();
   const children: ChildProcess[] = [];
+  let external: ExternalGateway | undefined;
   const startedAt = new Date().toISOString();
   // Stop signals are watched from the first moment: a Ctrl-C while the
   // children start must not be lost.
@@ -113,10 +117,16 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   control.stop.addEventListener("abort", onStop, { once: true });
   control.abort.addEventListener("abort", onAbort, { once: true });
   try {
-    // What is sent is built (files read, bodies encoded) before anything starts.
+    // What is sent is built (files read, bodies encoded) and the gateway's
+    // command and config rendered, before anything starts.
     const bodies = await requestBodies(cfg);
+    if (cfg.gateway) {
+      const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
+      renderConfig(cfg.gateway, probe);
+      gatewayArgv(cfg.gateway, probe);
+    }
     if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
-    if (!cfg.target) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
+    if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
     const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
       if (stopSending.signal.aborted) throw new ProcessFailure(`interrupted before the ${name} was started`);
       const c = await startChild(name, argv, cfg.readyTimeoutMs, stopSending.signal);
@@ -130,13 +140,29 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     }
     let gateway: ChildProcess | undefined;
-    if (!cfg.target) {
+    if (cfg.gateway) {
+      const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
+      const mockUrl = mock ? `http://${cfg.host}:${mock.port}/v1` : "";
+      if (stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
+      external = await startGateway(
+        cfg.gateway,
+        { PORT: String(port), HOST: cfg.host, MOCK_URL: mockUrl, MOCK_HOST: mock ? cfg.host : "", MOCK_PORT: mock ? String(mock.port) : "" },
+        stopSending.signal,
+      );
+      hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${external.pid}: ${external.argv.join(" ")}); its output: ${external.logPath}`);
+      const gw = external;
+      void gw.proc.exited.then(() => {
+        if (gw.stopping) return;
+        endEarly(`the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run (its output: ${gw.logPath})`, true);
+        abortInFlight.abort();
+      });
+    } else if (!cfg.target) {
       if (!mock) throw new ProcessFailure("the built-in proxy needs the mock as its upstream: give --target to load another server with --no-mock");
       const upstream = `http://${cfg.host}:${mock.port}`;
       gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream]);
       hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
     }
-    const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? 0);
+    const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? external?.port ?? 0);
 
     // A child dying ends the run early.
     for (const c of children) {
@@ -148,8 +174,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
 
     let loadPids = (): number[] => [];
+    const ext = external;
     const watched = [
       ...(gateway ? [{ name: "gateway", pid: gateway.pid }] : []),
+      // the user's gateway with every process of its group (a shell, npm or a supervisor has children)
+      ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: () => (groupMembers(ext.pid) ?? []).filter((p) => p !== ext.pid) }] : []),
       ...(mock ? [{ name: "mock", pid: mock.pid }] : []),
       // gatebench with its load worker processes, if any
       { name: "gatebench", pid: process.pid, helpers: () => loadPids() },
@@ -209,7 +238,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       config: cfg,
       startedAt,
       url,
-      processes: { mock: mock && info(mock), gateway: gateway && info(gateway) },
+      processes: { mock: mock && info(mock), gateway: gateway ? info(gateway) : external && { pid: external.pid, port: external.port, command: external.argv, log: external.logPath } },
       summary,
       recorder: out.recorder,
       warmup: { requests: out.warmup.total, ok: out.warmup.ok },
@@ -221,6 +250,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   } finally {
     control.stop.removeEventListener("abort", onStop);
     control.abort.removeEventListener("abort", onAbort);
+    // the gateway first: it may still be talking to the mock
+    if (external) await stopGateway(external, cfg.stopTimeoutMs);
     await Promise.all(
       children.reverse().map((c) => {
         c.stopping = true;

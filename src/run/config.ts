@@ -1,6 +1,7 @@
 // One benchmark's configuration: everything needed to replay it.
 
 import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
+import type { GatewaySpec } from "../gateway/external.ts";
 import type { LoadMode } from "../load/run.ts";
 
 export interface RunConfig {
@@ -31,6 +32,8 @@ export interface RunConfig {
   /** Mock upstream port (0: any free port). */
   mockPort: number;
   host: string;
+  /** The user's gateway, started by gatebench (--gateway); undefined: the built-in proxy, or --target. */
+  gateway: GatewaySpec | undefined;
   /** Base URL of a gateway that is already running (no gateway is started). */
   target: string | undefined;
   /** Do not start the mock (the target talks to a real upstream, or is any HTTP server). */
@@ -85,6 +88,7 @@ export const RUN_DEFAULTS = {
   mockPort: 9091,
   host: "127.0.0.1",
   target: undefined,
+  gateway: undefined,
   noMock: false,
   path: "/v1/chat/completions",
   method: "POST",

@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import type { GatewaySpec } from "../../gateway/external.ts";
 import { describeLoad, isClosedLoop, RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { resultDoc, writeJson, type ResultDoc } from "../../report/json.ts";
@@ -29,6 +30,16 @@ export const runArgs = {
   concurrency: { type: "string", alias: "c", description: "Closed loop (hey-style): this many connections, each sending when its response ends", valueHint: "n" },
   requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
   workers: { type: "string", description: "Load generator processes; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
+  // the gateway
+  gateway: { type: "string", description: 'The gateway\'s command line, started for the run (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', valueHint: "command" },
+  "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, env assignments)", default: false },
+  "config-template": { type: "string", description: "Config rendered with the placeholders into a temp file (mode 0600), passed as {{CONFIG}}", valueHint: "file" },
+  "keep-temp": { type: "boolean", description: "Keep the rendered config after the run", default: false },
+  "gateway-env": { type: "string", description: "Environment variable for the gateway, K=V, repeatable", valueHint: "K=V" },
+  "gateway-cwd": { type: "string", description: "Working directory of the gateway", valueHint: "dir" },
+  "ready-url": { type: "string", description: "Readiness: GET this URL until it answers below 500 (default: a TCP connect to the gateway port)", valueHint: "url" },
+  "ready-timeout": { type: "string", description: "How long the gateway may take to get ready", default: "30s", valueHint: "duration" },
+  "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when stopping the gateway", default: "5s", valueHint: "duration" },
   // what is sent
   target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
   "no-mock": { type: "boolean", description: "Do not start the mock (with --target: a gateway with a real upstream, or any HTTP server)", default: false },
@@ -74,6 +85,15 @@ type RunArgValues = {
   concurrency: Str;
   requests: Str;
   workers: string;
+  gateway: Str;
+  "gateway-shell": boolean;
+  "config-template": Str;
+  "keep-temp": boolean;
+  "gateway-env": Str;
+  "gateway-cwd": Str;
+  "ready-url": Str;
+  "ready-timeout": string;
+  "stop-timeout": string;
   target: Str;
   "no-mock"?: boolean;
   mock?: boolean;
@@ -138,7 +158,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
   const g: Record<string, boolean> = {};
   const values = a as Record<string, unknown>;
-  for (const f of ["rate", "steps", "concurrency", "requests", "duration", "step-duration", "body", "body-file", "prompts", "prompt-tokens"]) g[f] = given(f) || values[f] !== undefined;
+  for (const f of ["rate", "steps", "concurrency", "requests", "duration", "step-duration", "body", "body-file", "prompts", "prompt-tokens", "gateway", "target"]) g[f] = given(f) || values[f] !== undefined;
   // these have defaults, so only the command line tells whether they were given
   for (const f of ["arrival", "max-in-flight"]) g[f] = given(f);
   conflicts(g, [
@@ -154,7 +174,11 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     ["prompt-tokens", "body-file", "--prompt-tokens generates the body"],
     ["prompt-tokens", "prompts", "--prompts gives the prompts"],
     ["requests", "duration", "-n runs until the requests are done; drop --duration"],
+    ["gateway", "target", "--gateway starts a gateway for the run; --target loads one that is already running"],
   ]);
+  for (const f of ["gateway-shell", "config-template", "keep-temp", "gateway-env", "gateway-cwd", "ready-url"]) {
+    if (given(f) && !given("gateway")) throw new UsageError(`--${f} belongs to --gateway: give the gateway's command line too, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"`);
+  }
   if (g.requests && !g.concurrency) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
   if (g["step-duration"] && !g.steps) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
   const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
@@ -187,6 +211,9 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     requests: a.requests === undefined ? undefined : wholeNumberFlag("requests", a.requests, "1000"),
     workers: wholeNumberFlag("workers", a.workers, "2"),
     target,
+    gateway: gatewayConfig(a, rawArgs),
+    readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
+    stopTimeoutMs: durationFlag("stop-timeout", a["stop-timeout"], { allowZero: true, example: "10s" }),
     noMock,
     path,
     method,
@@ -206,6 +233,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
     mock: mockConfig(a, seed),
   };
+  if (cfg.gateway) cfg.gateway.readyTimeoutMs = cfg.readyTimeoutMs;
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
@@ -213,6 +241,25 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
   return cfg;
+}
+
+/** The --gateway flags; the command and template are rendered (and checked) when the run starts. */
+function gatewayConfig(a: RunArgValues, rawArgs: string[]): GatewaySpec | undefined {
+  if (a.gateway === undefined) return undefined;
+  if (a.gateway.trim() === "") throw new UsageError('--gateway "": give the gateway\'s command line, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"');
+  const env: [string, string][] = [];
+  for (const raw of rawArgs) {
+    if (!raw.startsWith("--gateway-env=")) continue;
+    const v = raw.slice("--gateway-env=".length);
+    const eq = v.indexOf("=");
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq))) throw new UsageError(`--gateway-env "${v}": expected NAME=value, e.g. --gateway-env LOG_LEVEL=warn`);
+    env.push([v.slice(0, eq), v.slice(eq + 1)]);
+  }
+  const cwd = a["gateway-cwd"] === undefined ? undefined : resolve(a["gateway-cwd"]);
+  if (cwd !== undefined && !(existsSync(cwd) && statSync(cwd).isDirectory())) throw new UsageError(`--gateway-cwd "${a["gateway-cwd"]}": not a directory`);
+  const template = a["config-template"] === undefined ? undefined : resolve(a["config-template"]);
+  if (template !== undefined && !existsSync(template)) throw new UsageError(`--config-template "${a["config-template"]}": no such file`);
+  return { command: a.gateway, shell: a["gateway-shell"], configTemplate: template, keepTemp: a["keep-temp"], env, cwd, readyUrl: a["ready-url"], readyTimeoutMs: 0 };
 }
 
 function wholeOrZero(flag: string, value: string): number {
@@ -271,7 +318,7 @@ export function documentOf(r: RunResult): ResultDoc {
       load_model: isClosedLoop(cfg) ? "closed" : "open",
       load: describeLoad(cfg),
       target: r.url,
-      gateway: gw ? { kind: "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command } : { kind: "external" },
+      gateway: gw ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) } : { kind: "external" },
       mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
       warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
       load_ms: Math.round(r.loadMs),

@@ -1,0 +1,131 @@
+// A real third-party gateway started by gatebench (--gateway with a config
+// template): nginx from Debian's packages in front of the mock. And the
+// ways a gateway can fail to start or die, each ending with nothing left
+// running (the whole process group is checked through the test's tag).
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, cliArgv, cliEnv, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
+
+const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
+const needNginx = process.env.CI === "true" || process.env.CI === "1";
+const dir = mkdtempSync(join(tmpdir(), "gatebench-gw-"));
+const tags: string[] = [];
+afterAll(() => {
+  for (const t of tags) killTagged(t);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// biome-ignore lint: the JSON result is checked field by field
+type Doc = any;
+
+async function run(name: string, args: string[], timeoutMs = 60_000) {
+  const tag = newTag();
+  tags.push(tag);
+  const json = join(dir, `${name}.json`);
+  const r = await cli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...args], { tag, timeoutMs });
+  const doc: Doc = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : undefined;
+  return { r, doc, tag };
+}
+
+const nginxGateway = () => ["--gateway", `${nginx} -p ${dir} -c {{CONFIG}}`, "--config-template", join(ROOT, "examples", "nginx.conf.tmpl")];
+
+describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/nginx.conf.tmpl", () => {
+  test("unary and streaming through nginx; its output in a log file; its processes gone at the end", async () => {
+    expect(nginx).toBeDefined();
+    const { r, doc, tag } = await run("nginx", [...nginxGateway(), "--rate", "100", "--duration", "1s"]);
+    expect(r.stderr).not.toContain("    at ");
+    expect(r.code).toBe(0);
+    expect(doc.summary.requests.total).toBe(100);
+    expect(doc.summary.requests.success_ratio).toBe(1);
+    expect(doc.run.mock.received.requests).toBe(100);
+    expect(doc.run.gateway.kind).toBe("command");
+    expect(doc.run.gateway.command[0]).toBe(nginx);
+    expect(existsSync(doc.run.gateway.log)).toBe(true);
+    // master and worker are sampled together
+    expect(doc.summary.resources.gateway.load.rss_mb_max).toBeGreaterThan(2);
+    expect(r.stdout).toContain("gateway   ");
+    expect(processesWithTag(tag)).toEqual([]);
+
+    const s = await run("nginx-stream", [...nginxGateway(), "--rate", "10", "--duration", "1s", "--stream"]);
+    expect(s.r.code).toBe(0);
+    expect(s.doc.summary.requests.success_ratio).toBe(1);
+    expect(s.doc.summary.ttft_ms.min).toBeGreaterThanOrEqual(80);
+    expect(s.doc.summary.itl_ms.p50).toBeLessThan(45);
+    expect(processesWithTag(s.tag)).toEqual([]);
+  }, 60_000);
+
+  test("a gateway started through sh -c that forks a child: the whole group is sampled and stopped", async () => {
+    expect(nginx).toBeDefined();
+    const { r, doc, tag } = await run("shell", [
+      "--gateway-shell",
+      "--gateway", `sleep 300 & exec ${nginx} -p ${dir} -c {{CONFIG}}`,
+      "--config-template", join(ROOT, "examples", "nginx.conf.tmpl"),
+      "--rate", "20", "--duration", "1s",
+    ]);
+    expect(r.code).toBe(0);
+    expect(doc.summary.requests.success_ratio).toBe(1);
+    // sleep, nginx's master and worker: all gone
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 60_000);
+});
+
+describe("a gateway that fails", () => {
+  test("exits before it is ready: exit 3 with its exit code and the last lines of its stderr", async () => {
+    const { r } = await run("early-exit", ["--gateway-shell", "--gateway", "echo 'config error: no upstream' >&2; exit 7"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("gateway exited with code 7 before it was ready");
+    expect(r.stderr).toContain("config error: no upstream");
+    expect(r.stderr).toContain("command: sh -c");
+  }, 30_000);
+
+  test("never gets ready: exit 3 after --ready-timeout, and it is stopped", async () => {
+    const { r, tag } = await run("never-ready", ["--gateway", "sleep 60", "--ready-timeout", "700ms"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("was not ready within 0.7 s (a TCP connect to 127.0.0.1:");
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 30_000);
+
+  test("an unknown placeholder in the template is a usage error naming the line; nothing starts", async () => {
+    const tmpl = join(dir, "bad.conf.tmpl");
+    writeFileSync(tmpl, "listen {{HOST}}:{{PORT}};\nupstream {{MOCK_ADDR}};\n");
+    const { r, tag } = await run("bad-template", ["--gateway", "sleep 60", "--config-template", tmpl]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("bad.conf.tmpl:2: unknown placeholder {{MOCK_ADDR}}");
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 30_000);
+
+  test.skipIf(!nginx && !needNginx)("dies during the load: the run stops, the partial result is written, exit 3, nothing left", async () => {
+    const tag = newTag();
+    tags.push(tag);
+    const json = join(dir, "dies.json");
+    await using proc = Bun.spawn(cliArgv(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s"]), {
+      env: cliEnv(tag),
+      cwd: ROOT,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 60_000,
+      killSignal: "SIGKILL",
+    });
+    let err = "";
+    const pumped = (async () => {
+      const d = new TextDecoder();
+      for await (const c of proc.stderr) err += d.decode(c, { stream: true });
+    })();
+    await waitFor(() => err.includes("load phase"), 20_000, "the load to start");
+    const m = /gateway listening on \S+ \(pid (\d+)/.exec(err);
+    expect(m).not.toBeNull();
+    // the whole group, as an OOM killer or a crash would take it
+    process.kill(-Number(m![1]), "SIGKILL");
+    const code = await proc.exited;
+    await pumped;
+    expect(code).toBe(3);
+    expect(err).toContain("the gateway (pid");
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.run.completed).toBe(false);
+    expect(doc.run.ended_early).toContain("the gateway");
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 60_000);
+});
