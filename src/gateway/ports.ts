@@ -44,6 +44,19 @@ export function freePort(host: string): number {
 
 /** "pid 1234 (nginx: master process …)", or undefined where /proc cannot tell. */
 export function portHolder(port: number): string | undefined {
+  const pid = portHolderPid(port);
+  if (pid === undefined) return undefined;
+  let cmd = "";
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+  } catch {
+    // the process exited between the two reads
+  }
+  return `pid ${pid}${cmd ? ` (${cmd.length > 120 ? `${cmd.slice(0, 117)}...` : cmd})` : ""}`;
+}
+
+/** The pid of a process listening on `port` (Linux, from /proc), or undefined. */
+export function portHolderPid(port: number): number | undefined {
   const inodes = listeningInodes(port);
   if (inodes.size === 0) return undefined;
   let pids: string[];
@@ -67,15 +80,7 @@ export function portHolder(port: number): string | undefined {
         continue; // closed meanwhile
       }
       const m = /^socket:\[(\d+)\]$/.exec(target);
-      if (m && inodes.has(m[1]!)) {
-        let cmd = "";
-        try {
-          cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-        } catch {
-          // the process exited between the two reads
-        }
-        return `pid ${pid}${cmd ? ` (${cmd.length > 120 ? `${cmd.slice(0, 117)}...` : cmd})` : ""}`;
-      }
+      if (m && inodes.has(m[1]!)) return Number(pid);
     }
   }
   return undefined;

@@ -34,7 +34,7 @@ export interface RunInfo {
   /** The URL the load was sent to. */
   target: string;
   /** The gateway gatebench started ("built-in proxy", or "command" for --gateway, with its log file), or { kind: "external" } for --target. */
-  gateway: { kind: string; pid?: number; port?: number; command?: string[]; log?: string };
+  gateway: { kind: string; pid?: number; port?: number; command?: string[]; log?: string; sampled?: boolean };
   /** The mock upstream, unless --no-mock. */
   mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
   /** The warm-up's requests (left out of the figures). */

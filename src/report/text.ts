@@ -26,7 +26,7 @@ function header(doc: ResultDoc): string {
   const gw = r.gateway;
   const lines = [
     `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
-    `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}, port ${gw.port}` : ""})`,
+    `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`,
     ...(gw.kind === "command" && gw.command ? [`gateway   ${gw.command.join(" ")}${gw.log ? `  (output: ${gw.log})` : ""}`] : []),
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""}`,
@@ -92,6 +92,7 @@ function resources(doc: ResultDoc): string {
       rows.push([proc, phase, fmtCpu(u.cpu_pct_avg), fmtCpu(u.cpu_pct_max), fmtMb(u.rss_mb_avg), fmtMb(u.rss_mb_max), String(u.samples)]);
     }
   }
+  if (doc.run.gateway.sampled === false) rows.push(["gateway", "-", "not sampled", "(attach mode:", "give --pid", "or --pid-of-port)", ""]);
   return rows.length > 1 ? table(rows, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }) : "Resources: no samples\n";
 }
 

@@ -4,7 +4,8 @@
 // happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
 import { type ExternalGateway, gatewayArgv, groupMembers, renderConfig, startGateway, stopGateway } from "../gateway/external.ts";
-import { assertPortFree, freePort } from "../gateway/ports.ts";
+import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
+import { alive, descendants } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
@@ -48,6 +49,8 @@ export interface RunResult {
   url: string;
   /** The processes gatebench started (none for an attached target, no mock with --no-mock). */
   processes: { mock?: ProcessInfo; gateway?: ProcessInfo };
+  /** Attach mode: the gateway process sampled (--pid, --pid-of-port). */
+  attachedPid?: number;
   summary: Summary;
   recorder: Recorder;
   warmup: { requests: number; ok: number };
@@ -174,11 +177,21 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
 
     let loadPids = (): number[] => [];
+    // attach mode: the gateway's process, if named
+    let attached: number | undefined;
+    if (cfg.target && (cfg.attachPid !== undefined || cfg.attachPort !== undefined)) {
+      attached = cfg.attachPid ?? portHolderPid(cfg.attachPort!);
+      if (attached === undefined) throw new ProcessFailure(`--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead`);
+      if (!alive(attached)) throw new ProcessFailure(`--pid ${attached}: no such process (or not this user's)`);
+      hooks.log(`sampling the gateway's process ${attached} and its descendants`);
+    }
+    const att = attached;
     const ext = external;
     const watched = [
       ...(gateway ? [{ name: "gateway", pid: gateway.pid }] : []),
       // the user's gateway with every process of its group (a shell, npm or a supervisor has children)
       ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: () => (groupMembers(ext.pid) ?? []).filter((p) => p !== ext.pid) }] : []),
+      ...(att !== undefined ? [{ name: "gateway", pid: att, helpers: () => descendants(att) }] : []),
       ...(mock ? [{ name: "mock", pid: mock.pid }] : []),
       // gatebench with its load worker processes, if any
       { name: "gatebench", pid: process.pid, helpers: () => loadPids() },
@@ -238,7 +251,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       config: cfg,
       startedAt,
       url,
-      processes: { mock: mock && info(mock), gateway: gateway ? info(gateway) : external && { pid: external.pid, port: external.port, command: external.argv, log: external.logPath } },
+      processes: {
+        mock: mock && info(mock),
+        gateway: gateway ? info(gateway) : external ? { pid: external.pid, port: external.port, command: external.argv, log: external.logPath } : undefined,
+      },
+      attachedPid: attached,
       summary,
       recorder: out.recorder,
       warmup: { requests: out.warmup.total, ok: out.warmup.ok },

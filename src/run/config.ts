@@ -36,6 +36,9 @@ export interface RunConfig {
   gateway: GatewaySpec | undefined;
   /** Base URL of a gateway that is already running (no gateway is started). */
   target: string | undefined;
+  /** Attach mode: the gateway's process to sample (with its descendants), given or found from the port it listens on. */
+  attachPid: number | undefined;
+  attachPort: number | undefined;
   /** Do not start the mock (the target talks to a real upstream, or is any HTTP server). */
   noMock: boolean;
   path: string;
@@ -89,6 +92,8 @@ export const RUN_DEFAULTS = {
   host: "127.0.0.1",
   target: undefined,
   gateway: undefined,
+  attachPid: undefined,
+  attachPort: undefined,
   noMock: false,
   path: "/v1/chat/completions",
   method: "POST",

@@ -129,3 +129,41 @@ describe("a gateway that fails", () => {
     expect(processesWithTag(tag)).toEqual([]);
   }, 60_000);
 });
+
+describe("attach mode", () => {
+  test("--pid-of-port and --pid sample the running gateway; without them it is marked not sampled", async () => {
+    const tag = newTag();
+    tags.push(tag);
+    // a gateway that is already running: gatebench's mock, as its own process
+    await using server = Bun.spawn(cliArgv(["mock", "--port", "0"]), { env: cliEnv(tag), cwd: ROOT, stdin: "pipe", stdout: "ignore", stderr: "pipe" });
+    let err = "";
+    void (async () => {
+      const d = new TextDecoder();
+      for await (const c of server.stderr) err += d.decode(c, { stream: true });
+    })();
+    const listening = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err), 10_000, "the server to listen");
+    const port = Number(listening![1]);
+    const target = `http://127.0.0.1:${port}`;
+    try {
+      const byPort = await run("attach-port", ["--target", target, "--no-mock", "--pid-of-port", String(port), "--rate", "20", "--duration", "1s"]);
+      expect(byPort.r.code).toBe(0);
+      expect(byPort.doc.run.gateway).toEqual({ kind: "external", pid: server.pid, sampled: true });
+      expect(byPort.doc.summary.resources.gateway.load.rss_mb_max).toBeGreaterThan(5);
+
+      const byPid = await run("attach-pid", ["--target", target, "--no-mock", "--pid", String(server.pid), "--rate", "20", "--duration", "1s"]);
+      expect(byPid.doc.summary.resources.gateway.idle.samples).toBeGreaterThan(0);
+
+      const none = await run("attach-none", ["--target", target, "--no-mock", "--rate", "20", "--duration", "1s"]);
+      expect(none.doc.run.gateway.sampled).toBe(false);
+      expect(none.doc.summary.resources.gateway).toBeUndefined();
+      expect(none.r.stdout).toContain("not sampled");
+
+      const bad = await run("attach-bad", ["--target", target, "--no-mock", "--pid-of-port", String(port + 1 === 65536 ? 1 : port + 1)]);
+      expect(bad.r.code).toBe(3);
+      expect(bad.r.stderr).toContain("listens on port");
+    } finally {
+      server.kill("SIGTERM");
+      await server.exited;
+    }
+  }, 60_000);
+});

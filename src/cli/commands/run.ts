@@ -42,6 +42,8 @@ export const runArgs = {
   "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when stopping the gateway", default: "5s", valueHint: "duration" },
   // what is sent
   target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
+  pid: { type: "string", description: "With --target: the gateway's process, sampled with its descendants for CPU and RSS", valueHint: "pid" },
+  "pid-of-port": { type: "string", description: "With --target: sample the process listening on this port (Linux)", valueHint: "port" },
   "no-mock": { type: "boolean", description: "Do not start the mock (with --target: a gateway with a real upstream, or any HTTP server)", default: false },
   path: { type: "string", description: `Request path (default ${D.path})`, valueHint: "path" },
   method: { type: "string", description: "HTTP method", default: D.method, valueHint: "method" },
@@ -95,6 +97,8 @@ type RunArgValues = {
   "ready-timeout": string;
   "stop-timeout": string;
   target: Str;
+  pid: Str;
+  "pid-of-port": Str;
   "no-mock"?: boolean;
   mock?: boolean;
   path: Str;
@@ -212,6 +216,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     workers: wholeNumberFlag("workers", a.workers, "2"),
     target,
     gateway: gatewayConfig(a, rawArgs),
+    attachPid: a.pid === undefined ? undefined : wholeNumberFlag("pid", a.pid, "12345"),
+    attachPort: a["pid-of-port"] === undefined ? undefined : portFlag("pid-of-port", a["pid-of-port"]),
     readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
     stopTimeoutMs: durationFlag("stop-timeout", a["stop-timeout"], { allowZero: true, example: "10s" }),
     noMock,
@@ -234,6 +240,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     mock: mockConfig(a, seed),
   };
   if (cfg.gateway) cfg.gateway.readyTimeoutMs = cfg.readyTimeoutMs;
+  if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
+  if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
@@ -318,7 +326,9 @@ export function documentOf(r: RunResult): ResultDoc {
       load_model: isClosedLoop(cfg) ? "closed" : "open",
       load: describeLoad(cfg),
       target: r.url,
-      gateway: gw ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) } : { kind: "external" },
+      gateway: gw
+        ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) }
+        : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
       mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
       warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
       load_ms: Math.round(r.loadMs),
