@@ -221,3 +221,26 @@ export async function stopGateway(gw: ExternalGateway, graceMs: number): Promise
   await gw.proc.exited;
   gw.cleanup();
 }
+
+/**
+ * A provisioning command (--setup, --teardown) through `sh -c`, with the
+ * placeholders rendered and the same environment as the gateway. Resolves
+ * with its exit code and the last lines of its output; killed after
+ * `timeoutMs`.
+ */
+export async function runHook(
+  what: string,
+  command: string,
+  values: PlaceholderValues,
+  extraEnv: [string, string][],
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; line: string }> {
+  const line = render(command, values, process.env, what);
+  const env = { ...(process.env as Record<string, string>), ...placeholderEnv(values), ...Object.fromEntries(extraEnv) };
+  const proc = Bun.spawn(["sh", "-c", line], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL" });
+  const tail = new LineTail(20);
+  const dec = new TextDecoder();
+  await Promise.all([pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))), pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true })))]);
+  const code = await proc.exited;
+  return { code: proc.signalCode ? null : code, output: tail.text().trim(), line };
+}

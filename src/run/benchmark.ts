@@ -3,7 +3,8 @@
 // the load (warm-up, measured phase), drain, and stop everything, whatever
 // happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
-import { type ExternalGateway, gatewayArgv, groupMembers, renderConfig, startGateway, stopGateway } from "../gateway/external.ts";
+import { type ExternalGateway, gatewayArgv, groupMembers, renderConfig, runHook, startGateway, stopGateway } from "../gateway/external.ts";
+import { type PlaceholderValues, render } from "../gateway/template.ts";
 import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
 import { alive, descendants } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
@@ -100,6 +101,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   const self = selfArgv();
   const children: ChildProcess[] = [];
   let external: ExternalGateway | undefined;
+  let hookValues: PlaceholderValues | undefined;
   const startedAt = new Date().toISOString();
   // Stop signals are watched from the first moment: a Ctrl-C while the
   // children start must not be lost.
@@ -123,11 +125,13 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     // What is sent is built (files read, bodies encoded) and the gateway's
     // command and config rendered, before anything starts.
     const bodies = await requestBodies(cfg);
+    const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
     if (cfg.gateway) {
-      const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
       renderConfig(cfg.gateway, probe);
       gatewayArgv(cfg.gateway, probe);
     }
+    if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
+    if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
     if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
     if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
     const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
@@ -177,6 +181,25 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
 
     let loadPids = (): number[] => [];
+    // provisioning, for gateways configured through an API
+    const gwPort = gateway?.port ?? external?.port ?? (cfg.target ? Number(new URL(cfg.target).port || 80) : 0);
+    hookValues = {
+      PORT: String(gwPort),
+      HOST: cfg.target ? new URL(cfg.target).hostname : cfg.host,
+      MOCK_URL: mock ? `http://${cfg.host}:${mock.port}/v1` : "",
+      MOCK_HOST: mock ? cfg.host : "",
+      MOCK_PORT: mock ? String(mock.port) : "",
+      CONFIG: external?.configPath ?? "",
+    };
+    if (cfg.setup) {
+      if (stopSending.signal.aborted) throw new ProcessFailure("interrupted before --setup ran");
+      hooks.log(`setup: ${cfg.setup}`);
+      const r = await runHook("--setup", cfg.setup, hookValues, cfg.gateway?.env ?? [], cfg.readyTimeoutMs);
+      if (r.code !== 0) {
+        throw new ProcessFailure(`--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: sh -c ${r.line}` + (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""));
+      }
+    }
+
     // attach mode: the gateway's process, if named
     let attached: number | undefined;
     if (cfg.target && (cfg.attachPid !== undefined || cfg.attachPort !== undefined)) {
@@ -267,6 +290,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   } finally {
     control.stop.removeEventListener("abort", onStop);
     control.abort.removeEventListener("abort", onAbort);
+    if (cfg.teardown && hookValues) {
+      hooks.log(`teardown: ${cfg.teardown}`);
+      const r = await runHook("--teardown", cfg.teardown, hookValues, cfg.gateway?.env ?? [], cfg.readyTimeoutMs).catch((err: unknown) => ({ code: -1, output: String(err), line: cfg.teardown! }));
+      if (r.code !== 0) hooks.log(`teardown failed (${r.code === null ? "timed out" : `code ${r.code}`})${r.output ? `: ${r.output.split("\n").slice(-3).join(" / ")}` : ""}`);
+    }
     // the gateway first: it may still be talking to the mock
     if (external) await stopGateway(external, cfg.stopTimeoutMs);
     await Promise.all(

@@ -36,6 +36,9 @@ export interface RunConfig {
   gateway: GatewaySpec | undefined;
   /** Base URL of a gateway that is already running (no gateway is started). */
   target: string | undefined;
+  /** Provisioning commands (sh -c): after the gateway is ready and before the load; after the run. */
+  setup: string | undefined;
+  teardown: string | undefined;
   /** Attach mode: the gateway's process to sample (with its descendants), given or found from the port it listens on. */
   attachPid: number | undefined;
   attachPort: number | undefined;
@@ -94,6 +97,8 @@ export const RUN_DEFAULTS = {
   gateway: undefined,
   attachPid: undefined,
   attachPort: undefined,
+  setup: undefined,
+  teardown: undefined,
   noMock: false,
   path: "/v1/chat/completions",
   method: "POST",

@@ -130,6 +130,32 @@ describe("a gateway that fails", () => {
   }, 60_000);
 });
 
+describe("provisioning", () => {
+  test("--setup runs after readiness with placeholders and env, --teardown after the run; a failing setup stops the run with its output", async () => {
+    const out = join(dir, "setup.txt");
+    const done = join(dir, "teardown.txt");
+    const ok = await run("setup-ok", [
+      "--setup", `echo "port={{PORT}} mock=$MOCK_URL" > ${out}`,
+      "--teardown", `echo torn > ${done}`,
+      "--rate", "10", "--duration", "500ms",
+    ]);
+    expect(ok.r.code).toBe(0);
+    const written = readFileSync(out, "utf8");
+    expect(written).toContain(`port=${ok.doc.run.gateway.port} mock=${ok.doc.run.mock.url}`);
+    expect(readFileSync(done, "utf8").trim()).toBe("torn");
+
+    const bad = await run("setup-bad", ["--setup", "echo 'route create failed: 401' >&2; exit 4", "--rate", "10", "--duration", "500ms"]);
+    expect(bad.r.code).toBe(3);
+    expect(bad.r.stderr).toContain("--setup exited with code 4");
+    expect(bad.r.stderr).toContain("route create failed: 401");
+    expect(processesWithTag(bad.tag)).toEqual([]);
+
+    const typo = await run("setup-typo", ["--setup", "curl {{GATEWAY}}/admin"]);
+    expect(typo.r.code).toBe(2);
+    expect(typo.r.stderr).toContain("--setup:1: unknown placeholder {{GATEWAY}}");
+  }, 60_000);
+});
+
 describe("attach mode", () => {
   test("--pid-of-port and --pid sample the running gateway; without them it is marked not sampled", async () => {
     const tag = newTag();

@@ -39,6 +39,8 @@ export const runArgs = {
   "gateway-cwd": { type: "string", description: "Working directory of the gateway", valueHint: "dir" },
   "ready-url": { type: "string", description: "Readiness: GET this URL until it answers below 500 (default: a TCP connect to the gateway port)", valueHint: "url" },
   "ready-timeout": { type: "string", description: "How long the gateway may take to get ready", default: "30s", valueHint: "duration" },
+  setup: { type: "string", description: "Command (sh -c, placeholders and env) run after the gateway is ready and before the load; failing stops the run", valueHint: "command" },
+  teardown: { type: "string", description: "Command (sh -c) run after the run, before the gateway is stopped", valueHint: "command" },
   "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when stopping the gateway", default: "5s", valueHint: "duration" },
   // what is sent
   target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
@@ -96,6 +98,8 @@ type RunArgValues = {
   "ready-url": Str;
   "ready-timeout": string;
   "stop-timeout": string;
+  setup: Str;
+  teardown: Str;
   target: Str;
   pid: Str;
   "pid-of-port": Str;
@@ -216,6 +220,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     workers: wholeNumberFlag("workers", a.workers, "2"),
     target,
     gateway: gatewayConfig(a, rawArgs),
+    setup: a.setup,
+    teardown: a.teardown,
     attachPid: a.pid === undefined ? undefined : wholeNumberFlag("pid", a.pid, "12345"),
     attachPort: a["pid-of-port"] === undefined ? undefined : portFlag("pid-of-port", a["pid-of-port"]),
     readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
