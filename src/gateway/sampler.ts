@@ -8,7 +8,19 @@ import pidusage from "pidusage";
 // Linux's usual 100 Hz / 4 KiB; without this it would print to stderr when
 // getconf is not on PATH.
 process.env.PIDUSAGE_SILENT ??= "1";
+import { readdirSync, readFileSync } from "node:fs";
 import { ResourceAccumulator } from "../metrics/resources.ts";
+
+/** Open file descriptors and threads of a process (Linux, from /proc); undefined elsewhere or when it cannot be read. */
+function fdsAndThreads(pid: number): { fds: number; threads: number } | undefined {
+  try {
+    const fds = readdirSync(`/proc/${pid}/fd`).length;
+    const m = /^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return { fds, threads: m ? Number(m[1]) : 0 };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SampleTarget {
   name: string;
@@ -26,6 +38,7 @@ export class ResourceSampler {
   private readonly gone = new Set<number>();
   /** When each pid was last read: the interval its next CPU figure covers. */
   private readonly lastMs = new Map<number, number>();
+  private readonly t0 = performance.now();
 
   constructor(
     private readonly targets: SampleTarget[],
@@ -73,16 +86,24 @@ export class ResourceSampler {
         const intervalMs = now - (this.lastMs.get(t.pid) ?? now);
         this.lastMs.set(t.pid, now);
         let { cpu, memory } = s;
+        const own = fdsAndThreads(t.pid);
+        let fds = own?.fds;
+        let threads = own?.threads;
         for (const pid of t.helpers?.() ?? []) {
           try {
             const h = await pidusage(pid);
             cpu += h.cpu;
             memory += h.memory;
+            const ft = fdsAndThreads(pid);
+            if (ft && fds !== undefined && threads !== undefined) {
+              fds += ft.fds;
+              threads += ft.threads;
+            }
           } catch {
             // a helper that has finished adds nothing
           }
         }
-        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: cpu, rssBytes: memory, intervalMs });
+        if (phase !== undefined) this.acc.add(t.name, phase, { cpuPct: cpu, rssBytes: memory, intervalMs, atMs: now - this.t0, fds, threads });
       } catch {
         // The process is gone; the run notices that through its exit handler.
         this.gone.add(t.pid);

@@ -144,6 +144,7 @@ export interface Slot {
 export async function execute(req: PreparedRequest, n: number, intendedMs: number, rec: Recorder, slot: Slot): Promise<void> {
   const r = emptyResult(intendedMs);
   r.sentMs = performance.now();
+  if (intendedMs < 0) r.intendedMs = r.sentMs;
   try {
     const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: slot.ctl.signal });
     r.headersMs = performance.now();

@@ -389,7 +389,8 @@ export class ClosedLoopRun extends Dispatcher {
         if (!warm && claimed >= requests) return;
         if (!warm) claimed++;
         this.arrivals++;
-        await this.launch(n++, now, warm ? warmupRec! : recorder);
+        // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
+        await this.launch(n++, -1, warm ? warmupRec! : recorder);
       }
     };
     const loops: Promise<void>[] = [];

@@ -93,7 +93,8 @@ export function startLoad(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
 }
 
 function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
-  const startAtMs = performance.now();
+  // a moment for the ticker thread to start, so the first send is not late
+  const startAtMs = performance.now() + 30;
   const timeline = new Timeline(startAtMs);
   const recorder = new Recorder(timeline);
   const warmup = new Recorder(timeline);

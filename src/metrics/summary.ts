@@ -34,6 +34,13 @@ export interface Summary {
   error_samples?: Record<string, string>;
   resources: Record<string, Record<string, PhaseUsage>>;
   warnings?: string[];
+  /** Figures derived from the gateway's resource samples. */
+  derived?: {
+    gateway_rss_growth_mb_per_min?: number;
+    gateway_rss_mb_per_stream?: number;
+    gateway_rss_mb_per_request_in_flight?: number;
+    gateway_cpu_ms_per_request?: number;
+  };
   /** Gates checked after the run (k6-style thresholds). */
   slo?: { expr: string; value: number; pass: boolean }[];
 }

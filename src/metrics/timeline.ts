@@ -20,6 +20,8 @@ interface Bucket {
 export interface SecondRow {
   /** Seconds from the start of the run (warm-up included). */
   t: number;
+  /** "warmup" for the warm-up's seconds (left out of the summary), else "load". */
+  phase: "warmup" | "load";
   sent: number;
   completed: number;
   errors: number;
@@ -88,13 +90,15 @@ export class Timeline {
     this.at(tMs).dropped++;
   }
 
-  rows(): SecondRow[] {
+  /** The rows; the first `warmupSeconds` are marked as the warm-up's. */
+  rows(warmupSeconds = 0): SecondRow[] {
     let open = 0;
     return this.buckets.map((b, t) => {
       open += b.sent - b.completed;
       const h = b.latency === undefined ? undefined : decoded(b.latency);
-      const ms = (p: number): number | null => (h && h.totalCount > 0 ? Math.round(h.getValueAtPercentile(p)) / 1000 : null);
-      return { t, sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
+      // 2 significant digits, as the histogram keeps them, and never above the largest value seen
+      const ms = (p: number): number | null => (h && h.totalCount > 0 ? Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toPrecision(2)) : null);
+      return { t, phase: t < warmupSeconds ? "warmup" : "load", sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
     });
   }
 

@@ -2,6 +2,7 @@
 // The terminal report renders from this same document, so the two agree.
 import { encodeHistogram, type Histogram } from "../metrics/histogram.ts";
 import type { Summary } from "../metrics/summary.ts";
+import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 
 export const SCHEMA = "gatebench/v1";
@@ -55,6 +56,8 @@ export interface ResultDoc {
   histograms: Record<string, string>;
   /** Per-second buckets over the run (warm-up included), for plots. */
   timeline: SecondRow[];
+  /** Every resource sample of each process (gateway, mock, gatebench), for plots. */
+  resources_series: Record<string, SeriesPoint[]>;
 }
 
 export function resultDoc(
@@ -64,10 +67,11 @@ export function resultDoc(
   summary: Summary,
   histograms: Record<string, Histogram>,
   timeline: SecondRow[] = [],
+  resourcesSeries: Record<string, SeriesPoint[]> = {},
 ): ResultDoc {
   const encoded: Record<string, string> = {};
   for (const [name, h] of Object.entries(histograms)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
-  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline };
+  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline, resources_series: resourcesSeries };
 }
 
 /** Writes the document; a write failure is reported by the caller, the terminal report is already out. */

@@ -29,7 +29,7 @@ function header(doc: ResultDoc): string {
     `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`,
     ...(gw.kind === "command" && gw.command ? [`gateway   ${gw.command.join(" ")}${gw.log ? `  (output: ${gw.log})` : ""}`] : []),
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
-    `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""}`,
+    `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""} · seed ${(doc.config as { seed: number }).seed}`,
   ];
   if (r.warmup) lines.push(`warm-up   ${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`);
   if (r.load_model === "closed") lines.push("note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)");
@@ -50,16 +50,15 @@ function requests(doc: ResultDoc): string {
 
 function latency(doc: ResultDoc): string {
   const s = doc.summary;
-  const rows = [
-    ["Latency (ms)", ...STAT_HEAD],
-    statsRow("latency", s.latency_ms),
-    statsRow("service time", s.service_time_ms),
-    statsRow("schedule lag", s.schedule_lag_ms),
-    statsRow("TTFB", s.ttfb_ms),
-  ];
+  const closed = doc.run.load_model === "closed";
+  // a closed loop has no schedule: latency is service time, and there is no lag
+  const rows = closed
+    ? [["Latency (ms)", ...STAT_HEAD], statsRow("latency", s.latency_ms), statsRow("TTFB", s.ttfb_ms)]
+    : [["Latency (ms)", ...STAT_HEAD], statsRow("latency", s.latency_ms), statsRow("service time", s.service_time_ms), statsRow("schedule lag", s.schedule_lag_ms), statsRow("TTFB", s.ttfb_ms)];
   if (s.ttft_ms || (doc.config as { stream?: boolean }).stream) {
     rows.push(statsRow("TTFT", s.ttft_ms), statsRow("ITL", s.itl_ms), statsRow("TPOT", s.tpot_ms));
   }
+  if (closed) return table(rows, TABLE);
   return `${table(rows, TABLE)}latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)\n`;
 }
 
@@ -86,14 +85,38 @@ function outcomes(doc: ResultDoc): string {
 }
 
 function resources(doc: ResultDoc): string {
-  const rows = [["Resources", "phase", "CPU avg", "CPU max", "RSS avg", "RSS max", "samples"]];
+  const rows = [["Resources", "phase", "CPU avg", "CPU p95", "CPU max", "RSS start", "RSS avg", "RSS max", "RSS end", "fds", "threads"]];
   for (const [proc, phases] of Object.entries(doc.summary.resources)) {
     for (const [phase, u] of Object.entries(phases)) {
-      rows.push([proc, phase, fmtCpu(u.cpu_pct_avg), fmtCpu(u.cpu_pct_max), fmtMb(u.rss_mb_avg), fmtMb(u.rss_mb_max), String(u.samples)]);
+      rows.push([
+        proc,
+        phase,
+        fmtCpu(u.cpu_pct_avg),
+        fmtCpu(u.cpu_pct_p95),
+        fmtCpu(u.cpu_pct_max),
+        fmtMb(u.rss_mb_start),
+        fmtMb(u.rss_mb_avg),
+        fmtMb(u.rss_mb_max),
+        fmtMb(u.rss_mb_end),
+        u.fds_max === undefined ? "-" : String(u.fds_max),
+        u.threads_max === undefined ? "-" : String(u.threads_max),
+      ]);
     }
   }
-  if (doc.run.gateway.sampled === false) rows.push(["gateway", "-", "not sampled", "(attach mode:", "give --pid", "or --pid-of-port)", ""]);
-  return rows.length > 1 ? table(rows, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }) : "Resources: no samples\n";
+  const lines: string[] = [];
+  if (rows.length > 1) lines.push(table(rows, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }).trimEnd());
+  else lines.push("Resources: no samples");
+  if (doc.run.gateway.sampled === false) lines.push("gateway: not sampled (attach mode: give --pid or --pid-of-port)");
+  const d = doc.summary.derived;
+  if (d) {
+    const parts: string[] = [];
+    if (d.gateway_rss_growth_mb_per_min !== undefined) parts.push(`memory growth under load ${d.gateway_rss_growth_mb_per_min} MB/min`);
+    if (d.gateway_rss_mb_per_stream !== undefined) parts.push(`${d.gateway_rss_mb_per_stream} MB per open stream`);
+    if (d.gateway_rss_mb_per_request_in_flight !== undefined) parts.push(`${d.gateway_rss_mb_per_request_in_flight} MB per request in flight`);
+    if (d.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
+    if (parts.length > 0) lines.push(`Gateway       ${parts.join(", ")}`);
+  }
+  return lines.join("\n");
 }
 
 function gates(doc: ResultDoc): string {

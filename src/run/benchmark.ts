@@ -12,6 +12,7 @@ import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
 import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
+import type { ResourceAccumulator, SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { successGate } from "../metrics/slo.ts";
 import { summarize, type Summary } from "../metrics/summary.ts";
@@ -56,6 +57,8 @@ export interface RunResult {
   recorder: Recorder;
   warmup: { requests: number; ok: number };
   timeline: SecondRow[];
+  /** The resource samples of each process, for plots. */
+  resourceSeries: Record<string, SeriesPoint[]>;
   mock: MockStats | undefined;
   /** How long the load phase lasted, warm-up and drain included. */
   loadMs: number;
@@ -69,6 +72,26 @@ export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: numbe
   const u = new URL(cfg.target);
   if (u.pathname !== "/" && !pathGiven) return u.href;
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
+}
+
+/**
+ * Figures derived from the resource samples: the gateway's memory growth
+ * over the load (MB/min, least squares), its memory per concurrent request
+ * or stream, and its CPU per request.
+ */
+function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, stream: boolean): Summary["derived"] {
+  const gw = s.resources.gateway;
+  const load = gw?.load;
+  if (!gw || !load) return undefined;
+  const idleRss = gw.idle?.rss_mb_avg;
+  const peak = s.requests.in_flight_peak ?? 0;
+  const out: NonNullable<Summary["derived"]> = {};
+  const growth = acc.rssSlopeMbPerMin("gateway", "load");
+  if (growth !== undefined) out.gateway_rss_growth_mb_per_min = growth;
+  if (idleRss !== undefined && peak > 0) out[stream ? "gateway_rss_mb_per_stream" : "gateway_rss_mb_per_request_in_flight"] = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
+  const loadMs = acc.phaseMs("gateway", "load");
+  if (load.cpu_pct_avg !== null && requests > 0 && loadMs > 0) out.gateway_cpu_ms_per_request = Math.round(((load.cpu_pct_avg / 100) * loadMs * 1000) / requests) / 1000;
+  return out;
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -170,6 +193,16 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
     }
     const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? external?.port ?? 0);
+    if (cfg.target) {
+      // an attached target must at least accept connections, or there is nothing to measure
+      const u = new URL(url);
+      const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+      const open = await Bun.connect({ hostname: u.hostname, port, socket: { data() {} } }).then(
+        (sock) => (sock.end(), true),
+        () => false,
+      );
+      if (!open) throw new ProcessFailure(`--target ${cfg.target}: nothing accepts connections on ${u.hostname}:${port}; start the gateway first, or check the URL`);
+    }
 
     // A child dying ends the run early.
     for (const c of children) {
@@ -255,6 +288,12 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       clearTimeout(drainTimer);
     }
     const loadMs = performance.now() - out.startedMs;
+    // cool-down: does memory come back once the load is gone?
+    if (cfg.cooldownMs > 0 && !ended.early) {
+      await sampler.mark("cooldown");
+      hooks.log(`cool-down phase: ${cfg.cooldownMs} ms`);
+      await sleepOrAbort(cfg.cooldownMs, control.stop);
+    }
     await sampler.stop();
 
     const upstreamStats = mock ? await mockStats(cfg.host, mock.port, 2000) : undefined;
@@ -263,11 +302,13 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     // end), so the rate is the schedule's even when stopped early. Closed
     // loop: from the end of the warm-up to when sending stopped.
     const measureStart = out.startedMs + cfg.warmupMs;
+    const rec = out.recorder;
     const windowMs = isClosedLoop(cfg)
-      ? Math.max(0, out.sendingDoneMs - measureStart)
+      ? Math.max(0, Number.isFinite(rec.lastEndMs - rec.firstSentMs) ? rec.lastEndMs - rec.firstSentMs : out.sendingDoneMs - measureStart)
       : Math.min(scheduledMs(cfg), Math.max(0, out.nextDueMs - cfg.warmupMs));
-    const summary = summarize(out.recorder, windowMs, sampler.acc.summary());
+    const summary = summarize(rec, windowMs, sampler.acc.summary());
     summary.requests.in_flight_peak = out.inFlightPeak;
+    summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
     summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
@@ -282,7 +323,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       summary,
       recorder: out.recorder,
       warmup: { requests: out.warmup.total, ok: out.warmup.ok },
-      timeline: out.timeline.rows(),
+      timeline: out.timeline.rows(Math.ceil(cfg.warmupMs / 1000)),
+      resourceSeries: sampler.acc.seriesOut(),
       mock: upstreamStats,
       loadMs,
       ended,

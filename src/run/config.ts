@@ -65,6 +65,8 @@ export interface RunConfig {
   maxInFlight: number;
   /** Quiet phase before the load, for the gateway's idle footprint. */
   idleMs: number;
+  /** Quiet phase after the load, to see memory come back. */
+  cooldownMs: number;
   sampleIntervalMs: number;
   readyTimeoutMs: number;
   /** Grace between SIGTERM and SIGKILL when stopping a child. */
@@ -112,7 +114,8 @@ export const RUN_DEFAULTS = {
   promptTokens: undefined,
   timeoutMs: 60_000,
   maxInFlight: 10_000,
-  idleMs: 1_000,
+  idleMs: 3_000,
+  cooldownMs: 3_000,
   sampleIntervalMs: 250,
   readyTimeoutMs: 15_000,
   stopTimeoutMs: 5_000,
@@ -144,20 +147,24 @@ export function loadMode(cfg: RunConfig): LoadMode {
   return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight };
 }
 
+/** Seconds from ms, to the millisecond, without float noise (3.333 s, not 3.3333333333333335). */
+const fmtS = (ms: number): string => String(Math.round(ms) / 1000);
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** One line describing the load, for logs and the report header. */
 export function describeLoad(cfg: RunConfig): string {
-  const warm = cfg.warmupMs > 0 ? ` after a ${cfg.warmupMs / 1000} s warm-up` : "";
+  const warm = cfg.warmupMs > 0 ? ` after a ${fmtS(cfg.warmupMs)} s warm-up` : "";
   if (cfg.concurrency !== undefined) {
-    const what = cfg.requests !== undefined ? `${cfg.requests} requests` : `${cfg.durationMs / 1000} s`;
-    return `closed loop, ${cfg.concurrency} connections, ${what}${warm}`;
+    const what = cfg.requests !== undefined ? plural(cfg.requests, "request") : `${fmtS(cfg.durationMs)} s`;
+    return `closed loop, ${plural(cfg.concurrency, "connection")}, ${what}${warm}`;
   }
   const arr = cfg.arrival === "poisson" ? `poisson (seed ${cfg.seed})` : "constant";
   const seg = measuredSegments(cfg);
   const total = seg.reduce((a, s) => a + s.durationMs, 0) / 1000;
   let shape: string;
-  if (cfg.steps) shape = `steps ${cfg.steps.join(", ")} req/s, ${(cfg.stepMs ?? cfg.durationMs / cfg.steps.length) / 1000} s each`;
-  else if (cfg.rateToRps !== undefined) shape = `ramp ${cfg.rateRps} → ${cfg.rateToRps} req/s over ${total} s`;
-  else shape = `${cfg.rateRps} req/s for ${total} s`;
+  if (cfg.steps) shape = `steps ${cfg.steps.join(", ")} req/s, ${fmtS(cfg.stepMs ?? cfg.durationMs / cfg.steps.length)} s each`;
+  else if (cfg.rateToRps !== undefined) shape = `ramp ${cfg.rateRps} → ${cfg.rateToRps} req/s over ${fmtS(total * 1000)} s`;
+  else shape = `${cfg.rateRps} req/s for ${fmtS(total * 1000)} s`;
   return `open loop, ${arr} arrivals, ${shape}${warm}`;
 }
 

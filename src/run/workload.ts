@@ -43,10 +43,10 @@ function bodyFor(cfg: RunConfig, prompt: string): Body {
   }
 }
 
-/** Applies the flags that shape every body: --stream, --max-tokens, and --model where the body names none (or --model was given). */
+/** Applies the flags that shape every body: --stream, --max-tokens, and --model when it was given. */
 function finish(cfg: RunConfig, b: Body, modelGiven: boolean): Body {
   const out: Body = { ...b };
-  if (modelGiven || out.model === undefined) out.model = cfg.model;
+  if (modelGiven) out.model = cfg.model;
   if (cfg.maxTokens !== undefined) out.max_tokens = cfg.maxTokens;
   if (cfg.stream && endpointOf(cfg.path) !== "embeddings") {
     out.stream = true;

@@ -117,7 +117,8 @@ describe("ending a run", () => {
 
   test("at a low rate, Ctrl-C does not wait for the next scheduled send", async () => {
     const run = startLongRun(["--rate", "0.05"]);
-    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+    // the first request has gone out (the progress line after 2 s says so); the next is 20 s away
+    await waitFor(() => run.out.stderr.includes("sent 1 "), 20_000, "the first request");
     const t0 = performance.now();
     run.proc.kill("SIGINT");
     const { code, doc } = await run.finished();

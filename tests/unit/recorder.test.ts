@@ -3,7 +3,7 @@ import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
 import { emptyResult, ErrorKind, type RequestResult } from "../../src/metrics/outcome.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";
-import { ResourceAccumulator } from "../../src/metrics/resources.ts";
+import { ResourceAccumulator, slope } from "../../src/metrics/resources.ts";
 import { summarize } from "../../src/metrics/summary.ts";
 import { Timeline } from "../../src/metrics/timeline.ts";
 
@@ -138,22 +138,31 @@ describe("ResourceAccumulator", () => {
     expect(u.cpu_pct_max).toBe(80);
     expect(u.samples).toBe(4);
     acc.add("gw", "drain", { cpuPct: 0, rssBytes: 1024 * 1024, intervalMs: 4 });
-    expect(acc.summary().gw!.drain).toEqual({ samples: 1, cpu_pct_avg: null, cpu_pct_max: null, rss_mb_avg: 1, rss_mb_max: 1 });
+    expect(acc.summary().gw!.drain).toEqual({ samples: 1, cpu_pct_avg: null, cpu_pct_p95: null, cpu_pct_max: null, rss_mb_start: 1, rss_mb_avg: 1, rss_mb_max: 1, rss_mb_end: 1 });
   });
 
-  test("average and max per process and phase, in MB", () => {
+  test("per process and phase: CPU avg/p95/max, RSS start/avg/max/end in MB, fds and threads", () => {
     const acc = new ResourceAccumulator();
-    acc.add("gateway", "idle", { cpuPct: 0, rssBytes: 10 * 1024 * 1024, intervalMs: 250 });
-    acc.add("gateway", "idle", { cpuPct: 2, rssBytes: 12 * 1024 * 1024, intervalMs: 250 });
-    acc.add("gateway", "load", { cpuPct: 50, rssBytes: 30 * 1024 * 1024, intervalMs: 250 });
-    acc.add("mock", "load", { cpuPct: 10, rssBytes: 1024 * 1024, intervalMs: 250 });
-    expect(acc.summary()).toEqual({
-      gateway: {
-        idle: { samples: 2, cpu_pct_avg: 1, cpu_pct_max: 2, rss_mb_avg: 11, rss_mb_max: 12 },
-        load: { samples: 1, cpu_pct_avg: 50, cpu_pct_max: 50, rss_mb_avg: 30, rss_mb_max: 30 },
-      },
-      mock: { load: { samples: 1, cpu_pct_avg: 10, cpu_pct_max: 10, rss_mb_avg: 1, rss_mb_max: 1 } },
-    });
+    const MB = 1024 * 1024;
+    acc.add("gateway", "idle", { cpuPct: 0, rssBytes: 10 * MB, intervalMs: 250, fds: 10, threads: 4 });
+    acc.add("gateway", "idle", { cpuPct: 2, rssBytes: 12 * MB, intervalMs: 250, fds: 12, threads: 4 });
+    for (let i = 1; i <= 20; i++) acc.add("gateway", "load", { cpuPct: i * 5, rssBytes: (20 + i) * MB, intervalMs: 250 });
+    acc.add("mock", "load", { cpuPct: 10, rssBytes: MB, intervalMs: 250 });
+    const s = acc.summary();
+    expect(s.gateway!.idle).toEqual({ samples: 2, cpu_pct_avg: 1, cpu_pct_p95: 2, cpu_pct_max: 2, rss_mb_start: 10, rss_mb_avg: 11, rss_mb_max: 12, rss_mb_end: 12, fds_max: 12, threads_max: 4 });
+    // CPU 5, 10, …, 100 %: p95 is the 19th of 20
+    expect(s.gateway!.load).toEqual({ samples: 20, cpu_pct_avg: 52.5, cpu_pct_p95: 95, cpu_pct_max: 100, rss_mb_start: 21, rss_mb_avg: 30.5, rss_mb_max: 40, rss_mb_end: 40 });
+    expect(Object.keys(s)).toEqual(["gateway", "mock"]);
+  });
+
+  test("memory growth: least-squares slope of RSS over a phase, in MB/min", () => {
+    const acc = new ResourceAccumulator();
+    const MB = 1024 * 1024;
+    // 2 MB per second for 10 s, with noise that averages out: 120 MB/min
+    for (let i = 0; i <= 40; i++) acc.add("gw", "load", { cpuPct: 1, rssBytes: (50 + i * 0.5 + (i % 2 ? 0.3 : -0.3)) * MB, intervalMs: 250, atMs: i * 250 });
+    expect(acc.rssSlopeMbPerMin("gw", "load")).toBeCloseTo(120, 0);
+    expect(slope([[0, 1], [1, 1], [2, 1]])).toBe(0);
+    expect(slope([[0, 1], [1, 2]])).toBeUndefined();
   });
 });
 

@@ -58,10 +58,12 @@ export const runArgs = {
   "prompt-tokens": { type: "string", description: "Generated prompt of about this many tokens", valueHint: "n" },
   stream: { type: "boolean", description: "Stream: stream: true with stream_options.include_usage, SSE read event by event", default: false },
   timeout: { type: "string", description: "Per-request timeout", default: `${D.timeoutMs / 1000}s`, valueHint: "duration" },
-  // processes and output
+  // phases and output
+  idle: { type: "string", description: "Quiet phase before the load, for the gateway's idle footprint", default: `${D.idleMs / 1000}s`, valueHint: "duration" },
+  cooldown: { type: "string", description: "Quiet phase after the load, to see memory come back", default: `${D.cooldownMs / 1000}s`, valueHint: "duration" },
   port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(D.port), valueHint: "port" },
   "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(D.mockPort), valueHint: "port" },
-  json: { type: "string", description: "Also write the full result as JSON to this file", valueHint: "file" },
+  json: { type: "string", description: "Also write the full result as JSON to this file (-: JSON on stdout, the report on stderr)", valueHint: "file" },
   "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
   ...mockRunArgs(),
@@ -116,6 +118,8 @@ type RunArgValues = {
   "prompt-tokens": Str;
   stream: boolean;
   timeout: string;
+  idle: string;
+  cooldown: string;
   port: string;
   "mock-port": string;
   json?: string;
@@ -188,6 +192,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     if (given(f) && !given("gateway")) throw new UsageError(`--${f} belongs to --gateway: give the gateway's command line too, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"`);
   }
   if (g.requests && !g.concurrency) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
+  if (g["step-duration"] && g.duration) throw new UsageError("--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)");
   if (g["step-duration"] && !g.steps) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
   const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
   const steps = a.steps === undefined ? undefined : stepsFlag(a.steps);
@@ -198,10 +203,16 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   const seed = a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed);
   const noMock = a["no-mock"] === true || a.mock === false;
   const target = a.target === undefined ? undefined : urlFlag("target", a.target);
+  if (noMock) {
+    const mockFlag = rawArgs.find((r) => r.startsWith("--mock-") && !r.startsWith("--mock-port"));
+    if (mockFlag) throw new UsageError(`${mockFlag.split("=")[0]} has no effect with --no-mock: no mock is started`);
+  }
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
-  if ((method === "GET" || method === "HEAD") && (g.body || g["body-file"] || g.prompts || g["prompt-tokens"])) throw new UsageError(`--method ${method} sends no body: drop --body/--body-file/--prompts/--prompt-tokens`);
+  const bodyFlag = ["body", "body-file", "prompts", "prompt-tokens"].find((f) => g[f]);
+  if ((method === "GET" || method === "HEAD") && bodyFlag) throw new UsageError(`--method ${method} sends no body: drop --${bodyFlag}`);
+  if ((method === "GET" || method === "HEAD") && a.stream) throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
   const path = a.path ?? D.path;
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
   const cfg: RunConfig = {
@@ -239,9 +250,11 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     promptTokens: a["prompt-tokens"] === undefined ? undefined : wholeNumberFlag("prompt-tokens", a["prompt-tokens"], "1000"),
     stream: a.stream,
     timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
+    idleMs: durationFlag("idle", a.idle, { allowZero: true, example: "3s" }),
+    cooldownMs: durationFlag("cooldown", a.cooldown, { allowZero: true, example: "3s" }),
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
-    jsonPath: a.json ? resolve(a.json) : undefined,
+    jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
     minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
     mock: mockConfig(a, seed),
   };
@@ -250,7 +263,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
-  if (cfg.jsonPath) checkWritableFile("json", a.json!, cfg.jsonPath);
+  if (cfg.jsonPath && cfg.jsonPath !== "-") checkWritableFile("json", a.json!, cfg.jsonPath);
   if (!cfg.target && !cfg.noMock && cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
@@ -320,13 +333,22 @@ function checkWritableFile(flag: string, given: string, path: string): void {
   if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
 }
 
+/** Header and variable names whose values are secrets: kept out of the JSON result (it ends up in CI artifacts). */
+const SECRET_NAME = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|key|token|secret|password/i;
+
+const redacted = (name: string, value: string): string => {
+  if (!SECRET_NAME.test(name)) return value;
+  const scheme = /^(Bearer|Basic)\s+/i.exec(value)?.[0] ?? "";
+  return `${scheme}[redacted]`;
+};
+
 export function documentOf(r: RunResult): ResultDoc {
   const gw = r.processes.gateway;
   const mock = r.processes.mock;
   const cfg = r.config;
   return resultDoc(
     { version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length },
-    { ...cfg },
+    { ...cfg, headers: cfg.headers.map(([k, v]) => [k, redacted(k, v)]), ...(cfg.gateway ? { gateway: { ...cfg.gateway, env: cfg.gateway.env.map(([k, v]) => [k, redacted(k, v)]) } } : {}) },
     {
       started_at: r.startedAt,
       load_model: isClosedLoop(cfg) ? "closed" : "open",
@@ -344,6 +366,7 @@ export function documentOf(r: RunResult): ResultDoc {
     r.summary,
     r.recorder.histograms,
     r.timeline,
+    r.resourceSeries,
   );
 }
 
@@ -416,10 +439,16 @@ export const runCommand = defineCommand({
       signals.dispose();
     }
     const doc = documentOf(result);
-    process.stdout.write(`${textReport(doc)}\n`);
-    if (cfg.jsonPath) {
-      await writeJson(cfg.jsonPath, doc);
-      log.info(`result written to ${cfg.jsonPath}`);
+    if (cfg.jsonPath === "-") {
+      // JSON on stdout for a pipe; the report still reaches a reader, on stderr
+      process.stderr.write(`${textReport(doc)}\n`);
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${textReport(doc)}\n`);
+      if (cfg.jsonPath) {
+        await writeJson(cfg.jsonPath, doc);
+        log.info(`result written to ${cfg.jsonPath}`);
+      }
     }
     if (result.ended.early) {
       log.error(`run ended early: ${result.ended.reason}`);
