@@ -130,6 +130,10 @@ describe("what is sent", () => {
       [["--target", "http://127.0.0.1:1", "--arrival", "bursty"], /--arrival "bursty": expected constant or poisson/],
       [["--target", "http://127.0.0.1:1", "--rate", "10:x"], /--rate "x"/],
       [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--rate", "5"], /--steps and --rate cannot be used together/],
+      [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--step-duration", "1s", "--duration", "5s"], /--duration and --step-duration cannot be used together/],
+      [["--target", "http://127.0.0.1:1", "--mock-faults", "500=1%"], /--mock-faults has no effect with --no-mock/],
+      [["--target", "http://127.0.0.1:1", "--method", "GET", "--stream"], /--stream asks for a stream in the request body/],
+      [["--target", "http://127.0.0.1:1", "--method", "GET", "--prompt-tokens", "5"], /--method GET sends no body: drop --prompt-tokens$/m],
     ];
     for (const [args, want] of cases) {
       const { r } = await run("bad", args);
@@ -142,6 +146,34 @@ describe("what is sent", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("bad.jsonl:2: expected a request body");
   }, 60_000);
+});
+
+describe("safety", () => {
+  test("secrets in headers are redacted in the JSON; --json - puts the JSON on stdout and the report on stderr", async () => {
+    const t = target();
+    const { r, doc } = await run("redact", ["--target", t.url, "-c", "1", "-n", "2", "-H", "Authorization: Bearer sk-SECRET", "-H", "X-Api-Key: k-SECRET", "-H", "X-Tenant: acme"]);
+    expect(r.code).toBe(0);
+    expect(t.state.seen[0]!.headers.authorization).toBe("Bearer sk-SECRET");
+    expect(doc.config.headers).toEqual([
+      ["Authorization", "Bearer [redacted]"],
+      ["X-Api-Key", "[redacted]"],
+      ["X-Tenant", "acme"],
+    ]);
+    expect(JSON.stringify(doc)).not.toContain("SECRET");
+
+    const tag = newTag();
+    tags.push(tag);
+    const piped = await cli(["run", "--no-mock", "--target", t.url, "-c", "1", "-n", "2", "--json", "-"], { tag });
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.stdout).summary.requests.total).toBe(2);
+    expect(piped.stderr).toContain("Latency (ms)");
+  }, 30_000);
+
+  test("an attached target that accepts no connections: exit 3 before the load, with what to check", async () => {
+    const { r } = await run("unreachable", ["--target", "http://127.0.0.1:1", "--rate", "5", "--duration", "500ms"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("nothing accepts connections on 127.0.0.1:1");
+  }, 30_000);
 });
 
 describe("load models", () => {
