@@ -11,6 +11,8 @@ export interface WarningFacts {
   closedLoop?: boolean;
   /** Load generator processes (each one's JS thread can reach 100 %). */
   workers?: number;
+  /** The open-file limit of gatebench's process (ulimit -n), when known. */
+  fdLimit?: number;
   /** Idle keep-alive connections the HTTP client keeps (per process); more requests open than this churn connections. */
   poolSize?: number;
 }
@@ -19,6 +21,8 @@ export interface WarningFacts {
 export const LAG_WARN_MS = 1;
 /** Above this, the generator, not only the gateway, set the pace. */
 export const LAG_SEVERE_MS = 5;
+/** Memory growth under load (MB/min) above which a leak is suspected. */
+export const LEAK_MB_PER_MIN = 5;
 /** The generator's own CPU (average over the load, % of one core per worker) above which it is the likely limit. */
 export const GENERATOR_CPU_WARN_PCT = 90;
 
@@ -41,6 +45,16 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     w.push(
       `up to ${peak} requests were open at once, but Bun's fetch keeps at most ${f.poolSize} idle connections per process: beyond ${f.poolSize}, connections to the target were opened and closed per request, which costs the target more than a pool of ${peak} would. Compare at a load with fewer requests open, or read the target's CPU with that in mind.`,
     );
+  }
+  if (f.fdLimit !== undefined && peak > f.fdLimit * 0.8) {
+    w.push(`up to ${peak} requests were open, close to the open-file limit of ${f.fdLimit} (ulimit -n): connections beyond it fail as connect errors. Raise it before the run: ulimit -n 65536.`);
+  }
+  const growth = s.derived?.gateway_rss_growth_mb_per_min;
+  const gwLoad = s.resources.gateway?.load;
+  const cool = s.resources.gateway?.cooldown;
+  // a leak looks like steady growth under load that does not come back afterwards
+  if (growth !== undefined && gwLoad && f.loadMs >= 10_000 && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
+    w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
   }
   const own = s.resources.gatebench?.load;
   const workers = f.workers ?? 1;

@@ -8,6 +8,7 @@ import { type PlaceholderValues, render } from "../gateway/template.ts";
 import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
 import { alive, descendants } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
+import { readFileSync } from "node:fs";
 import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
 import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
@@ -94,6 +95,16 @@ function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, 
   return out;
 }
 
+/** This process's open-file limit (Linux, from /proc), or undefined. */
+export function fdLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
 
 /**
@@ -155,6 +166,12 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
     if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
     if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
+    // the likely peak of open connections against the open-file limit
+    const limit = fdLimit();
+    const likely = cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
+    if (limit !== undefined && likely > limit * 0.8) {
+      hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ulimit -n 65536`);
+    }
     if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
     if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
     const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
@@ -309,7 +326,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const summary = summarize(rec, windowMs, sampler.acc.summary());
     summary.requests.in_flight_peak = out.inFlightPeak;
     summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
-    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE });
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE, fdLimit: fdLimit() });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import type { PhaseUsage } from "../../src/metrics/resources.ts";
+import type { Summary } from "../../src/metrics/summary.ts";
+import { warningsFor } from "../../src/metrics/warnings.ts";
+
+const usage = (start: number, max: number, end: number, cpu = 10): PhaseUsage => ({
+  samples: 240,
+  cpu_pct_avg: cpu,
+  cpu_pct_p95: cpu,
+  cpu_pct_max: cpu,
+  rss_mb_start: start,
+  rss_mb_avg: (start + max) / 2,
+  rss_mb_max: max,
+  rss_mb_end: end,
+});
+
+function summary(extra: Partial<Summary> = {}): Summary {
+  return {
+    requests: { total: 100, ok: 100, failed: 0, dropped: 0, rate: 10, throughput: 10, success_ratio: 1, in_flight_peak: 5 },
+    schedule_lag_ms: { count: 100, min: 0, mean: 0.1, p50: 0.05, p90: 0.1, p95: 0.2, p99: 0.4, p999: 0.5, max: 0.5 },
+    status_codes: { "200": 100 },
+    errors: {},
+    resources: {},
+    ...extra,
+  };
+}
+
+const facts = { loadMs: 60_000, sampleIntervalMs: 250, maxInFlight: 10_000 };
+
+describe("warnings", () => {
+  test("a clean run has none", () => {
+    expect(warningsFor(summary(), facts)).toEqual([]);
+  });
+
+  test("memory that grows under load and stays up after the cool-down: a possible leak", () => {
+    const s = summary({ resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 108) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
+    expect(warningsFor(s, facts).join(" ")).toContain("grew 60 MB/min under load (50 → 110 MB) and was still 108 MB after the cool-down: a leak is possible");
+  });
+
+  test("growth that comes back in the cool-down, or a short run, is not called a leak", () => {
+    const back = summary({ resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 55) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
+    expect(warningsFor(back, facts)).toEqual([]);
+    const short = summary({ resources: { gateway: { load: usage(50, 110, 110) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
+    expect(warningsFor(short, { ...facts, loadMs: 5000 })).toEqual([]);
+  });
+
+  test("open requests near the open-file limit, and past fetch's connection pool", () => {
+    const s = summary({ requests: { ...summary().requests, in_flight_peak: 900 } });
+    const w = warningsFor(s, { ...facts, fdLimit: 1024, poolSize: 64 }).join(" ");
+    expect(w).toContain("close to the open-file limit of 1024 (ulimit -n)");
+    expect(w).toContain("at most 64 idle connections");
+  });
+
+  test("schedule lag: over 1 ms reported as a fact, over 5 ms as the generator setting the pace; none in a closed loop", () => {
+    const lag = (p99: number) => summary({ schedule_lag_ms: { ...summary().schedule_lag_ms!, p99, max: p99 } });
+    expect(warningsFor(lag(2), facts).join(" ")).toContain("1 % of requests left more than 2 ms after they were due");
+    expect(warningsFor(lag(8), facts).join(" ")).toContain("gatebench fell behind its own schedule");
+    expect(warningsFor(lag(8), { ...facts, closedLoop: true })).toEqual([]);
+  });
+});
