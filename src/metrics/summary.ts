@@ -38,7 +38,6 @@ export interface Summary {
   derived?: {
     gateway_rss_growth_mb_per_min?: number;
     gateway_rss_mb_per_stream?: number;
-    gateway_rss_mb_per_request_in_flight?: number;
     gateway_cpu_ms_per_request?: number;
   };
   /** Gates checked after the run (k6-style thresholds). */

@@ -21,8 +21,9 @@ export interface WarningFacts {
 export const LAG_WARN_MS = 1;
 /** Above this, the generator, not only the gateway, set the pace. */
 export const LAG_SEVERE_MS = 5;
-/** Memory growth under load (MB/min) above which a leak is suspected. */
+/** Memory growth under load (MB/min) above which a leak is suspected, in loads of at least LEAK_MIN_LOAD_MS (shorter ones mostly show buffers and caches filling). */
 export const LEAK_MB_PER_MIN = 5;
+export const LEAK_MIN_LOAD_MS = 30_000;
 /** The generator's own CPU (average over the load, % of one core per worker) above which it is the likely limit. */
 export const GENERATOR_CPU_WARN_PCT = 90;
 
@@ -53,7 +54,7 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const gwLoad = s.resources.gateway?.load;
   const cool = s.resources.gateway?.cooldown;
   // a leak looks like steady growth under load that does not come back afterwards
-  if (growth !== undefined && gwLoad && f.loadMs >= 10_000 && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
+  if (growth !== undefined && gwLoad && f.loadMs >= LEAK_MIN_LOAD_MS && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
     w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
   }
   const own = s.resources.gatebench?.load;

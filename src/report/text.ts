@@ -112,7 +112,6 @@ function resources(doc: ResultDoc): string {
     const parts: string[] = [];
     if (d.gateway_rss_growth_mb_per_min !== undefined) parts.push(`memory growth under load ${d.gateway_rss_growth_mb_per_min} MB/min`);
     if (d.gateway_rss_mb_per_stream !== undefined) parts.push(`${d.gateway_rss_mb_per_stream} MB per open stream`);
-    if (d.gateway_rss_mb_per_request_in_flight !== undefined) parts.push(`${d.gateway_rss_mb_per_request_in_flight} MB per request in flight`);
     if (d.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
     if (parts.length > 0) lines.push(`Gateway       ${parts.join(", ")}`);
   }

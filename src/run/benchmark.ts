@@ -89,7 +89,8 @@ function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, 
   const out: NonNullable<Summary["derived"]> = {};
   const growth = acc.rssSlopeMbPerMin("gateway", "load");
   if (growth !== undefined) out.gateway_rss_growth_mb_per_min = growth;
-  if (idleRss !== undefined && peak > 0) out[stream ? "gateway_rss_mb_per_stream" : "gateway_rss_mb_per_request_in_flight"] = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
+  // per open stream: what each held-open stream costs (for unary requests the figure is mostly noise)
+  if (stream && idleRss !== undefined && peak > 0) out.gateway_rss_mb_per_stream = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
   const loadMs = acc.phaseMs("gateway", "load");
   if (load.cpu_pct_avg !== null && requests > 0 && loadMs > 0) out.gateway_cpu_ms_per_request = Math.round(((load.cpu_pct_avg / 100) * loadMs * 1000) / requests) / 1000;
   return out;

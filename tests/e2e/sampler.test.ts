@@ -48,7 +48,7 @@ describe.skipIf(process.platform !== "linux")("sampler against /proc", () => {
     const sampler = new ResourceSampler([{ name: "gw", pid: p.pid, helpers: () => (groupMembers(p.pid) ?? []).filter((x) => x !== p.pid) }], 100);
     await sampler.start("idle");
     await sampler.mark("load");
-    const truth = members.reduce((s, pid) => s + vmRssMb(pid), 0);
+    const truth = members!.reduce((s, pid) => s + vmRssMb(pid), 0);
     await sampler.stop();
     const got = sampler.acc.summary().gw!.load!.rss_mb_max;
     expect(Math.abs(got - truth) / truth).toBeLessThan(0.05);
