@@ -96,6 +96,43 @@ describe("a gateway that fails", () => {
     expect(processesWithTag(tag)).toEqual([]);
   }, 30_000);
 
+  test.skipIf(!nginx && !needNginx)("Ctrl-C once drains and reports; twice aborts; either way the gateway's group is stopped", async () => {
+    for (const presses of [1, 2]) {
+      const tag = newTag();
+      tags.push(tag);
+      const json = join(dir, `ctrl-c-${presses}.json`);
+      await using proc = Bun.spawn(cliArgv(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s", "--stream"]), {
+        env: cliEnv(tag),
+        cwd: ROOT,
+        stdin: "ignore",
+        stdout: "ignore",
+        stderr: "pipe",
+        timeout: 60_000,
+        killSignal: "SIGKILL",
+        detached: true,
+      });
+      let err = "";
+      const pumped = (async () => {
+        const d = new TextDecoder();
+        for await (const c of proc.stderr) err += d.decode(c, { stream: true });
+      })();
+      await waitFor(() => err.includes("2s  sent"), 20_000, "the load to be under way");
+      for (let i = 0; i < presses; i++) {
+        // as a terminal sends it: to gatebench's process group (the gateway has its own)
+        process.kill(-proc.pid, "SIGINT");
+        if (i + 1 < presses) await waitFor(() => err.includes("interrupted"), 5_000, "the first Ctrl-C to be seen");
+      }
+      const code = await proc.exited;
+      await pumped;
+      expect(code).toBe(3);
+      const doc = JSON.parse(readFileSync(json, "utf8"));
+      expect(doc.run.ended_early).toBe("interrupted");
+      if (presses === 1) expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+      else expect(doc.summary.errors.aborted).toBeGreaterThan(0);
+      expect(processesWithTag(tag)).toEqual([]);
+    }
+  }, 90_000);
+
   test.skipIf(!nginx && !needNginx)("dies during the load: the run stops, the partial result is written, exit 3, nothing left", async () => {
     const tag = newTag();
     tags.push(tag);
