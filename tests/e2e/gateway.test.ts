@@ -48,11 +48,16 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
     expect(r.stdout).toContain("gateway   ");
     expect(processesWithTag(tag)).toEqual([]);
 
-    const s = await run("nginx-stream", [...nginxGateway(), "--rate", "10", "--duration", "1s", "--stream"]);
+    // readiness through an HTTP GET (nginx → mock); samples every 100 ms
+    const s = await run("nginx-stream", [...nginxGateway(), "--ready-url", "http://{{HOST}}:{{PORT}}/v1/models", "--sample-interval", "100ms", "--rate", "10", "--duration", "1s", "--stream"]);
     expect(s.r.code).toBe(0);
     expect(s.doc.summary.requests.success_ratio).toBe(1);
     expect(s.doc.summary.ttft_ms.min).toBeGreaterThanOrEqual(80);
     expect(s.doc.summary.itl_ms.p50).toBeLessThan(45);
+    expect(s.doc.config.sampleIntervalMs).toBe(100);
+    expect(s.doc.summary.resources.gateway.load.samples).toBeGreaterThanOrEqual(8);
+    expect(s.doc.summary.derived.gateway_rss_mb_per_stream).toBeDefined();
+    expect(s.doc.resources_series.gateway.length).toBeGreaterThan(10);
     expect(processesWithTag(s.tag)).toEqual([]);
   }, 60_000);
 

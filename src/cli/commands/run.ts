@@ -60,6 +60,7 @@ export const runArgs = {
   timeout: { type: "string", description: "Per-request timeout", default: `${D.timeoutMs / 1000}s`, valueHint: "duration" },
   // phases and output
   idle: { type: "string", description: "Quiet phase before the load, for the gateway's idle footprint", default: `${D.idleMs / 1000}s`, valueHint: "duration" },
+  "sample-interval": { type: "string", description: "How often CPU and RSS are sampled", default: `${D.sampleIntervalMs}ms`, valueHint: "duration" },
   cooldown: { type: "string", description: "Quiet phase after the load, to see memory come back", default: `${D.cooldownMs / 1000}s`, valueHint: "duration" },
   port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(D.port), valueHint: "port" },
   "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(D.mockPort), valueHint: "port" },
@@ -120,6 +121,7 @@ type RunArgValues = {
   timeout: string;
   idle: string;
   cooldown: string;
+  "sample-interval": string;
   port: string;
   "mock-port": string;
   json?: string;
@@ -252,6 +254,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
     idleMs: durationFlag("idle", a.idle, { allowZero: true, example: "3s" }),
     cooldownMs: durationFlag("cooldown", a.cooldown, { allowZero: true, example: "3s" }),
+    sampleIntervalMs: durationFlag("sample-interval", a["sample-interval"], { example: "250ms" }),
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
@@ -261,6 +264,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   if (cfg.gateway) cfg.gateway.readyTimeoutMs = cfg.readyTimeoutMs;
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
+  if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath && cfg.jsonPath !== "-") checkWritableFile("json", a.json!, cfg.jsonPath);
