@@ -34,7 +34,7 @@ const nginxGateway = () => ["--gateway", `${nginx} -p ${dir} -c {{CONFIG}}`, "--
 describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/nginx.conf.tmpl", () => {
   test("unary and streaming through nginx; its output in a log file; its processes gone at the end", async () => {
     expect(nginx).toBeDefined();
-    const { r, doc, tag } = await run("nginx", [...nginxGateway(), "--rate", "100", "--duration", "1s"]);
+    const { r, doc, tag } = await run("nginx", [...nginxGateway(), "--rate", "100", "--duration", "1s", "--cooldown", "1s"]);
     expect(r.stderr).not.toContain("    at ");
     expect(r.code).toBe(0);
     expect(doc.summary.requests.total).toBe(100);
@@ -43,8 +43,10 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
     expect(doc.run.gateway.kind).toBe("command");
     expect(doc.run.gateway.command[0]).toBe(nginx);
     expect(existsSync(doc.run.gateway.log)).toBe(true);
-    // master and worker are sampled together
+    // master and worker are sampled together, in every phase
     expect(doc.summary.resources.gateway.load.rss_mb_max).toBeGreaterThan(2);
+    expect(Object.keys(doc.summary.resources.gateway)).toEqual(["idle", "load", "drain", "cooldown"]);
+    expect(doc.summary.resources.gateway.cooldown.samples).toBeGreaterThanOrEqual(3);
     expect(r.stdout).toContain("gateway   ");
     expect(processesWithTag(tag)).toEqual([]);
 

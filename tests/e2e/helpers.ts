@@ -17,8 +17,16 @@ export function newTag(): string {
   return `gatebench-test-${crypto.randomUUID()}`;
 }
 
+/**
+ * Runs of `gatebench run` in tests get a 1 s idle phase and no cool-down
+ * unless a test asks for them: the defaults (3 s each) would add minutes to
+ * the suite without testing anything more.
+ */
+export const TEST_PHASES = ["--idle", "1s", "--cooldown", "0s"];
+
 export function cliArgv(args: string[]): string[] {
-  return [process.execPath, ENTRY, ...args];
+  const quick = args[0] === "run" && !args.some((a) => /^--?(idle|cooldown)\b/.test(a)) ? TEST_PHASES : [];
+  return [process.execPath, ENTRY, ...args, ...quick];
 }
 
 export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<string, string> {
