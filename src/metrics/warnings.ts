@@ -31,7 +31,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const w: string[] = [];
   const q = s.requests;
   if (q.dropped > 0) {
-    w.push(`${q.dropped} arrivals were dropped: ${f.maxInFlight} requests were already open when they were due. The gateway (or the machine) cannot keep up with this rate.`);
+    w.push(
+      `${q.dropped} ${q.dropped === 1 ? "arrival was" : "arrivals were"} dropped: ${f.maxInFlight} ${f.maxInFlight === 1 ? "request was" : "requests were"} already open when they were due (--max-in-flight). ${f.maxInFlight < 1000 ? "Raise --max-in-flight, or the" : "The"} gateway (or the machine) cannot keep up with this rate.`,
+    );
   }
   const lag = s.schedule_lag_ms;
   if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {

@@ -76,7 +76,8 @@ function outcomes(doc: ResultDoc): string {
     const statuses = new Map<string, number>();
     for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
     const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join("  ");
-    lines.push(`Upstream      mock received ${got.requests} requests on ${got.connections} connection${got.connections === 1 ? "" : "s"} (${st || "none"}), at most ${got.in_flight_peak} at once`);
+    const warm = doc.run.warmup ? ` (warm-up included)` : "";
+    lines.push(`Upstream      mock received ${got.requests} requests${warm} on ${got.connections} connection${got.connections === 1 ? "" : "s"} (${st || "none"}), at most ${got.in_flight_peak} at once`);
     if (got.streams_completed + got.streams_aborted > 0) {
       lines.push(`              streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned by the client`);
     }

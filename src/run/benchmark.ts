@@ -328,6 +328,9 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     summary.requests.in_flight_peak = out.inFlightPeak;
     summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
     summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE, fdLimit: fdLimit() });
+    if (cfg.target && mock && upstreamStats && upstreamStats.requests === 0 && summary.requests.total > 0) {
+      summary.warnings.push(`the mock received no requests: the target did not call it. If the gateway should use the mock, point it at ${cfg.host}:${mock.port} (--mock-port fixes the port), or run with --no-mock.`);
+    }
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,

@@ -128,7 +128,7 @@ describe("what is sent", () => {
       [["--target", "http://127.0.0.1:1", "--prompts", join(dir, "missing.jsonl")], /--prompts .*missing.jsonl: cannot read it \(ENOENT\)/],
       [["--target", "http://127.0.0.1:1", "-d", "not json", "--stream"], /--body is not a JSON object, so --stream cannot be applied/],
       [["--target", "http://127.0.0.1:1", "--arrival", "bursty"], /--arrival "bursty": expected constant or poisson/],
-      [["--target", "http://127.0.0.1:1", "--rate", "10:x"], /--rate "x"/],
+      [["--target", "http://127.0.0.1:1", "--rate", "10:x"], /--rate "10:x": expected a rate above zero, or FROM:TO/],
       [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--rate", "5"], /--steps and --rate cannot be used together/],
       [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--step-duration", "1s", "--duration", "5s"], /--duration and --step-duration cannot be used together/],
       [["--target", "http://127.0.0.1:1", "--mock-faults", "500=1%"], /--mock-faults has no effect with --no-mock/],
@@ -167,6 +167,19 @@ describe("safety", () => {
     expect(piped.code).toBe(0);
     expect(JSON.parse(piped.stdout).summary.requests.total).toBe(2);
     expect(piped.stderr).toContain("Latency (ms)");
+  }, 30_000);
+
+  test("--target with the mock started but never called: the report says the gateway is not pointed at it", async () => {
+    const t = target();
+    const tag = newTag();
+    tags.push(tag);
+    const json = join(dir, "unused-mock.json");
+    const r = await cli(["run", "--target", t.url, "--mock-port", "0", "-c", "1", "-n", "3", "--json", json], { tag });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.run.mock.received.requests).toBe(0);
+    expect(doc.summary.warnings.join(" ")).toContain("the mock received no requests");
+    expect(processesWithTag(tag)).toEqual([]);
   }, 30_000);
 
   test("an attached target that accepts no connections: exit 3 before the load, with what to check", async () => {

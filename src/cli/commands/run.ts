@@ -132,12 +132,15 @@ type RunArgValues = {
 /** "50" or "10:500": a rate, or a ramp's two ends. */
 function rateFlag(value: string): { from: number; to: number | undefined } {
   const parts = value.split(":");
+  const bad = (): UsageError => new UsageError(`--rate "${value}": expected a rate above zero, or FROM:TO with TO above zero, e.g. --rate 200 or --rate 10:500`);
+  const num = (v: string): number => (/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(v) ? Number(v) : Number.NaN);
   if (parts.length === 2) {
-    const from = parts[0]!.trim() === "0" ? 0 : positiveNumberFlag("rate", parts[0]!, "10:500");
-    const to = positiveNumberFlag("rate", parts[1]!, "10:500");
+    const from = num(parts[0]!);
+    const to = num(parts[1]!);
+    if (!(from >= 0) || !(to > 0) || !Number.isFinite(from) || !Number.isFinite(to)) throw bad();
     return { from, to };
   }
-  if (parts.length > 2) throw new UsageError(`--rate "${value}": expected a rate or FROM:TO, e.g. --rate 200 or --rate 10:500`);
+  if (parts.length > 2) throw bad();
   return { from: positiveNumberFlag("rate", value, "200"), to: undefined };
 }
 
