@@ -6,12 +6,7 @@
 //   bun scripts/bench-engine.ts [--latency-ms 5] [--seconds 3] [--rates 100,500,1000,2000]
 import { selfArgv, startChild, stopChild } from "../src/gateway/process.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
-import { drive } from "./drive.ts";
-
-function flag(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-}
+import { drive, flag } from "./drive.ts";
 
 const latencyMs = Number(flag("latency-ms", "5"));
 const seconds = Number(flag("seconds", "3"));

@@ -15,18 +15,10 @@ import { join } from "node:path";
 import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
 import { statsOf } from "../src/metrics/histogram.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
-import { drive } from "./drive.ts";
+import { drive, flag, raiseFetchLimit } from "./drive.ts";
 
-// Streams need many open fetches; Bun reads the limit at start-up.
-if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {
-  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(await p.exited);
-}
+await raiseFetchLimit();
 
-const flag = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const skip = new Set(flag("skip", "").split(","));
 const main = join(import.meta.dir, "..", "src", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "gatebench-mockbench-"));

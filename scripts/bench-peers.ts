@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../src/gateway/ports.ts";
 import { startChild, stopChild } from "../src/gateway/process.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
 import { drive } from "./drive.ts";
@@ -17,13 +18,6 @@ import { drive } from "./drive.ts";
 const SECONDS = 4;
 const BODY = new TextDecoder().decode(defaultChatBody(false));
 const dir = mkdtempSync(join(tmpdir(), "gatebench-peers-"));
-
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 
 function run(argv: string[]): string {
   const r = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe" });
@@ -52,7 +46,7 @@ function hey(url: string, connections: number, seconds: number): { rps: number; 
 
 const engine = (url: string, rate: number, seconds: number) => drive(url, rate, seconds, new TextEncoder().encode(BODY));
 
-const nginxPort = freePort();
+const nginxPort = freePort("127.0.0.1");
 writeFileSync(
   join(dir, "nginx.conf"),
   `worker_processes 1;

@@ -1,9 +1,27 @@
-// Shared by the benchmark scripts: one open-loop run of the engine against
-// a URL, with what it cost this process in CPU.
+// Shared by the benchmark scripts: their flags, the fetch limit, and one
+// open-loop run of the engine against a URL, with what it cost this process
+// in CPU.
 import { LoadRun } from "../src/load/engine.ts";
 import { constantShape, Schedule } from "../src/load/pacer.ts";
 import { statsOf, type Stats } from "../src/metrics/histogram.ts";
 import { Recorder } from "../src/metrics/recorder.ts";
+
+/** `--name value` from the script's command line, or `dflt`. */
+export function flag(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+}
+
+/**
+ * Many open fetches need BUN_CONFIG_MAX_HTTP_REQUESTS raised, which Bun
+ * reads at start-up (gatebench run does the same): without it, the script
+ * runs itself again with it set, and exits with its exit code.
+ */
+export async function raiseFetchLimit(): Promise<void> {
+  if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) return;
+  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(await p.exited);
+}
 
 export interface DriveResult {
   recorder: Recorder;

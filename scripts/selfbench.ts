@@ -19,17 +19,10 @@ import { constantShape } from "../src/load/pacer.ts";
 import { startLoad, type LoadMode, type LoadOutcome } from "../src/load/run.ts";
 import { statsOf } from "../src/metrics/histogram.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
+import { flag, raiseFetchLimit } from "./drive.ts";
 
-// Many open fetches: Bun reads the limit at start-up (gatebench run does the same).
-if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) {
-  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(await p.exited);
-}
+await raiseFetchLimit();
 
-const flag = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-};
 const only = new Set(flag("only", "rate,precision,memory").split(","));
 const seconds = Number(flag("seconds", "5"));
 const connections = Number(flag("connections", "64"));

@@ -5,10 +5,11 @@
 // exits before it is ready, or takes too long, is a ProcessFailure naming
 // the command, its exit status and the last lines of its stderr.
 import type { Subprocess } from "bun";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeExit, LineTail, ProcessFailure } from "./process.ts";
+import { groupMembers } from "./tree.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
 export interface GatewaySpec {
@@ -24,7 +25,6 @@ export interface GatewaySpec {
   cwd: string | undefined;
   /** GET this URL (placeholders allowed) until it answers below 500; else a TCP connect to the gateway port. */
   readyUrl: string | undefined;
-  readyTimeoutMs: number;
 }
 
 export interface ExternalGateway {
@@ -91,7 +91,7 @@ async function pump(stream: ReadableStream<Uint8Array>, onChunk: (c: Uint8Array)
  * Starts the gateway and waits until it is ready. `values.CONFIG` is where
  * the rendered config goes; the log is written next to it.
  */
-export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderValues, "CONFIG">, cancel: AbortSignal): Promise<ExternalGateway> {
+export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderValues, "CONFIG">, readyTimeoutMs: number, cancel: AbortSignal): Promise<ExternalGateway> {
   const dir = mkdtempSync(join(tmpdir(), "gatebench-gateway-"));
   chmodSync(dir, 0o700);
   const configPath = spec.configTemplate ? join(dir, `config${extensionOf(spec.configTemplate)}`) : undefined;
@@ -125,7 +125,7 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
   ]).finally(() => void log.end());
   const gw: ExternalGateway = { name: "gateway", argv, proc, pid: proc.pid, port: Number(values.PORT), logPath, configPath, stderr, stopping: false, cleanup };
 
-  const deadline = performance.now() + spec.readyTimeoutMs;
+  const deadline = performance.now() + readyTimeoutMs;
   const failed = (what: string): ProcessFailure => {
     const tail = stderr.text().trim();
     return new ProcessFailure(
@@ -145,7 +145,7 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
     if (readyUrl ? await httpAnswers(readyUrl) : await tcpOpen(values.HOST, gw.port)) return gw;
     if (performance.now() > deadline) {
       await stopGateway(gw, 1000);
-      throw failed(`was not ready within ${spec.readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`);
+      throw failed(`was not ready within ${readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`);
     }
     await Bun.sleep(50);
   }
@@ -157,29 +157,6 @@ const extensionOf = (path: string): string => {
   const dot = noTmpl.lastIndexOf(".");
   return dot > 0 ? noTmpl.slice(dot) : "";
 };
-
-/** Live (not zombie) processes of the group `pgid`, from /proc; undefined where there is no /proc. */
-export function groupMembers(pgid: number): number[] | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return undefined;
-  }
-  const out: number[] = [];
-  for (const d of entries) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read after the last ")"
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid && f[0] !== "Z") out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 /** Whether any process of the group led by `pgid` is alive (zombies waiting to be reaped do not count). */
 function groupAlive(pgid: number): boolean {

@@ -68,54 +68,8 @@ export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * Waits for deadlines on the performance.now() clock. Timers have
- * whole-millisecond resolution and fire ~0.1 ms (at times ~0.9 ms) after
- * the time asked, so the wait is slept short of the deadline and the rest
- * spent yielding to the event loop (precise: sends within a few µs of the
- * deadline), or, when yielding is over budget, slept to the nearest whole
- * millisecond (cheap, up to ~1 ms late). Yielding is allowed while the idle part of it (a yield
- * that found nothing else to do costs a few µs; time spent on responses
- * that came in meanwhile is work, not waiting) stays under `spinBudget` of
- * the wall time, so low rates get precise sends and high rates do not steal
- * a core from the gateway being measured. Either way the lateness is
- * recorded as schedule lag and counted in latency.
- */
-export class Waiter {
-  private spentMs = 0;
-  private readonly startMs = performance.now();
-
-  constructor(private readonly spinBudget = 0.05) {}
-
-  async until(deadlineMs: number, signal: AbortSignal): Promise<void> {
-    for (;;) {
-      const now = performance.now();
-      const remaining = deadlineMs - now;
-      if (remaining <= 0 || signal.aborted) return;
-      const canSpin = this.spentMs <= this.spinBudget * (now - this.startMs);
-      if (remaining >= 50) {
-        // long waits (low rates) wake up for a stop, not only for the deadline
-        await sleepOrAbort(Math.floor(remaining - 1), signal);
-      } else if (canSpin) {
-        if (remaining >= 1.3) {
-          // a timer fires up to ~0.3 ms late: stop short, and yield the rest
-          await Bun.sleep(Math.floor(remaining - 0.3));
-        } else {
-          await Bun.sleep(0);
-          // a yield that did other work is charged only what an idle one costs
-          this.spentMs += Math.min(performance.now() - now, IDLE_YIELD_MS);
-        }
-      } else {
-        // over budget: the nearest whole millisecond (late by up to ~0.6 ms, or ~1 ms under half a millisecond)
-        await Bun.sleep(Math.max(1, Math.round(remaining)));
-      }
-    }
-  }
-}
-
 /** What a yield to the event loop costs when nothing else is waiting (measured: 2–10 µs). */
 const IDLE_YIELD_MS = 0.01;
-
 /**
  * How early the ticker fires; the rest is yielded away. The hand-over to
  * this thread takes ~0.12 ms on a busy machine, ~0.3 ms (up to ~0.6 ms)
@@ -123,40 +77,33 @@ const IDLE_YIELD_MS = 0.01;
  */
 const TICK_EARLY_MS = 0.13;
 const TICK_EARLY_IDLE_MS = 0.6;
-/** Gaps between arrivals from which the ticker is used (below it, rates above 1,000 req/s). */
-const PRECISE_GAP_MS = 1;
 /** The ticker wakes this thread at most once per this many ms (a wake-up costs ~50 µs of CPU). */
-const MIN_GAP_MS = 0.5;
+const MIN_TICK_GAP_MS = 0.5;
 
 /**
- * A waiter with sub-millisecond wake-ups: a ticker thread sleeps on a futex
- * until just before the deadline and wakes this thread with a message; the
- * last ~0.1 ms is yielded away. Measured on 2 cores: sends within 2 µs of
- * the deadline at p50, 0.15 ms at p99, for ~75 µs of CPU per wait. Falls
- * back to the timer Waiter when the ticker cannot start.
+ * The ticker thread (ticker.ts): sleeps on a futex until the deadline
+ * written into shared memory and wakes this thread with a message, where
+ * this thread's own timers only have whole milliseconds. Measured on 2
+ * cores: the wake-up arrives ~0.12 ms after the deadline, for ~75 µs of CPU.
  */
-export class PreciseWaiter {
+class Ticker {
   private readonly shared = new SharedArrayBuffer(16);
   private readonly deadline = new Float64Array(this.shared, 0, 1);
   private readonly flag = new Int32Array(this.shared, 8, 2);
   private readonly worker: Worker | undefined;
-  private readonly fallback = new Waiter();
   private seq = 0;
   private wake: ((n: number) => void) | undefined;
-  private lastWakeMs = Number.NEGATIVE_INFINITY;
-  private broken = false;
-  /** Resolves once the ticker thread runs (a wait before that would wake late). */
-  ready: Promise<void> = Promise.resolve();
-  private spentMs = 0;
-  private readonly startMs = performance.now();
+  /** Set when the thread could not start: waits fall back to timers. */
+  broken = false;
+  /** Resolves once the thread runs (a wait before that would wake late). */
+  readonly ready: Promise<void>;
 
-  constructor(private readonly spinBudget = 0.1) {
+  constructor() {
+    let ready: () => void = () => {};
+    this.ready = new Promise<void>((resolve) => (ready = resolve));
     try {
-      const w = new Worker(entryUrl("ticker"));
-      let ready: () => void = () => {};
-      this.ready = new Promise<void>((resolve) => (ready = resolve));
+      const w = new Worker(tickerUrl());
       w.onmessage = (e: MessageEvent<number>) => (e.data === 0 ? ready() : this.wake?.(e.data));
-      // a ticker that fails to load: back to the timer waiter, and release the wait in progress
       w.onerror = () => {
         this.broken = true;
         ready();
@@ -166,39 +113,13 @@ export class PreciseWaiter {
       w.postMessage(this.shared);
       this.worker = w;
     } catch {
-      this.worker = undefined;
-    }
-  }
-
-  async until(deadlineMs: number, signal: AbortSignal): Promise<void> {
-    if (!this.worker || this.broken) return this.fallback.until(deadlineMs, signal);
-    let now = performance.now();
-    if (deadlineMs <= now || signal.aborted) return;
-    // long waits (low rates) sleep on a timer first, and wake up for a stop
-    if (deadlineMs - now >= 50) {
-      await sleepOrAbort(Math.floor(deadlineMs - now - 5), signal);
-      now = performance.now();
-    }
-    // At most one wake-up per MIN_GAP_MS: at high rates the responses wake
-    // this thread often enough (each one sends what has come due).
-    const target = Math.max(deadlineMs, this.lastWakeMs + MIN_GAP_MS);
-    const spin = this.spentMs <= this.spinBudget * (now - this.startMs);
-    // a thread that slept longer wakes slower (an idle core): fire earlier then
-    const fireAt = spin ? target - (target - now > 2 ? TICK_EARLY_IDLE_MS : TICK_EARLY_MS) : target;
-    if (fireAt - now > 0.02 && !signal.aborted) await this.tick(fireAt, signal);
-    this.lastWakeMs = performance.now();
-    if (!spin) return;
-    // the last ~0.1 ms: yield until the deadline (charged as idle yields, within the budget)
-    while (!signal.aborted) {
-      const t = performance.now();
-      if (t >= deadlineMs) return;
-      await Bun.sleep(0);
-      this.spentMs += Math.min(performance.now() - t, IDLE_YIELD_MS);
+      this.broken = true;
+      ready();
     }
   }
 
   /** Sleeps until `atMs` on the ticker thread (or until `signal` aborts). */
-  private tick(atMs: number, signal: AbortSignal): Promise<void> {
+  tick(atMs: number, signal: AbortSignal): Promise<void> {
     const n = ++this.seq;
     const ticked = new Promise<void>((resolve) => {
       this.wake = (got) => got === n && resolve();
@@ -220,18 +141,85 @@ export class PreciseWaiter {
 }
 
 /**
- * A worker entry next to this file: from source a sibling .ts file; in the
- * compiled binary (scripts/build.ts lists it as an entry point) bundled
- * under load/ at the root of the binary's embedded files, where
- * import.meta.url points there.
+ * The ticker's entry: from source, the sibling ticker.ts; in the compiled
+ * binary (scripts/build.ts lists it as an entry point), load/ticker under
+ * the root of the binary's embedded files (/$bunfs/root/, B:/~BUN/root/ on
+ * Windows), wherever this code was bundled.
  */
-export function entryUrl(name: "ticker"): string {
-  const here = import.meta.url;
-  // the embedded files' root: /$bunfs/root/ (B:/~BUN/root/ on Windows), from
-  // wherever this code was bundled (the main entry, or a worker's)
-  const m = /^(.*?\/(?:\$bunfs|~BUN)\/root\/)/.exec(here);
-  return m ? `${m[1]}load/${name}.ts` : new URL(`./${name}.ts`, here).href;
+function tickerUrl(): string {
+  const m = /^(.*?\/(?:\$bunfs|~BUN)\/root\/)/.exec(import.meta.url);
+  return m ? `${m[1]}load/ticker.ts` : new URL("./ticker.ts", import.meta.url).href;
 }
+
+/**
+ * Waits for deadlines on the performance.now() clock. Long waits sleep on a
+ * timer that also wakes for a stop. The last stretch: with `precise` and a
+ * ticker, the ticker wakes this thread just before the deadline; otherwise
+ * a millisecond timer (which fires ~0.1 ms, at times ~0.9 ms, late) sleeps
+ * short of it. The remainder is yielded away to the event loop (sends
+ * within a few µs of the deadline) while the idle part of that yielding
+ * (a yield that found nothing to do costs a few µs; responses handled
+ * meanwhile are work, not waiting) stays under `spinBudget` of the wall
+ * time; past the budget the waiter settles for the next timer or tick (up
+ * to ~1 ms late), so high rates do not steal a core from the gateway being
+ * measured. Either way the lateness is recorded as schedule lag and counted
+ * in latency.
+ */
+export class Waiter {
+  private spentMs = 0;
+  private readonly startMs = performance.now();
+  private lastTickMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly spinBudget = 0.05,
+    private readonly ticker?: Ticker,
+  ) {}
+
+  async until(deadlineMs: number, signal: AbortSignal, precise = false): Promise<void> {
+    for (;;) {
+      const now = performance.now();
+      const remaining = deadlineMs - now;
+      if (remaining <= 0 || signal.aborted) return;
+      if (remaining >= 50) {
+        await sleepOrAbort(Math.floor(remaining - 5), signal);
+        continue;
+      }
+      const spin = this.spentMs <= this.spinBudget * (now - this.startMs);
+      if (precise && this.ticker && !this.ticker.broken) {
+        // at most one wake-up per MIN_TICK_GAP_MS; a thread that slept longer wakes slower, so fire earlier then
+        const target = Math.max(deadlineMs, this.lastTickMs + MIN_TICK_GAP_MS);
+        const fireAt = spin ? target - (target - now > 2 ? TICK_EARLY_IDLE_MS : TICK_EARLY_MS) : target;
+        if (fireAt - now > 0.02) await this.ticker.tick(fireAt, signal);
+        this.lastTickMs = performance.now();
+        if (!spin) return;
+        await this.yieldUntil(deadlineMs, signal);
+        return;
+      }
+      if (!spin) {
+        // over budget: the nearest whole millisecond (late by up to ~0.6 ms, or ~1 ms under half a millisecond)
+        await Bun.sleep(Math.max(1, Math.round(remaining)));
+      } else if (remaining >= 1.3) {
+        // a timer fires up to ~0.3 ms late: stop short, and yield the rest
+        await Bun.sleep(Math.floor(remaining - 0.3));
+      } else {
+        await this.yieldUntil(deadlineMs, signal);
+      }
+    }
+  }
+
+  /** Yields to the event loop until the deadline, charging each yield what an idle one costs. */
+  private async yieldUntil(deadlineMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const t = performance.now();
+      if (t >= deadlineMs) return;
+      await Bun.sleep(0);
+      this.spentMs += Math.min(performance.now() - t, IDLE_YIELD_MS);
+    }
+  }
+}
+
+/** Gaps between arrivals from which the ticker is used (below it, rates above 1,000 req/s, responses wake the thread often enough). */
+const PRECISE_GAP_MS = 1;
 
 /** What both dispatchers share: launching a request, tracking it, aborting them all, waiting for the last. */
 abstract class Dispatcher {
@@ -240,8 +228,6 @@ abstract class Dispatcher {
   private readonly slots: TimeoutSlots;
   /** Set while run() waits for the last requests. */
   private onIdle: (() => void) | undefined;
-  /** Arrivals handled so far (sent or dropped), warm-up included. */
-  arrivals = 0;
 
   constructor(protected readonly base: CommonOptions) {
     this.slots = new TimeoutSlots(base.request.timeoutMs);
@@ -330,7 +316,6 @@ export class LoadRun extends Dispatcher {
       const rec = this.next < warmupMs ? warmupRec! : recorder;
       if (this.progress.inFlight >= maxInFlight) rec.drop(intended);
       else void this.launch(schedule.index, intended, rec);
-      this.arrivals++;
       this.next = schedule.next();
     }
   }
@@ -345,21 +330,20 @@ export class LoadRun extends Dispatcher {
     // Shorter gaps (high rates): responses wake this thread often enough
     // and a millisecond timer covers the rest; a ticker wake-up per
     // arrival would cost more CPU than it saves lag.
-    const precise = new PreciseWaiter();
-    const coarse = new Waiter();
-    await Promise.race([precise.ready, Bun.sleep(2000)]);
+    const ticker = new Ticker();
+    const waiter = new Waiter(0.1, ticker);
+    await Promise.race([ticker.ready, Bun.sleep(2000)]);
     this.start = await this.begin();
     this.next = schedule.next();
     this.sending = true;
     while (this.next !== Number.POSITIVE_INFINITY && !stopSending.aborted) {
       this.pump();
       if (this.next !== Number.POSITIVE_INFINITY) {
-        const gap = this.next - this.lastSentOffset;
-        await (gap >= PRECISE_GAP_MS ? precise : coarse).until(this.start + this.next, stopSending);
+        await waiter.until(this.start + this.next, stopSending, this.next - this.lastSentOffset >= PRECISE_GAP_MS);
       }
     }
     this.sending = false;
-    precise.close();
+    ticker.close();
     this.progress.nextDueMs = this.next === Number.POSITIVE_INFINITY ? schedule.shape.durationMs : this.next;
     await this.finish();
   }
@@ -388,7 +372,6 @@ export class ClosedLoopRun extends Dispatcher {
         const warm = now - start < warmupMs;
         if (!warm && claimed >= requests) return;
         if (!warm) claimed++;
-        this.arrivals++;
         // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
         await this.launch(n++, -1, warm ? warmupRec! : recorder);
       }

@@ -2,7 +2,7 @@
 import { statsOf, type Stats } from "./histogram.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
-import type { PhaseUsage } from "./resources.ts";
+import type { PhaseUsage, ResourceAccumulator } from "./resources.ts";
 
 export interface RequestsSummary {
   total: number;
@@ -112,4 +112,25 @@ export function summarize(
     };
   }
   return s;
+}
+
+/**
+ * Figures derived from the resource samples: the gateway's memory growth
+ * over the load (MB/min, least squares), its memory per concurrent request
+ * or stream, and its CPU per request.
+ */
+export function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, stream: boolean): Summary["derived"] {
+  const gw = s.resources.gateway;
+  const load = gw?.load;
+  if (!gw || !load) return undefined;
+  const idleRss = gw.idle?.rss_mb_avg;
+  const peak = s.requests.in_flight_peak ?? 0;
+  const out: NonNullable<Summary["derived"]> = {};
+  const growth = acc.rssSlopeMbPerMin("gateway", "load");
+  if (growth !== undefined) out.gateway_rss_growth_mb_per_min = growth;
+  // per open stream: what each held-open stream costs (for unary requests the figure is mostly noise)
+  if (stream && idleRss !== undefined && peak > 0) out.gateway_rss_mb_per_stream = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
+  const loadMs = acc.phaseMs("gateway", "load");
+  if (load.cpu_pct_avg !== null && requests > 0 && loadMs > 0) out.gateway_cpu_ms_per_request = Math.round(((load.cpu_pct_avg / 100) * loadMs * 1000) / requests) / 1000;
+  return out;
 }

@@ -11,6 +11,8 @@ export interface WarningFacts {
   closedLoop?: boolean;
   /** Load generator processes (each one's JS thread can reach 100 %). */
   workers?: number;
+  /** Set (to the mock's address) when the mock was started for an attached gateway and received nothing. */
+  unusedMock?: string;
   /** The open-file limit of gatebench's process (ulimit -n), when known. */
   fdLimit?: number;
   /** Idle keep-alive connections the HTTP client keeps (per process); more requests open than this churn connections. */
@@ -58,6 +60,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   // a leak looks like steady growth under load that does not come back afterwards
   if (growth !== undefined && gwLoad && f.loadMs >= LEAK_MIN_LOAD_MS && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
     w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
+  }
+  if (f.unusedMock && q.total > 0) {
+    w.push(`the mock received no requests: the target did not call it. If the gateway should use the mock, point it at ${f.unusedMock} (--mock-port fixes the port), or run with --no-mock.`);
   }
   const own = s.resources.gatebench?.load;
   const workers = f.workers ?? 1;

@@ -3,20 +3,19 @@
 // the load (warm-up, measured phase), drain, and stop everything, whatever
 // happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
-import { type ExternalGateway, gatewayArgv, groupMembers, renderConfig, runHook, startGateway, stopGateway } from "../gateway/external.ts";
+import { type ExternalGateway, gatewayArgv, renderConfig, runHook, startGateway, stopGateway } from "../gateway/external.ts";
 import { type PlaceholderValues, render } from "../gateway/template.ts";
 import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
-import { alive, descendants } from "../gateway/tree.ts";
+import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
-import { readFileSync } from "node:fs";
 import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
 import { sleepOrAbort } from "../load/engine.ts";
 import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
-import type { ResourceAccumulator, SeriesPoint } from "../metrics/resources.ts";
+import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { successGate } from "../metrics/slo.ts";
-import { summarize, type Summary } from "../metrics/summary.ts";
+import { derivedFigures, summarize, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
 import { describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
@@ -73,37 +72,6 @@ export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: numbe
   const u = new URL(cfg.target);
   if (u.pathname !== "/" && !pathGiven) return u.href;
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
-}
-
-/**
- * Figures derived from the resource samples: the gateway's memory growth
- * over the load (MB/min, least squares), its memory per concurrent request
- * or stream, and its CPU per request.
- */
-function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, stream: boolean): Summary["derived"] {
-  const gw = s.resources.gateway;
-  const load = gw?.load;
-  if (!gw || !load) return undefined;
-  const idleRss = gw.idle?.rss_mb_avg;
-  const peak = s.requests.in_flight_peak ?? 0;
-  const out: NonNullable<Summary["derived"]> = {};
-  const growth = acc.rssSlopeMbPerMin("gateway", "load");
-  if (growth !== undefined) out.gateway_rss_growth_mb_per_min = growth;
-  // per open stream: what each held-open stream costs (for unary requests the figure is mostly noise)
-  if (stream && idleRss !== undefined && peak > 0) out.gateway_rss_mb_per_stream = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
-  const loadMs = acc.phaseMs("gateway", "load");
-  if (load.cpu_pct_avg !== null && requests > 0 && loadMs > 0) out.gateway_cpu_ms_per_request = Math.round(((load.cpu_pct_avg / 100) * loadMs * 1000) / requests) / 1000;
-  return out;
-}
-
-/** This process's open-file limit (Linux, from /proc), or undefined. */
-export function fdLimit(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -168,7 +136,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
     if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
     // the likely peak of open connections against the open-file limit
-    const limit = fdLimit();
+    const limit = openFileLimit();
     const likely = cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
     if (limit !== undefined && likely > limit * 0.8) {
       hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ulimit -n 65536`);
@@ -187,16 +155,13 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
       hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     }
+    // the mock's address, as the placeholders give it to a gateway and to --setup
+    const mockValues = { MOCK_URL: mock ? `http://${cfg.host}:${mock.port}/v1` : "", MOCK_HOST: mock ? cfg.host : "", MOCK_PORT: mock ? String(mock.port) : "" };
     let gateway: ChildProcess | undefined;
     if (cfg.gateway) {
       const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
-      const mockUrl = mock ? `http://${cfg.host}:${mock.port}/v1` : "";
       if (stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
-      external = await startGateway(
-        cfg.gateway,
-        { PORT: String(port), HOST: cfg.host, MOCK_URL: mockUrl, MOCK_HOST: mock ? cfg.host : "", MOCK_PORT: mock ? String(mock.port) : "" },
-        stopSending.signal,
-      );
+      external = await startGateway(cfg.gateway, { PORT: String(port), HOST: cfg.host, ...mockValues }, cfg.readyTimeoutMs, stopSending.signal);
       hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${external.pid}: ${external.argv.join(" ")}); its output: ${external.logPath}`);
       const gw = external;
       void gw.proc.exited.then(() => {
@@ -211,15 +176,15 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
     }
     const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? external?.port ?? 0);
+    const target = new URL(url);
+    const targetPort = Number(target.port || (target.protocol === "https:" ? 443 : 80));
     if (cfg.target) {
       // an attached target must at least accept connections, or there is nothing to measure
-      const u = new URL(url);
-      const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
-      const open = await Bun.connect({ hostname: u.hostname, port, socket: { data() {} } }).then(
+      const open = await Bun.connect({ hostname: target.hostname, port: targetPort, socket: { data() {} } }).then(
         (sock) => (sock.end(), true),
         () => false,
       );
-      if (!open) throw new ProcessFailure(`--target ${cfg.target}: nothing accepts connections on ${u.hostname}:${port}; start the gateway first, or check the URL`);
+      if (!open) throw new ProcessFailure(`--target ${cfg.target}: nothing accepts connections on ${target.hostname}:${targetPort}; start the gateway first, or check the URL`);
     }
 
     // A child dying ends the run early.
@@ -233,15 +198,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
 
     let loadPids = (): number[] => [];
     // provisioning, for gateways configured through an API
-    const gwPort = gateway?.port ?? external?.port ?? (cfg.target ? Number(new URL(cfg.target).port || 80) : 0);
-    hookValues = {
-      PORT: String(gwPort),
-      HOST: cfg.target ? new URL(cfg.target).hostname : cfg.host,
-      MOCK_URL: mock ? `http://${cfg.host}:${mock.port}/v1` : "",
-      MOCK_HOST: mock ? cfg.host : "",
-      MOCK_PORT: mock ? String(mock.port) : "",
-      CONFIG: external?.configPath ?? "",
-    };
+    hookValues = { PORT: String(targetPort), HOST: target.hostname, ...mockValues, CONFIG: external?.configPath ?? "" };
     if (cfg.setup) {
       if (stopSending.signal.aborted) throw new ProcessFailure("interrupted before --setup ran");
       hooks.log(`setup: ${cfg.setup}`);
@@ -327,10 +284,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const summary = summarize(rec, windowMs, sampler.acc.summary());
     summary.requests.in_flight_peak = out.inFlightPeak;
     summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
-    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE, fdLimit: fdLimit() });
-    if (cfg.target && mock && upstreamStats && upstreamStats.requests === 0 && summary.requests.total > 0) {
-      summary.warnings.push(`the mock received no requests: the target did not call it. If the gateway should use the mock, point it at ${cfg.host}:${mock.port} (--mock-port fixes the port), or run with --no-mock.`);
-    }
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE,
+      fdLimit: openFileLimit(),
+      // an attached gateway may not be pointed at the mock
+      unusedMock: cfg.target && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
+    });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
       config: cfg,

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, cliArgv, cliEnv, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
+import { cli, killTagged, newTag, processesWithTag, ROOT, startCli, waitFor } from "./helpers.ts";
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
 const needNginx = process.env.CI === "true" || process.env.CI === "1";
@@ -108,29 +108,15 @@ describe("a gateway that fails", () => {
       const tag = newTag();
       tags.push(tag);
       const json = join(dir, `ctrl-c-${presses}.json`);
-      await using proc = Bun.spawn(cliArgv(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s", "--stream"]), {
-        env: cliEnv(tag),
-        cwd: ROOT,
-        stdin: "ignore",
-        stdout: "ignore",
-        stderr: "pipe",
-        timeout: 60_000,
-        killSignal: "SIGKILL",
-        detached: true,
-      });
-      let err = "";
-      const pumped = (async () => {
-        const d = new TextDecoder();
-        for await (const c of proc.stderr) err += d.decode(c, { stream: true });
-      })();
-      await waitFor(() => err.includes("2s  sent"), 20_000, "the load to be under way");
+      await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s", "--stream"], { tag, detached: true });
+      await waitFor(() => run.out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
       for (let i = 0; i < presses; i++) {
         // as a terminal sends it: to gatebench's process group (the gateway has its own)
-        process.kill(-proc.pid, "SIGINT");
-        if (i + 1 < presses) await waitFor(() => err.includes("interrupted"), 5_000, "the first Ctrl-C to be seen");
+        process.kill(-run.proc.pid, "SIGINT");
+        if (i + 1 < presses) await waitFor(() => run.out.stderr.includes("interrupted"), 5_000, "the first Ctrl-C to be seen");
       }
-      const code = await proc.exited;
-      await pumped;
+      const code = await run.proc.exited;
+      await run.pumped;
       expect(code).toBe(3);
       const doc = JSON.parse(readFileSync(json, "utf8"));
       expect(doc.run.ended_early).toBe("interrupted");
@@ -144,29 +130,16 @@ describe("a gateway that fails", () => {
     const tag = newTag();
     tags.push(tag);
     const json = join(dir, "dies.json");
-    await using proc = Bun.spawn(cliArgv(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s"]), {
-      env: cliEnv(tag),
-      cwd: ROOT,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 60_000,
-      killSignal: "SIGKILL",
-    });
-    let err = "";
-    const pumped = (async () => {
-      const d = new TextDecoder();
-      for await (const c of proc.stderr) err += d.decode(c, { stream: true });
-    })();
-    await waitFor(() => err.includes("load phase"), 20_000, "the load to start");
-    const m = /gateway listening on \S+ \(pid (\d+)/.exec(err);
+    await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s"], { tag });
+    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+    const m = /gateway listening on \S+ \(pid (\d+)/.exec(run.out.stderr);
     expect(m).not.toBeNull();
     // the whole group, as an OOM killer or a crash would take it
     process.kill(-Number(m![1]), "SIGKILL");
-    const code = await proc.exited;
-    await pumped;
+    const code = await run.proc.exited;
+    await run.pumped;
     expect(code).toBe(3);
-    expect(err).toContain("the gateway (pid");
+    expect(run.out.stderr).toContain("the gateway (pid");
     const doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.run.completed).toBe(false);
     expect(doc.run.ended_early).toContain("the gateway");
@@ -205,13 +178,9 @@ describe("attach mode", () => {
     const tag = newTag();
     tags.push(tag);
     // a gateway that is already running: gatebench's mock, as its own process
-    await using server = Bun.spawn(cliArgv(["mock", "--port", "0"]), { env: cliEnv(tag), cwd: ROOT, stdin: "pipe", stdout: "ignore", stderr: "pipe" });
-    let err = "";
-    void (async () => {
-      const d = new TextDecoder();
-      for await (const c of server.stderr) err += d.decode(c, { stream: true });
-    })();
-    const listening = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err), 10_000, "the server to listen");
+    await using mockRun = startCli(["mock", "--port", "0"], { tag });
+    const server = mockRun.proc;
+    const listening = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(mockRun.out.stderr), 10_000, "the server to listen");
     const port = Number(listening![1]);
     const target = `http://127.0.0.1:${port}`;
     try {

@@ -49,6 +49,33 @@ export async function cli(args: string[], opts: { tag?: string; timeoutMs?: numb
   return { code, stdout, stderr };
 }
 
+/**
+ * Starts the CLI without waiting for it; its stdout and stderr collect in
+ * `out` as they come (`pumped` resolves once both are closed). With
+ * `detached`, it gets its own process group, so a test can send Ctrl-C the
+ * way a terminal does: to the whole group. Killed after `timeoutMs`; use
+ * with `await using` so it is killed when the test ends, even on failure.
+ */
+export function startCli(args: string[], opts: { tag: string; detached?: boolean; timeoutMs?: number }) {
+  const proc = Bun.spawn(cliArgv(args), {
+    env: cliEnv(opts.tag),
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeoutMs ?? 60_000,
+    killSignal: "SIGKILL",
+    detached: opts.detached ?? false,
+  });
+  const out = { stdout: "", stderr: "" };
+  const pump = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+    const d = new TextDecoder();
+    for await (const c of stream) out[key] += d.decode(c, { stream: true });
+  };
+  const pumped = Promise.all([pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]);
+  return { proc, out, pumped, [Symbol.asyncDispose]: () => proc[Symbol.asyncDispose]() };
+}
+
 /** Pids of live processes whose environment carries `tag`. */
 export function processesWithTag(tag: string): number[] {
   const found: number[] = [];

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, cliArgv, cliEnv, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
+import { cli, killTagged, newTag, processesWithTag, startCli, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gatebench-life-"));
 const tags: string[] = [];
@@ -19,23 +19,7 @@ function startLongRun(extra: string[] = []) {
   const tag = newTag();
   tags.push(tag);
   const json = join(dir, `${tag}.json`);
-  const proc = Bun.spawn(cliArgv(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra]), {
-    env: cliEnv(tag),
-    cwd: ROOT,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 60_000,
-    killSignal: "SIGKILL",
-    // its own process group, so a test can send Ctrl-C the way a terminal does: to the whole group
-    detached: true,
-  });
-  const out = { stderr: "", stdout: "" };
-  const pump = async (s: ReadableStream<Uint8Array>, key: "stderr" | "stdout") => {
-    const d = new TextDecoder();
-    for await (const c of s) out[key] += d.decode(c, { stream: true });
-  };
-  const pumped = Promise.all([pump(proc.stderr, "stderr"), pump(proc.stdout, "stdout")]);
+  const { proc, out, pumped } = startCli(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra], { tag, detached: true });
   const underWay = () => waitFor(() => out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
   /** Waits for the exit; returns the code and the JSON result. */
   const finished = async () => {

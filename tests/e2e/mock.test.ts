@@ -2,7 +2,7 @@
 // its counters, and a graceful stop.
 import { afterAll, describe, expect, test } from "bun:test";
 import { MOCK_DEFAULTS, startMock } from "../../src/mock/server.ts";
-import { cliArgv, cliEnv, killTagged, newTag, ROOT, waitFor } from "./helpers.ts";
+import { killTagged, newTag, startCli, waitFor } from "./helpers.ts";
 
 const mock = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 1, ttftMs: 5, itlMs: 2, tokens: 6, seed: 1 });
 const base = `http://127.0.0.1:${mock.server.port}`;
@@ -260,25 +260,14 @@ describe("mock: per-request overrides, timing headers, faults", () => {
 });
 
 test("gatebench mock: Ctrl-C lets a stream in flight finish, then exits 0", async () => {
-  await using proc = Bun.spawn(cliArgv(["mock", "--port", "0", "--ttft", "300ms", "--itl", "50ms", "--tokens", "10"]), {
-    env: cliEnv(tag),
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 30_000,
-    killSignal: "SIGKILL",
-  });
-  let stderr = "";
-  const pump = (async () => {
-    const d = new TextDecoder();
-    for await (const c of proc.stderr) stderr += d.decode(c, { stream: true });
-  })();
-  const port = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1], 10_000, "the mock to listen");
+  await using run = startCli(["mock", "--port", "0", "--ttft", "300ms", "--itl", "50ms", "--tokens", "10"], { tag, timeoutMs: 30_000 });
+  const proc = run.proc;
+  const port = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.out.stderr)?.[1], 10_000, "the mock to listen");
   const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: MSG, stream: true }) });
   const text = res.text();
   proc.kill("SIGINT");
   expect(events(await text).at(-1)).toBe("[DONE]");
   expect(await proc.exited).toBe(0);
-  await pump;
-  expect(stderr).toContain("stopping: finishing 1 requests in flight");
+  await run.pumped;
+  expect(run.out.stderr).toContain("stopping: finishing 1 requests in flight");
 }, 30_000);

@@ -2,11 +2,14 @@
 // gatebench starts (on a port nginx was configured with), and gatebench
 // loads nginx with --target: unary and streaming, every request counted on
 // both sides, streams passed through as they come (proxy_buffering off).
+// The nginx config is the shipped examples/nginx.conf.tmpl.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, killTagged, newTag, processesWithTag, waitFor } from "./helpers.ts";
+import { freePort } from "../../src/gateway/ports.ts";
+import { render } from "../../src/gateway/template.ts";
+import { cli, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
 
 const nginxBin = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => Bun.file(p).size > 0);
 // CI installs nginx (.ci/run); elsewhere the test says it was skipped and why
@@ -24,43 +27,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A port that was free a moment ago (bound to 0, then released). */
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
-
+/** nginx from the shipped template, pointed at the mock's port ahead of the mock (gatebench starts it on that port). */
 async function startNginx(port: number, mockPort: number): Promise<void> {
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream mock { server 127.0.0.1:${mockPort}; keepalive 16; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
-  }
-}
-`,
-  );
-  nginx = Bun.spawn([nginxBin!, "-p", dir, "-c", join(dir, "nginx.conf")], { stdout: "ignore", stderr: "pipe" });
+  const config = join(dir, "nginx.conf");
+  const template = readFileSync(join(ROOT, "examples", "nginx.conf.tmpl"), "utf8");
+  writeFileSync(config, render(template, { PORT: String(port), HOST: "127.0.0.1", MOCK_URL: `http://127.0.0.1:${mockPort}/v1`, MOCK_HOST: "127.0.0.1", MOCK_PORT: String(mockPort), CONFIG: config }, {}, "nginx.conf.tmpl"));
+  nginx = Bun.spawn([nginxBin!, "-p", dir, "-c", config], { stdout: "ignore", stderr: "pipe" });
   await waitFor(
     async () => {
       try {
@@ -80,8 +52,8 @@ http {
 type Doc = any;
 
 describe.skipIf(!nginxBin && !needNginx)("nginx in front of the mock", () => {
-  const port = freePort();
-  const mockPort = freePort();
+  const port = freePort("127.0.0.1");
+  const mockPort = freePort("127.0.0.1");
 
   async function run(name: string, args: string[]): Promise<Doc> {
     const tag = newTag();
@@ -102,7 +74,7 @@ describe.skipIf(!nginxBin && !needNginx)("nginx in front of the mock", () => {
     expect(unary.summary.requests.success_ratio).toBe(1);
     expect(unary.run.mock.received.requests).toBe(50);
     expect(unary.run.gateway.kind).toBe("external");
-    // nginx reuses its upstream connections (keepalive 16)
+    // nginx reuses its upstream connections (keepalive)
     expect(unary.run.mock.received.connections).toBeLessThanOrEqual(16);
 
     const stream = await run("stream", ["--rate", "10", "--duration", "1s", "--stream"]);

@@ -3,7 +3,7 @@
 // processes within 5 %.
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { groupMembers } from "../../src/gateway/external.ts";
+import { groupMembers } from "../../src/gateway/tree.ts";
 import { ResourceSampler } from "../../src/gateway/sampler.ts";
 import { waitFor } from "./helpers.ts";
 

@@ -32,6 +32,26 @@ function serve(handler: Handler) {
   return { url: `http://127.0.0.1:${server.port}/`, state };
 }
 
+/** An OpenAI-style stream: `tokens` content events, the first `ttftMs` after the request arrived, then one every `itlMs`; a finish chunk, a usage chunk, [DONE]. */
+function streamingServer(ttftMs: number, itlMs: number, tokens: number) {
+  const enc = new TextEncoder();
+  return serve((_req, t) => {
+    const body = new ReadableStream({
+      type: "direct",
+      async pull(c) {
+        for (let i = 0; i < tokens; i++) {
+          await sleepUntil(t + ttftMs + i * itlMs);
+          c.write(enc.encode(`data: {"choices":[{"delta":{"content":"t${i} "}}]}\n\n`));
+          c.flush();
+        }
+        c.write(enc.encode(`data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":${tokens}}}\n\ndata: [DONE]\n\n`));
+        c.close();
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+}
+
 function request(url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
   return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [new TextEncoder().encode("{}")], stream, timeoutMs };
 }
@@ -143,23 +163,8 @@ describe("open-loop engine against servers with known timing", () => {
   });
 
   test("streams: TTFT, ITL and latency bounded below by the server's schedule", async () => {
-    const enc = new TextEncoder();
     const tokens = 5;
-    const srv = serve((_req, t) => {
-      const body = new ReadableStream({
-        type: "direct",
-        async pull(c) {
-          for (let i = 0; i < tokens; i++) {
-            await sleepUntil(t + 50 + i * 20);
-            c.write(enc.encode(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`));
-            c.flush();
-          }
-          c.write(enc.encode('data: {"choices":[],"usage":{"completion_tokens":5}}\n\ndata: [DONE]\n\n'));
-          c.close();
-        },
-      });
-      return new Response(body, { headers: { "content-type": "text/event-stream" } });
-    });
+    const srv = streamingServer(50, 20, tokens);
     const { recorder, h } = await drive(srv.url, 20, 500, { stream: true });
     expect(recorder.total).toBe(10);
     expect(recorder.ok).toBe(10);
@@ -234,25 +239,10 @@ describe("open-loop engine against servers with known timing", () => {
   });
 
   test("a streaming server with known timing: TTFT, ITL and tokens as scheduled", async () => {
-    const enc = new TextEncoder();
     const ttft = 40;
     const itl = 15;
     const tokens = 8;
-    const srv = serve((_req, t) => {
-      const body = new ReadableStream({
-        type: "direct",
-        async pull(c) {
-          for (let i = 0; i < tokens; i++) {
-            await sleepUntil(t + ttft + i * itl);
-            c.write(enc.encode(`data: {"choices":[{"delta":{"content":"w${i} "}}]}\n\n`));
-            c.flush();
-          }
-          c.write(enc.encode(`data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":${tokens}}}\n\ndata: [DONE]\n\n`));
-          c.close();
-        },
-      });
-      return new Response(body, { headers: { "content-type": "text/event-stream" } });
-    });
+    const srv = streamingServer(ttft, itl, tokens);
     const { recorder, h } = await drive(srv.url, 20, 1000, { stream: true });
     expect(recorder.ok).toBe(20);
     expect(recorder.outputTokens).toBe(20 * tokens);

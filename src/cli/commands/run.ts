@@ -163,22 +163,21 @@ function headersFrom(rawArgs: string[]): [string, string][] {
   return out;
 }
 
-/** Refuses flags that belong to the other load model. */
-function conflicts(given: Record<string, boolean>, pairs: [string, string, string][]): void {
-  for (const [a, b, why] of pairs) if (given[a] && given[b]) throw new UsageError(`--${a} and --${b} cannot be used together: ${why}`);
+/** Refuses flags that cannot go together. */
+function conflicts(given: (flag: string) => boolean, pairs: [string, string, string][]): void {
+  for (const [a, b, why] of pairs) if (given(a) && given(b)) throw new UsageError(`--${a} and --${b} cannot be used together: ${why}`);
 }
+
+/** A flag without a default: undefined when absent, else its value parsed by `parse`. */
+const optional = <T>(value: string | undefined, parse: (v: string) => T): T | undefined => (value === undefined ? undefined : parse(value));
 
 const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);
 
 /** Flags → a validated configuration; a bad value is a UsageError naming the flag. */
-export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfig {
+export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
+  // what the command line says, not the parsed values: flags with defaults are "given" only when typed
   const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
-  const g: Record<string, boolean> = {};
-  const values = a as Record<string, unknown>;
-  for (const f of ["rate", "steps", "concurrency", "requests", "duration", "step-duration", "body", "body-file", "prompts", "prompt-tokens", "gateway", "target"]) g[f] = given(f) || values[f] !== undefined;
-  // these have defaults, so only the command line tells whether they were given
-  for (const f of ["arrival", "max-in-flight"]) g[f] = given(f);
-  conflicts(g, [
+  conflicts(given, [
     ["concurrency", "rate", "-c runs a closed loop (each connection sends when its response ends); --rate sets an open-loop schedule"],
     ["concurrency", "steps", "--steps is an open-loop schedule; -c runs a closed loop"],
     ["concurrency", "arrival", "arrivals belong to the open loop; -c runs a closed loop"],
@@ -196,18 +195,18 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   for (const f of ["gateway-shell", "config-template", "keep-temp", "gateway-env", "gateway-cwd", "ready-url"]) {
     if (given(f) && !given("gateway")) throw new UsageError(`--${f} belongs to --gateway: give the gateway's command line too, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"`);
   }
-  if (g.requests && !g.concurrency) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
-  if (g["step-duration"] && g.duration) throw new UsageError("--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)");
-  if (g["step-duration"] && !g.steps) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
+  if (given("requests") && !given("concurrency")) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
+  if (given("step-duration") && given("duration")) throw new UsageError("--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)");
+  if (given("step-duration") && !given("steps")) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
   const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
-  const steps = a.steps === undefined ? undefined : stepsFlag(a.steps);
-  const stepMs = a["step-duration"] === undefined ? undefined : durationFlag("step-duration", a["step-duration"]);
+  const steps = optional(a.steps, stepsFlag);
+  const stepMs = optional(a["step-duration"], (v) => durationFlag("step-duration", v));
   let durationMs = a.duration === undefined ? D.durationMs : durationFlag("duration", a.duration);
   if (steps && stepMs !== undefined) durationMs = steps.length * stepMs;
   if (a.arrival !== "constant" && a.arrival !== "poisson") throw new UsageError(`--arrival "${a.arrival}": expected constant or poisson, e.g. --arrival poisson`);
   const seed = a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed);
   const noMock = a["no-mock"] === true || a.mock === false;
-  const target = a.target === undefined ? undefined : urlFlag("target", a.target);
+  const target = optional(a.target, (v) => urlFlag("target", v));
   if (noMock) {
     const mockFlag = rawArgs.find((r) => r.startsWith("--mock-") && !r.startsWith("--mock-port"));
     if (mockFlag) throw new UsageError(`${mockFlag.split("=")[0]} has no effect with --no-mock: no mock is started`);
@@ -215,7 +214,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
-  const bodyFlag = ["body", "body-file", "prompts", "prompt-tokens"].find((f) => g[f]);
+  const bodyFlag = ["body", "body-file", "prompts", "prompt-tokens"].find(given);
   if ((method === "GET" || method === "HEAD") && bodyFlag) throw new UsageError(`--method ${method} sends no body: drop --${bodyFlag}`);
   if ((method === "GET" || method === "HEAD") && a.stream) throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
   const path = a.path ?? D.path;
@@ -231,15 +230,15 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     durationMs,
     warmupMs: durationFlag("warmup", a.warmup, { allowZero: true, example: "5s" }),
     maxInFlight: wholeNumberFlag("max-in-flight", a["max-in-flight"], "1000"),
-    concurrency: a.concurrency === undefined ? undefined : wholeNumberFlag("concurrency", a.concurrency, "50"),
-    requests: a.requests === undefined ? undefined : wholeNumberFlag("requests", a.requests, "1000"),
+    concurrency: optional(a.concurrency, (v) => wholeNumberFlag("concurrency", v, "50")),
+    requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
     workers: wholeNumberFlag("workers", a.workers, "2"),
     target,
     gateway: gatewayConfig(a, rawArgs),
     setup: a.setup,
     teardown: a.teardown,
-    attachPid: a.pid === undefined ? undefined : wholeNumberFlag("pid", a.pid, "12345"),
-    attachPort: a["pid-of-port"] === undefined ? undefined : portFlag("pid-of-port", a["pid-of-port"]),
+    attachPid: optional(a.pid, (v) => wholeNumberFlag("pid", v, "12345")),
+    attachPort: optional(a["pid-of-port"], (v) => portFlag("pid-of-port", v)),
     readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
     stopTimeoutMs: durationFlag("stop-timeout", a["stop-timeout"], { allowZero: true, example: "10s" }),
     noMock,
@@ -247,12 +246,12 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     method,
     headers: headersFrom(rawArgs),
     body: a.body,
-    bodyFile: a["body-file"] === undefined ? undefined : resolve(a["body-file"]),
-    promptsFile: a.prompts === undefined ? undefined : resolve(a.prompts),
+    bodyFile: optional(a["body-file"], (v) => resolve(v)),
+    promptsFile: optional(a.prompts, (v) => resolve(v)),
     model: a.model ?? D.model,
     modelGiven: a.model !== undefined,
-    maxTokens: a["max-tokens"] === undefined ? undefined : wholeNumberFlag("max-tokens", a["max-tokens"], "256"),
-    promptTokens: a["prompt-tokens"] === undefined ? undefined : wholeNumberFlag("prompt-tokens", a["prompt-tokens"], "1000"),
+    maxTokens: optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256")),
+    promptTokens: optional(a["prompt-tokens"], (v) => wholeNumberFlag("prompt-tokens", v, "1000")),
     stream: a.stream,
     timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
     idleMs: durationFlag("idle", a.idle, { allowZero: true, example: "3s" }),
@@ -261,10 +260,9 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[] = []): RunConfi
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
-    minSuccess: a["min-success"] === undefined ? undefined : ratioFlag("min-success", a["min-success"]),
+    minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
     mock: mockConfig(a, seed),
   };
-  if (cfg.gateway) cfg.gateway.readyTimeoutMs = cfg.readyTimeoutMs;
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
@@ -289,11 +287,11 @@ function gatewayConfig(a: RunArgValues, rawArgs: string[]): GatewaySpec | undefi
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq))) throw new UsageError(`--gateway-env "${v}": expected NAME=value, e.g. --gateway-env LOG_LEVEL=warn`);
     env.push([v.slice(0, eq), v.slice(eq + 1)]);
   }
-  const cwd = a["gateway-cwd"] === undefined ? undefined : resolve(a["gateway-cwd"]);
+  const cwd = optional(a["gateway-cwd"], (v) => resolve(v));
   if (cwd !== undefined && !(existsSync(cwd) && statSync(cwd).isDirectory())) throw new UsageError(`--gateway-cwd "${a["gateway-cwd"]}": not a directory`);
-  const template = a["config-template"] === undefined ? undefined : resolve(a["config-template"]);
+  const template = optional(a["config-template"], (v) => resolve(v));
   if (template !== undefined && !existsSync(template)) throw new UsageError(`--config-template "${a["config-template"]}": no such file`);
-  return { command: a.gateway, shell: a["gateway-shell"], configTemplate: template, keepTemp: a["keep-temp"], env, cwd, readyUrl: a["ready-url"], readyTimeoutMs: 0 };
+  return { command: a.gateway, shell: a["gateway-shell"], configTemplate: template, keepTemp: a["keep-temp"], env, cwd, readyUrl: a["ready-url"] };
 }
 
 function wholeOrZero(flag: string, value: string): number {
