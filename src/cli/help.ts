@@ -43,7 +43,11 @@ export async function renderHelp(
     const width = Math.max(...rows.map(([l]) => l.length));
     out.push(...rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`), "", `Run "${program} <command> --help" for its flags.`);
   } else {
-    out.push(`Usage: ${program} [flags]`, "", "Flags:", ...flagLines(args));
+    // positionals by their hint, in order: gatebench report FILE [flags]
+    const positional = Object.values(args)
+      .filter((d) => d.type === "positional")
+      .map((d) => (d.valueHint ?? "arg").toUpperCase().replace(/[^A-Z0-9]+/g, "_"));
+    out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", "Flags:", ...flagLines(args));
     out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
   }
   if (footer) out.push("", footer.trimEnd());

@@ -10,6 +10,7 @@ import { needsRelaunch, relaunch } from "./relaunch.ts";
 import { mockChildCommand, mockCommand } from "./commands/mock.ts";
 import { loadWorkerCommand } from "./commands/load-worker.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
+import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { TemplateError } from "../gateway/template.ts";
 import { ConfigError } from "../run/errors.ts";
@@ -22,6 +23,7 @@ type AnyCommand = CommandDef<any>;
 const commands: Record<string, AnyCommand> = {
   run: runCommand,
   mock: mockCommand,
+  report: reportCommand,
   __mock: mockChildCommand,
   __proxy: proxyChildCommand,
   __load: loadWorkerCommand,
@@ -40,6 +42,16 @@ const EXAMPLES: Record<string, string> = {
   gatebench run -duration 10s -rate 20 -stream
   gatebench run --rate 200 --duration 30s --json result.json
   gatebench mock --port 9091                  the mock upstream alone, for manual tests
+  gatebench report result.json --html r.html  a saved result again, as an HTML page with plots
+`,
+  report: `Examples:
+
+  gatebench report result.json                  the terminal report of a saved run (gatebench run --json result.json)
+  gatebench report result.json --html r.html    the same as one offline HTML page: tables and plots
+
+Exit codes:
+
+  0 done · 2 the file is missing, not JSON, or not a gatebench/v1 result
 `,
   run: `Examples:
 
@@ -52,6 +64,7 @@ const EXAMPLES: Record<string, string> = {
                                                     closed loop, hey-style
   gatebench run --target http://127.0.0.1:4000 --stream
                                                     a gateway already running, pointed at the mock on :9091
+  gatebench run --baseline sequential --out runs/1  the direct baseline first; every result file in runs/1
 
 Exit codes:
 

@@ -3,7 +3,11 @@
 // into an ErrorKind and handed to the recorder like any other.
 import { emptyResult, ErrorKind, type RequestResult } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
+import { MOCK_HEADERS } from "../mock/plan.ts";
 import { SseScanner, type SseSink } from "./sse.ts";
+
+/** The mock's timing (epoch µs, another process's clock) → ms since this one's start; NaN when absent. */
+const upstreamMs = (us: string | null | number): number => (us === null ? Number.NaN : Number(us) / 1000 - performance.timeOrigin);
 
 /**
  * Idle keep-alive connections Bun's fetch keeps per process (fixed in Bun,
@@ -58,6 +62,10 @@ class StreamSink implements SseSink {
   usage(n: number): void {
     this.r.usageTokens = n;
   }
+  upstreamLast(us: number): void {
+    this.lastUs = us;
+  }
+  lastUs = Number.NaN;
 }
 
 /**
@@ -149,8 +157,11 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
     const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: slot.ctl.signal });
     r.headersMs = performance.now();
     r.status = res.status;
+    const receivedMs = upstreamMs(res.headers.get(MOCK_HEADERS.receivedUs));
+    r.requestPathMs = receivedMs - r.sentMs;
     if (req.stream && res.body) {
-      const scanner = new SseScanner(new StreamSink(r, rec));
+      const sink = new StreamSink(r, rec);
+      const scanner = new SseScanner(sink);
       const reader = res.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
@@ -161,6 +172,7 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
         scanner.push(value, t);
       }
       if (r.endMs < 0) r.endMs = performance.now();
+      r.responsePathMs = r.endMs - upstreamMs(sink.lastUs);
       if (res.status >= 200 && res.status <= 299) {
         const type = res.headers.get("content-type") ?? "";
         const malformed = scanner.malformed || (type.startsWith("text/event-stream") ? "" : `content-type is "${type}", not text/event-stream`);
@@ -172,6 +184,7 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
     } else {
       r.bytesIn = (await res.arrayBuffer()).byteLength;
       r.endMs = performance.now();
+      r.responsePathMs = r.endMs - upstreamMs(res.headers.get(MOCK_HEADERS.sentUs));
     }
     if (res.status < 200 || res.status > 299) r.error = ErrorKind.Status;
   } catch (err) {

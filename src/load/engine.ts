@@ -7,14 +7,23 @@
 // previous one ends; there is no schedule, so latency equals service time.
 import type { Recorder } from "../metrics/recorder.ts";
 import { execute, type PreparedRequest, TimeoutSlots } from "./client.ts";
-import type { Schedule } from "./pacer.ts";
+import type { Arrivals } from "./pacer.ts";
 
-export interface CommonOptions {
+/** Where a request goes and where it is recorded: the gateway, or the mock directly for the baseline. */
+export interface Lane {
   request: PreparedRequest;
   /** The measured requests. */
   recorder: Recorder;
   /** Requests due in the warm-up (the first `warmupMs`): sent like the rest, recorded apart and left out of the figures. */
   warmupRecorder?: Recorder;
+}
+
+/** What part of the run the requests being sent belong to (resource samples are attributed by it). */
+export type LoadPhase = "warmup" | "load" | "baseline";
+
+export interface CommonOptions extends Lane {
+  /** The baseline: the same load, straight to the mock (lane 1). */
+  direct?: Lane;
   warmupMs?: number;
   /** Stops dispatching (the in-flight requests are left to finish). */
   stopSending: AbortSignal;
@@ -22,14 +31,15 @@ export interface CommonOptions {
   abortInFlight: AbortSignal;
   /** When the run starts on the performance.now() clock (workers start together); default: at once. */
   startAtMs?: number;
-  /** Called when the warm-up is over and the measured load begins (at once without a warm-up). */
-  onMeasureStart?: () => void;
+  /** Called when the requests being sent move to another phase (first call: the first phase). */
+  onPhase?: (phase: LoadPhase) => void;
   /** Called once the last request has been sent (or sending was stopped), before the drain. */
   onSendingDone?: () => void;
 }
 
 export interface OpenLoopOptions extends CommonOptions {
-  schedule: Schedule;
+  /** A schedule, or an Interleaved one when there is a baseline lane. */
+  schedule: Arrivals;
   /** Arrivals beyond this many open requests are dropped (and counted). */
   maxInFlight: number;
 }
@@ -239,13 +249,27 @@ abstract class Dispatcher {
     return this.base.warmupRecorder ? (this.base.warmupMs ?? 0) : 0;
   }
 
-  /** Sends arrival number `n` (picks the body), due at `intended`, recorded by `rec`. Resolves when it has finished. */
-  protected launch(n: number, intended: number, rec: Recorder): Promise<void> {
+  /** Lane 0: the gateway; lane 1: the mock directly (the baseline), when there is one. */
+  protected lane(k: number): Lane {
+    return k === 0 ? this.base : this.base.direct!;
+  }
+
+  private phase: LoadPhase | undefined;
+
+  /** Tells the hook when the phase of what is sent changes. */
+  protected enter(phase: LoadPhase): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    this.base.onPhase?.(phase);
+  }
+
+  /** Sends arrival number `n` (picks the body) of `req`, due at `intended`, recorded by `rec`. Resolves when it has finished. */
+  protected launch(req: PreparedRequest, n: number, intended: number, rec: Recorder): Promise<void> {
     const p = this.progress;
     p.sent++;
     if (++p.inFlight > p.inFlightPeak) p.inFlightPeak = p.inFlight;
     const slot = this.slots.take(performance.now());
-    return execute(this.base.request, n, intended, rec, slot).then(() => {
+    return execute(req, n, intended, rec, slot).then(() => {
       p.inFlight--;
       this.slots.release(slot);
       this.completed();
@@ -256,19 +280,12 @@ abstract class Dispatcher {
   /** Called after each request has finished (the open loop sends what has come due meanwhile). */
   protected completed(): void {}
 
-  /** Waits for the start time, arms the end-of-warm-up hook; returns the start. */
+  /** Waits for the start time; returns the start. */
   protected async begin(): Promise<number> {
     const at = this.base.startAtMs;
     if (at !== undefined && at > performance.now()) await new Waiter(1).until(at, this.base.stopSending);
     const start = at ?? performance.now();
     this.progress.startedMs = start;
-    const w = this.warmupMs;
-    if (w > 0) {
-      const t = setTimeout(() => this.base.onMeasureStart?.(), Math.max(0, start + w - performance.now()));
-      this.base.stopSending.addEventListener("abort", () => clearTimeout(t), { once: true });
-    } else {
-      this.base.onMeasureStart?.();
-    }
     return start;
   }
 
@@ -307,15 +324,17 @@ export class LoadRun extends Dispatcher {
     if (!this.sending || this.o.stopSending.aborted) return;
     const elapsed = performance.now() - this.start;
     if (this.next > elapsed) return;
-    const { schedule, recorder, maxInFlight } = this.o;
-    const warmupRec = this.o.warmupRecorder;
+    const { schedule, maxInFlight } = this.o;
     const warmupMs = this.warmupMs;
     while (this.next <= elapsed) {
       this.lastSentOffset = this.next;
       const intended = this.start + this.next;
-      const rec = this.next < warmupMs ? warmupRec! : recorder;
+      const lane = this.lane(schedule.lane);
+      const warm = schedule.virtual < warmupMs;
+      this.enter(warm ? "warmup" : schedule.lane === 0 ? "load" : "baseline");
+      const rec = warm ? lane.warmupRecorder! : lane.recorder;
       if (this.progress.inFlight >= maxInFlight) rec.drop(intended);
-      else void this.launch(schedule.index, intended, rec);
+      else void this.launch(lane.request, schedule.index, intended, rec);
       this.next = schedule.next();
     }
   }
@@ -344,22 +363,40 @@ export class LoadRun extends Dispatcher {
     }
     this.sending = false;
     ticker.close();
-    this.progress.nextDueMs = this.next === Number.POSITIVE_INFINITY ? schedule.shape.durationMs : this.next;
+    // in the shape's time (with a baseline, each lane plays the shape once)
+    this.progress.nextDueMs = this.next === Number.POSITIVE_INFINITY ? schedule.shape.durationMs : schedule.virtual;
     await this.finish();
   }
 }
 
-/** Closed loop: `concurrency` loops, each sending as soon as its previous request ends. */
+/**
+ * Closed loop: `concurrency` loops, each sending as soon as its previous
+ * request ends. With a baseline lane, the whole closed-loop run is made
+ * against the mock directly first, then against the gateway (there is no
+ * schedule to interleave).
+ */
 export class ClosedLoopRun extends Dispatcher {
   constructor(private readonly o: ClosedLoopOptions) {
     super(o);
   }
 
   async run(): Promise<void> {
-    const { recorder, stopSending, concurrency, requests, durationMs } = this.o;
-    const warmupRec = this.o.warmupRecorder;
+    let start = await this.begin();
+    if (this.o.direct) {
+      await this.runLane(1, start);
+      start = performance.now();
+    }
+    if (!this.o.stopSending.aborted) await this.runLane(0, start);
+    await this.finish();
+  }
+
+  /** One lane's closed-loop run, its warm-up first; resolves when sending has stopped. */
+  private async runLane(k: number, start: number): Promise<void> {
+    const { stopSending, concurrency, requests, durationMs } = this.o;
+    const { request, recorder, warmupRecorder } = this.lane(k);
     const warmupMs = this.warmupMs;
-    const start = await this.begin();
+    const measured: LoadPhase = k === 0 ? "load" : "baseline";
+    this.enter(warmupMs > 0 ? "warmup" : measured);
     let claimed = 0;
     let n = 0;
     const deadline = start + durationMs;
@@ -371,9 +408,12 @@ export class ClosedLoopRun extends Dispatcher {
         if (now >= deadline) return;
         const warm = now - start < warmupMs;
         if (!warm && claimed >= requests) return;
-        if (!warm) claimed++;
+        if (!warm) {
+          claimed++;
+          this.enter(measured);
+        }
         // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
-        await this.launch(n++, -1, warm ? warmupRec! : recorder);
+        await this.launch(request, n++, -1, warm ? warmupRecorder! : recorder);
       }
     };
     const loops: Promise<void>[] = [];
@@ -386,6 +426,5 @@ export class ClosedLoopRun extends Dispatcher {
     await Promise.race([Promise.all(loops), new Promise<void>((r) => (wake = r))]);
     clearTimeout(timer);
     stopSending.removeEventListener("abort", onStop);
-    await this.finish();
   }
 }

@@ -113,9 +113,12 @@ export function withWarmup(shape: Shape, warmupMs: number): Shape {
  * interleaved share: every share keeps the shape); `index` is the global
  * arrival number of the last one returned.
  */
-export class Schedule {
+export class Schedule implements Arrivals {
   /** Global index of the arrival last returned by next(), -1 before the first. */
   index = -1;
+  /** A plain schedule has one path: every arrival goes to lane 0 at its own offset. */
+  readonly lane = 0;
+  virtual = 0;
   private s = 0;
   private readonly prng: Prng | undefined;
 
@@ -156,7 +159,94 @@ export class Schedule {
   next(): number {
     for (;;) {
       const t = this.step();
-      if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return t;
+      if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return (this.virtual = t);
     }
+  }
+}
+
+/**
+ * What the dispatcher walks: `next()` gives the offset (ms from the start)
+ * of the next arrival, Infinity at the end; after it, `index` is the
+ * arrival's number in its schedule (it picks the body), `lane` the path it
+ * goes to, and `virtual` its offset in the load shape (which tells warm-up
+ * from measured load).
+ */
+export interface Arrivals {
+  readonly shape: Shape;
+  index: number;
+  lane: number;
+  virtual: number;
+  next(): number;
+}
+
+/** The two paths of a run with a baseline. */
+export const LANE = { gateway: 0, direct: 1 } as const;
+
+/**
+ * One load shape played on two paths, slice by slice: the shape's first
+ * `sliceMs` goes to one path, then the same stretch again, arrival for
+ * arrival, to the other, then the next stretch. Each path gets the whole
+ * shape with the same arrival times, so the run takes twice the shape's
+ * length. The order alternates (A B, B A, A B …), so a drift of the
+ * machine over time falls on both paths alike. With one slice as long as
+ * the shape, it is a baseline run first and the measured run after.
+ */
+export class Interleaved implements Arrivals {
+  index = -1;
+  lane = 0;
+  virtual = 0;
+  private readonly lanes: [Schedule, Schedule];
+  /** The next virtual offset each lane's schedule has ready. */
+  private readonly pending: [number, number];
+  private readonly slices: number;
+  private slice = 0;
+  /** 0: the slice's first half, 1: its second. */
+  private half = 0;
+
+  constructor(
+    readonly shape: Shape,
+    arrival: ArrivalKind,
+    seed: number,
+    readonly sliceMs: number,
+    /** The lane of slice 0's first half. */
+    private readonly firstLane: number,
+    stride = 1,
+    offset = 0,
+  ) {
+    if (!(sliceMs > 0)) throw new RangeError(`slice must be > 0 ms, got ${sliceMs}`);
+    this.lanes = [new Schedule(shape, arrival, seed, stride, offset), new Schedule(shape, arrival, seed, stride, offset)];
+    this.pending = [this.lanes[0].next(), this.lanes[1].next()];
+    this.slices = Math.max(1, Math.ceil(shape.durationMs / sliceMs - EPS));
+  }
+
+  /** The lane played in half `half` of slice `k`. */
+  laneOf(k: number, half: number): number {
+    const first = k % 2 === 0 ? this.firstLane : 1 - this.firstLane;
+    return half === 0 ? first : 1 - first;
+  }
+
+  next(): number {
+    while (this.slice < this.slices) {
+      const k = this.slice;
+      const from = k * this.sliceMs;
+      const to = Math.min(from + this.sliceMs, this.shape.durationMs);
+      const lane = this.laneOf(k, this.half);
+      const v = this.pending[lane]!;
+      if (v < to) {
+        const s = this.lanes[lane]!;
+        this.lane = lane;
+        this.virtual = v;
+        this.index = s.index;
+        this.pending[lane] = s.next();
+        // slice k starts at 2·from in real time; its second half after the first (to − from)
+        return 2 * from + this.half * (to - from) + (v - from);
+      }
+      if (this.half === 0) this.half = 1;
+      else {
+        this.half = 0;
+        this.slice++;
+      }
+    }
+    return Number.POSITIVE_INFINITY;
   }
 }

@@ -13,15 +13,27 @@ import { Recorder, type RecorderData } from "../metrics/recorder.ts";
 import { Timeline, type TimelineData } from "../metrics/timeline.ts";
 import type { PreparedRequest } from "./client.ts";
 import type { Subprocess } from "bun";
-import { ClosedLoopRun, LoadRun, type CommonOptions } from "./engine.ts";
-import { Schedule, Shape, type ArrivalKind, type Segment } from "./pacer.ts";
+import { ClosedLoopRun, LoadRun, type CommonOptions, type LoadPhase } from "./engine.ts";
+import { Interleaved, LANE, Schedule, Shape, type ArrivalKind, type Segment } from "./pacer.ts";
 
 export type LoadMode =
   | { kind: "open"; segments: Segment[]; arrival: ArrivalKind; seed: number; maxInFlight: number }
   | { kind: "closed"; concurrency: number; requests: number; durationMs: number };
 
+/**
+ * The baseline: the same load sent straight to the mock. Interleaved: the
+ * shape is played in slices, each slice once through the gateway and once
+ * direct; sequential: the whole load direct first, then through the gateway.
+ */
+export interface DirectSpec {
+  request: PreparedRequest;
+  order: "interleaved" | "sequential";
+  sliceMs: number;
+}
+
 export interface LoadSpec {
   request: PreparedRequest;
+  direct?: DirectSpec;
   mode: LoadMode;
   /** Leading part of the load (included in `segments` / `durationMs`) recorded apart and left out of the figures. */
   warmupMs: number;
@@ -33,13 +45,21 @@ export interface LiveCounts {
   inFlight: number;
   ok: number;
   failed: number;
+  /** p99 latency of the measured requests through the gateway so far, ms (with workers: the highest of theirs); -1 before any. */
+  p99Ms: number;
 }
 
-export interface LoadOutcome {
+/** What one lane recorded. */
+export interface LaneRecords {
   recorder: Recorder;
   /** The warm-up's requests (not part of the figures). */
   warmup: Recorder;
   timeline: Timeline;
+}
+
+export interface LoadOutcome extends LaneRecords {
+  /** The baseline lane (straight to the mock), when there was one. */
+  direct?: LaneRecords;
   /** Start of the run (warm-up included) on this thread's performance.now() clock. */
   startedMs: number;
   /** When sending stopped, on the same clock. */
@@ -55,26 +75,54 @@ export interface LoadHooks {
   abortInFlight: AbortSignal;
   /** The command that starts a load worker process (gatebench's own `__load`); needed for more than one worker. */
   workerArgv?: string[];
-  onMeasureStart?: () => void;
+  /** The phase of what is being sent changed (warm-up, load through the gateway, baseline). */
+  onPhase?: (phase: LoadPhase) => void;
   onSendingDone?: () => void;
 }
 
+export const newLane = (originMs: number): LaneRecords => {
+  const timeline = new Timeline(originMs);
+  return { recorder: new Recorder(timeline), warmup: new Recorder(timeline, true), timeline };
+};
+
+export const laneOptions = (request: PreparedRequest, l: LaneRecords) => ({ request, recorder: l.recorder, warmupRecorder: l.warmup });
+
+/** The measured p99 so far, ms; -1 before any. */
+const p99Of = (r: Recorder): number => (r.histograms.latency.totalCount > 0 ? r.histograms.latency.getValueAtPercentile(99) / 1000 : -1);
+
+/** The requests sent, finished well and not, by the lanes of a run so far. */
+export function liveOf(lanes: LaneRecords[], sent: number, inFlight: number): LiveCounts {
+  let ok = 0;
+  let total = 0;
+  for (const l of lanes) {
+    ok += l.recorder.ok + l.warmup.ok;
+    total += l.recorder.total + l.warmup.total;
+  }
+  return { sent, inFlight, ok, failed: total - ok, p99Ms: p99Of(lanes[0]!.recorder) };
+}
+
 /** A worker's share of the spec. Arrivals are interleaved; connections, requests and the in-flight cap are divided. */
-export function shareOf(spec: LoadSpec, k: number): { mode: LoadMode; stride: number; offset: number } {
+export function shareOf(spec: LoadSpec, k: number): { mode: LoadMode; stride: number; offset: number; direct?: DirectSpec } {
   const n = spec.workers;
   const part = (total: number): number => (Number.isFinite(total) ? Math.floor(total / n) + (k < total % n ? 1 : 0) : total);
-  if (spec.mode.kind === "open") return { mode: { ...spec.mode, maxInFlight: Math.max(1, part(spec.mode.maxInFlight)) }, stride: n, offset: k };
-  return { mode: { ...spec.mode, concurrency: part(spec.mode.concurrency), requests: part(spec.mode.requests) }, stride: n, offset: k };
+  if (spec.mode.kind === "open") return { mode: { ...spec.mode, maxInFlight: Math.max(1, part(spec.mode.maxInFlight)) }, stride: n, offset: k, direct: spec.direct };
+  return { mode: { ...spec.mode, concurrency: part(spec.mode.concurrency), requests: part(spec.mode.requests) }, stride: n, offset: k, direct: spec.direct };
 }
 
 /** The dispatcher for one share of a load (what a worker runs, or the whole load in this thread). */
 export function dispatcherFor(
-  share: { mode: LoadMode; stride: number; offset: number },
+  share: { mode: LoadMode; stride: number; offset: number; direct?: DirectSpec },
   common: CommonOptions,
 ): LoadRun | ClosedLoopRun {
   const m = share.mode;
   if (m.kind === "open") {
-    const schedule = new Schedule(new Shape(m.segments), m.arrival, m.seed, share.stride, share.offset);
+    const shape = new Shape(m.segments);
+    const d = share.direct;
+    const schedule = d
+      ? d.order === "interleaved"
+        ? new Interleaved(shape, m.arrival, m.seed, d.sliceMs, LANE.gateway, share.stride, share.offset)
+        : new Interleaved(shape, m.arrival, m.seed, shape.durationMs, LANE.direct, share.stride, share.offset)
+      : new Schedule(shape, m.arrival, m.seed, share.stride, share.offset);
     return new LoadRun({ ...common, schedule, maxInFlight: m.maxInFlight });
   }
   return new ClosedLoopRun({ ...common, concurrency: m.concurrency, requests: m.requests, durationMs: m.durationMs });
@@ -95,25 +143,26 @@ export function startLoad(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
 function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   // a moment for the ticker thread to start, so the first send is not late
   const startAtMs = performance.now() + 30;
-  const timeline = new Timeline(startAtMs);
-  const recorder = new Recorder(timeline);
-  const warmup = new Recorder(timeline);
-  const d = dispatcherFor({ mode: spec.mode, stride: 1, offset: 0 }, {
-    request: spec.request,
-    recorder,
-    warmupRecorder: warmup,
+  const gw = newLane(startAtMs);
+  const direct = spec.direct ? newLane(startAtMs) : undefined;
+  const lanes = direct ? [gw, direct] : [gw];
+  const d = dispatcherFor(shareOf({ ...spec, workers: 1 }, 0), {
+    ...laneOptions(spec.request, gw),
+    direct: direct && spec.direct ? laneOptions(spec.direct.request, direct) : undefined,
     warmupMs: spec.warmupMs,
     startAtMs,
     ...hooks,
   });
   const done = d.run().then(() => {
-    recorder.close();
-    warmup.close();
-    return { recorder, warmup, timeline, startedMs: d.progress.startedMs, sendingDoneMs: d.progress.sendingDoneMs, nextDueMs: d.progress.nextDueMs, inFlightPeak: d.progress.inFlightPeak };
+    for (const l of lanes) {
+      l.recorder.close();
+      l.warmup.close();
+    }
+    return { ...gw, direct, startedMs: d.progress.startedMs, sendingDoneMs: d.progress.sendingDoneMs, nextDueMs: d.progress.nextDueMs, inFlightPeak: d.progress.inFlightPeak };
   });
   return {
     pids: () => [],
-    live: () => ({ sent: d.progress.sent, inFlight: d.progress.inFlight, ok: recorder.ok + warmup.ok, failed: recorder.total - recorder.ok + warmup.total - warmup.ok }),
+    live: () => liveOf(lanes, d.progress.sent, d.progress.inFlight),
     done,
   };
 }
@@ -127,13 +176,14 @@ export type ToWorker =
 /** Messages from a worker to main. Times are ms relative to the shared start. */
 export type FromWorker =
   | { type: "live"; counts: LiveCounts }
-  | { type: "measure-start" }
+  | { type: "phase"; phase: LoadPhase }
   | { type: "sending-done"; atMs: number }
   | {
       type: "done";
       recorder: RecorderData;
       warmup: RecorderData;
       timeline: TimelineData;
+      direct?: { recorder: RecorderData; warmup: RecorderData; timeline: TimelineData };
       sendingDoneMs: number;
       nextDueMs: number;
       inFlightPeak: number;
@@ -153,12 +203,10 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   const lead = 300 + 50 * n; // time for the worker processes to start before the load does
   const startAtMs = performance.now() + lead;
   const startAtEpochMs = performance.timeOrigin + startAtMs;
-  const timeline = new Timeline(startAtMs);
-  const recorder = new Recorder(timeline);
-  const warmup = new Recorder(timeline);
+  const gw = newLane(startAtMs);
+  const direct = spec.direct ? newLane(startAtMs) : undefined;
   const counts: LiveCounts[] = [];
   const workers: Subprocess[] = [];
-  let measureStarts = 0;
   let sendingDone = 0;
   let sendingDoneMs = -1;
   let peak = 0;
@@ -175,20 +223,25 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
     let finished = 0;
     const reported: boolean[] = [];
     for (let k = 0; k < n; k++) {
-      counts.push({ sent: 0, inFlight: 0, ok: 0, failed: 0 });
+      counts.push({ sent: 0, inFlight: 0, ok: 0, failed: 0, p99Ms: -1 });
       const onMessage = (m: FromWorker): void => {
         if (m.type === "live") counts[k] = m.counts;
-        else if (m.type === "measure-start") {
-          if (++measureStarts === 1) hooks.onMeasureStart?.();
+        // every worker runs the same phases; the first one's changes are the run's
+        else if (m.type === "phase") {
+          if (k === 0) hooks.onPhase?.(m.phase);
         } else if (m.type === "sending-done") {
           sendingDoneMs = Math.max(sendingDoneMs, startAtMs + m.atMs);
           if (++sendingDone === n) hooks.onSendingDone?.();
         } else if (m.type === "error") {
           reject(new Error(`load worker ${k}: ${m.message}`));
         } else if (m.type === "done") {
-          recorder.addData(m.recorder, startAtMs);
-          warmup.addData(m.warmup, startAtMs);
-          timeline.addData(m.timeline);
+          const merge = (l: LaneRecords, data: { recorder: RecorderData; warmup: RecorderData; timeline: TimelineData }): void => {
+            l.recorder.addData(data.recorder, startAtMs);
+            l.warmup.addData(data.warmup, startAtMs);
+            l.timeline.addData(data.timeline);
+          };
+          merge(gw, m);
+          if (direct && m.direct) merge(direct, m.direct);
           sendingDoneMs = Math.max(sendingDoneMs, startAtMs + m.sendingDoneMs);
           peak += m.inFlightPeak;
           // the earliest arrival any worker left unsent is the first one the run did not handle
@@ -196,9 +249,11 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
           counts[k] = { ...counts[k]!, inFlight: 0 };
           reported[k] = true;
           if (++finished === n) {
-            recorder.close();
-            warmup.close();
-            resolve({ recorder, warmup, timeline, startedMs: startAtMs, sendingDoneMs, nextDueMs, inFlightPeak: peak });
+            for (const l of direct ? [gw, direct] : [gw]) {
+              l.recorder.close();
+              l.warmup.close();
+            }
+            resolve({ ...gw, direct, startedMs: startAtMs, sendingDoneMs, nextDueMs, inFlightPeak: peak });
           }
         }
       };
@@ -227,7 +282,8 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   });
   return {
     pids: () => workers.filter((w) => w.exitCode === null).map((w) => w.pid),
-    live: () => counts.reduce((a, c) => ({ sent: a.sent + c.sent, inFlight: a.inFlight + c.inFlight, ok: a.ok + c.ok, failed: a.failed + c.failed }), { sent: 0, inFlight: 0, ok: 0, failed: 0 }),
+    live: () =>
+      counts.reduce((a, c) => ({ sent: a.sent + c.sent, inFlight: a.inFlight + c.inFlight, ok: a.ok + c.ok, failed: a.failed + c.failed, p99Ms: Math.max(a.p99Ms, c.p99Ms) }), { sent: 0, inFlight: 0, ok: 0, failed: 0, p99Ms: -1 }),
     done,
   };
 }

@@ -1,12 +1,15 @@
 // Server-sent events, scanned as bytes. The scanner finds event boundaries
 // (a blank line), `data: [DONE]`, events whose delta carries non-empty
 // content (content, reasoning, tool-call arguments, legacy `text`), and the
-// usage chunk, which is the only one parsed as JSON.
+// usage chunk, which is the only one parsed as JSON; and the mock's comment
+// that says when it sent the last event.
+import { LAST_EVENT_COMMENT } from "../mock/plan.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const DATA = enc.encode("data:");
 const DONE = enc.encode("[DONE]");
+const LAST_EVENT = enc.encode(`: ${LAST_EVENT_COMMENT}=`);
 const USAGE = enc.encode('"usage"');
 /** Keys whose non-empty string value counts as generated output. */
 const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(`${k}"`));
@@ -27,6 +30,8 @@ export interface SseSink {
   done(tMs: number): void;
   /** A usage chunk reported this many completion tokens. */
   usage(completionTokens: number): void;
+  /** The mock's comment said when it sent the stream's last event (epoch µs). */
+  upstreamLast?(epochUs: number): void;
 }
 
 export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
@@ -125,6 +130,9 @@ export class SseScanner {
           if (!content) content = CONTENT_KEYS.some((k) => hasNonEmptyString(buf, k, v, vEnd));
           this.maybeUsage(v, vEnd);
         }
+      } else if (buf[lineFrom] === COLON && indexOfBytes(buf, LAST_EVENT, lineFrom, lineFrom + LAST_EVENT.length) === lineFrom) {
+        const us = Number(dec.decode(buf.subarray(lineFrom + LAST_EVENT.length, lineEnd)).trim());
+        if (us > 0) this.sink.upstreamLast?.(us);
       }
       lineFrom = lineEnd + 1;
     }

@@ -18,6 +18,15 @@ export function newHistogram(): Histogram {
   });
 }
 
+/**
+ * Width (µs) of the histogram bucket holding `us`: what a value read back
+ * may be off by. 3 significant digits: 1 µs below 2,048 µs, then 2^(k−10)
+ * for values in [2^k, 2^(k+1)) (at most 0.1 % of the value).
+ */
+export function resolutionUs(us: number): number {
+  return us < 2048 ? 1 : 2 ** (Math.floor(Math.log2(us)) - 10);
+}
+
 /** Records a duration given in milliseconds (fractional) as whole microseconds. */
 export function recordMs(h: Histogram, ms: number): void {
   const us = Math.round(ms * 1000);

@@ -57,6 +57,14 @@ export interface RequestResult {
   contentEvents: number;
   /** completion_tokens from a usage chunk, -1 when none was seen. */
   usageTokens: number;
+  /**
+   * From the mock's timing (epoch clocks of two processes): send → the mock
+   * received the request ("request path"), and the mock sent the answer or
+   * the stream's last event → the last byte here ("response path"). NaN
+   * when the answer did not carry the mock's timing.
+   */
+  requestPathMs: number;
+  responsePathMs: number;
 }
 
 export function emptyResult(intendedMs: number): RequestResult {
@@ -74,5 +82,7 @@ export function emptyResult(intendedMs: number): RequestResult {
     bytesIn: 0,
     contentEvents: 0,
     usageTokens: -1,
+    requestPathMs: Number.NaN,
+    responsePathMs: Number.NaN,
   };
 }

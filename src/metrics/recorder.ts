@@ -14,6 +14,8 @@ export const METRICS = [
   "ttft",
   "itl",
   "tpot",
+  "request_path",
+  "response_path",
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
@@ -36,8 +38,11 @@ export class Recorder {
   lastOkEndMs = Number.NEGATIVE_INFINITY;
   private closed = false;
 
-  /** `timeline`: where each request is also counted per second (shared by the warm-up's recorder and the measured one). */
-  constructor(readonly timeline?: Timeline) {
+  /** `timeline`: where each request is also counted per second (shared by the warm-up's recorder and the measured one); `warm`: this recorder holds the warm-up. */
+  constructor(
+    readonly timeline?: Timeline,
+    private readonly warm = false,
+  ) {
     this.histograms = {
       latency: newHistogram(),
       service_time: newHistogram(),
@@ -46,6 +51,8 @@ export class Recorder {
       ttft: newHistogram(),
       itl: newHistogram(),
       tpot: newHistogram(),
+      request_path: newHistogram(),
+      response_path: newHistogram(),
     };
   }
 
@@ -73,7 +80,7 @@ export class Recorder {
     if (r.endMs > this.lastEndMs) this.lastEndMs = r.endMs;
     this.bytesIn += r.bytesIn;
     if (r.error !== -1) {
-      this.timeline?.ended(r.sentMs, r.endMs, undefined);
+      this.timeline?.ended(r.sentMs, r.endMs, undefined, this.warm);
       this.errorCounts[r.error]!++;
       if ((r.error === ErrorKind.Other || r.error === ErrorKind.StreamMalformed) && !this.errorSamples[r.error]) {
         this.errorSamples[r.error] = r.errorMessage;
@@ -84,8 +91,11 @@ export class Recorder {
     if (r.endMs > this.lastOkEndMs) this.lastOkEndMs = r.endMs;
     // Latency figures describe successful requests; failures are counted above.
     recordMs(h.latency, r.endMs - r.intendedMs);
-    this.timeline?.ended(r.sentMs, r.endMs, r.endMs - r.intendedMs);
+    this.timeline?.ended(r.sentMs, r.endMs, r.endMs - r.intendedMs, this.warm);
     recordMs(h.service_time, r.endMs - r.sentMs);
+    // NaN: the answer carried no mock timing (the gateway dropped it, or no mock)
+    if (!Number.isNaN(r.requestPathMs)) recordMs(h.request_path, r.requestPathMs);
+    if (!Number.isNaN(r.responsePathMs)) recordMs(h.response_path, r.responsePathMs);
     if (r.headersMs >= 0) recordMs(h.ttfb, r.headersMs - r.sentMs);
     if (r.firstContentMs >= 0) {
       recordMs(h.ttft, r.firstContentMs - r.intendedMs);

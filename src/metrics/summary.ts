@@ -1,5 +1,6 @@
 // The run's summary in the shape of the JSON result contract (DESIGN.md).
 import { statsOf, type Stats } from "./histogram.ts";
+import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
 import type { PhaseUsage, ResourceAccumulator } from "./resources.ts";
@@ -27,6 +28,9 @@ export interface Summary {
   ttft_ms?: Stats;
   itl_ms?: Stats;
   tpot_ms?: Stats;
+  /** From the mock's timing: send → the mock received the request; the mock sent the answer (or last event) → last byte. */
+  request_path_ms?: Stats;
+  response_path_ms?: Stats;
   output_tokens?: { total: number; per_second: number };
   status_codes: Record<string, number>;
   errors: Record<string, number>;
@@ -40,8 +44,49 @@ export interface Summary {
     gateway_rss_mb_per_stream?: number;
     gateway_cpu_ms_per_request?: number;
   };
+  /** The baseline: the same load straight to the mock. */
+  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo">;
+  /** Gateway − direct per percentile, ms (DESIGN.md's overhead(p)). */
+  overhead_ms?: OverheadSet;
+  /** Half-width of each overhead's 95 % interval, ms: a difference within it cannot be told from noise. */
+  overhead_band_ms?: BandSet;
   /** Gates checked after the run (k6-style thresholds). */
   slo?: { expr: string; value: number; pass: boolean }[];
+}
+
+/** Overhead rows for the metrics both paths have. */
+export interface OverheadSet {
+  latency?: OverheadRow;
+  ttfb?: OverheadRow;
+  ttft?: OverheadRow;
+  itl?: OverheadRow;
+  request_path?: OverheadRow;
+  response_path?: OverheadRow;
+}
+
+/** The bands of an OverheadSet. */
+export type BandSet = { [K in keyof OverheadSet]?: BandRow };
+
+/** The metrics whose overhead is reported. */
+const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
+
+/**
+ * Adds the baseline to a summary: the direct path's own summary, and the
+ * overhead of the gateway over it per percentile with its 95 % band.
+ */
+export function withBaseline(s: Summary, gateway: Recorder, direct: Recorder, scheduledMs: number, sliced: boolean): void {
+  const { resources: _, ...d } = summarize(direct, scheduledMs, {}, sliced);
+  s.direct = d;
+  const value: OverheadSet = {};
+  const band: BandSet = {};
+  for (const m of OVERHEAD_METRICS) {
+    const o = overheadOf(gateway.histograms[m], direct.histograms[m]);
+    if (!o) continue;
+    value[m] = o.value;
+    band[m] = o.band;
+  }
+  s.overhead_ms = value;
+  s.overhead_band_ms = band;
 }
 
 const round = (x: number, digits: number): number => {
@@ -63,13 +108,16 @@ export function summarize(
   rec: Recorder,
   scheduledMs: number,
   resources: Record<string, Record<string, PhaseUsage>>,
+  /** The requests were sent in slices interleaved with another path's: the span from first to last send includes the other's time. */
+  sliced = false,
 ): Summary {
   const failed = rec.total - rec.ok;
-  const sentWindowMs = Math.max(scheduledMs, rec.lastSentMs - rec.firstSentMs);
+  const sentWindowMs = sliced ? scheduledMs : Math.max(scheduledMs, rec.lastSentMs - rec.firstSentMs);
   // Throughput is over the whole run: the schedule, or longer when the last
   // successful responses came in after it ended (streams); never shorter, so
   // a run that kept up shows throughput = rate. Failures do not stretch it.
-  const doneWindowMs = Math.max(sentWindowMs, rec.lastOkEndMs - rec.firstSentMs);
+  const tailMs = sliced ? Math.max(0, rec.lastOkEndMs - rec.lastSentMs) + sentWindowMs : rec.lastOkEndMs - rec.firstSentMs;
+  const doneWindowMs = Math.max(sentWindowMs, tailMs);
   const h = rec.histograms;
   const status: Record<string, number> = {};
   rec.statusCounts.forEach((n, code) => {
@@ -100,6 +148,8 @@ export function summarize(
     ttft_ms: statsOf(h.ttft),
     itl_ms: statsOf(h.itl),
     tpot_ms: statsOf(h.tpot),
+    request_path_ms: statsOf(h.request_path),
+    response_path_ms: statsOf(h.response_path),
     status_codes: status,
     errors,
     ...(Object.keys(samples).length > 0 ? { error_samples: samples } : {}),

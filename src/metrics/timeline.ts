@@ -9,6 +9,8 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type His
 
 interface Bucket {
   sent: number;
+  /** Of which warm-up requests. */
+  warm: number;
   completed: number;
   errors: number;
   dropped: number;
@@ -34,7 +36,7 @@ export interface SecondRow {
 
 /** A timeline as it crosses a worker boundary. */
 export interface TimelineData {
-  buckets: { s: number; sent: number; completed: number; errors: number; dropped: number; latency?: string }[];
+  buckets: { s: number; sent: number; warm: number; completed: number; errors: number; dropped: number; latency?: string }[];
 }
 
 const smallHistogram = (): Histogram =>
@@ -52,7 +54,7 @@ export class Timeline {
 
   private second(tMs: number): number {
     const s = Math.max(0, Math.floor((tMs - this.originMs) / 1000));
-    for (let i = this.buckets.length; i <= s; i++) this.buckets.push({ sent: 0, completed: 0, errors: 0, dropped: 0, latency: undefined });
+    for (let i = this.buckets.length; i <= s; i++) this.buckets.push({ sent: 0, warm: 0, completed: 0, errors: 0, dropped: 0, latency: undefined });
     return s;
   }
 
@@ -60,9 +62,13 @@ export class Timeline {
     return this.buckets[this.second(tMs)]!;
   }
 
-  /** A finished request: sent at `sentMs` (-1: never sent), ended at `endMs`, with its latency when it succeeded. */
-  ended(sentMs: number, endMs: number, latencyMs: number | undefined): void {
-    if (sentMs >= 0) this.at(sentMs).sent++;
+  /** A finished request: sent at `sentMs` (-1: never sent), ended at `endMs`, with its latency when it succeeded; `warm`: a warm-up request. */
+  ended(sentMs: number, endMs: number, latencyMs: number | undefined, warm = false): void {
+    if (sentMs >= 0) {
+      const b = this.at(sentMs);
+      b.sent++;
+      if (warm) b.warm++;
+    }
     const i = this.second(endMs);
     const b = this.buckets[i]!;
     b.completed++;
@@ -90,15 +96,15 @@ export class Timeline {
     this.at(tMs).dropped++;
   }
 
-  /** The rows; the first `warmupSeconds` are marked as the warm-up's. */
-  rows(warmupSeconds = 0): SecondRow[] {
+  /** The rows; a second in which only warm-up requests were sent is the warm-up's. */
+  rows(): SecondRow[] {
     let open = 0;
     return this.buckets.map((b, t) => {
       open += b.sent - b.completed;
       const h = b.latency === undefined ? undefined : decoded(b.latency);
       // 2 significant digits, as the histogram keeps them, and never above the largest value seen
       const ms = (p: number): number | null => (h && h.totalCount > 0 ? Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toPrecision(2)) : null);
-      return { t, phase: t < warmupSeconds ? "warmup" : "load", sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
+      return { t, phase: b.warm > 0 && b.warm === b.sent ? "warmup" : "load", sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
     });
   }
 
@@ -107,6 +113,7 @@ export class Timeline {
       buckets: this.buckets.map((b, s) => ({
         s,
         sent: b.sent,
+        warm: b.warm,
         completed: b.completed,
         errors: b.errors,
         dropped: b.dropped,
@@ -120,6 +127,7 @@ export class Timeline {
     for (const x of d.buckets) {
       const b = this.at(this.originMs + x.s * 1000);
       b.sent += x.sent;
+      b.warm += x.warm;
       b.completed += x.completed;
       b.errors += x.errors;
       b.dropped += x.dropped;

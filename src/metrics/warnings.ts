@@ -29,8 +29,44 @@ export const LEAK_MIN_LOAD_MS = 30_000;
 /** The generator's own CPU (average over the load, % of one core per worker) above which it is the likely limit. */
 export const GENERATOR_CPU_WARN_PCT = 90;
 
+/** Gateway ITL p50 under this share of the direct one: events arrive in clumps. */
+export const CLUMP_RATIO = 0.25;
+/** Time the gateway adds between the headers and the first token (ms) above which it holds the stream back (and at least this share of the direct stream's length). */
+export const HOLD_MIN_MS = 20;
+export const HOLD_SHARE = 0.2;
+
+/**
+ * Signs that the gateway buffers a stream instead of passing events on as
+ * they come (a proxy with buffering on): content events bunched together
+ * where the mock spaced them out, or the first token held back well past
+ * the headers. The reason in words, or undefined.
+ */
+export function bufferingSign(s: Summary): string | undefined {
+  const d = s.direct;
+  if (!d) return undefined;
+  const reasons: string[] = [];
+  const itl = s.itl_ms;
+  if (itl && d.itl_ms && d.itl_ms.p50 >= 2 && itl.p50 < CLUMP_RATIO * d.itl_ms.p50) {
+    reasons.push(`content events came in clumps (ITL p50 ${itl.p50} ms through the gateway, ${d.itl_ms.p50} ms direct)`);
+  }
+  const o = s.overhead_ms;
+  if (o?.ttft && o.ttfb && d.latency_ms && d.ttft_ms) {
+    // what the gateway adds after the headers and before the first token
+    const hold = o.ttft.p50 - o.ttfb.p50;
+    const streamMs = d.latency_ms.p50 - d.ttft_ms.p50;
+    if (hold > Math.max(HOLD_MIN_MS, HOLD_SHARE * streamMs)) {
+      reasons.push(`the first token came ${Math.round(hold)} ms later than the headers warrant (TTFT overhead p50 ${o.ttft.p50} ms, TTFB overhead p50 ${o.ttfb.p50} ms)`);
+    }
+  }
+  return reasons.length > 0 ? reasons.join("; ") : undefined;
+}
+
 export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const w: string[] = [];
+  const buffered = bufferingSign(s);
+  if (buffered) {
+    w.push(`the gateway probably buffers streams: ${buffered}. Clients see tokens late and in bursts. For nginx: proxy_buffering off; for HAProxy: option http-no-delay; other proxies: turn response buffering off for text/event-stream.`);
+  }
   const q = s.requests;
   if (q.dropped > 0) {
     w.push(
@@ -62,7 +98,7 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
   }
   if (f.unusedMock && q.total > 0) {
-    w.push(`the mock received no requests: the target did not call it. If the gateway should use the mock, point it at ${f.unusedMock} (--mock-port fixes the port), or run with --no-mock.`);
+    w.push(`the mock received no requests: the gateway did not call it. If the gateway should use the mock, point it at ${f.unusedMock} ({{MOCK_URL}} in a --gateway command or config template; --mock-port fixes the port), or run with --no-mock.`);
   }
   const own = s.resources.gatebench?.load;
   const workers = f.workers ?? 1;

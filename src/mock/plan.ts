@@ -65,6 +65,9 @@ export const MOCK_HEADERS = {
   sentUs: "x-mock-sent-us",
 } as const;
 
+/** SSE comment sent with the stream's last event, just before `data: [DONE]`: when it left, epoch µs (`: x-mock-last-event-us=…`). */
+export const LAST_EVENT_COMMENT = "x-mock-last-event-us";
+
 const HOUR_MS = 3_600_000;
 
 type HeaderError = { error: string; header: string };

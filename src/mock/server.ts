@@ -5,16 +5,14 @@
 // against the upstream's.
 import type { Fault } from "./model.ts";
 import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
-import { MOCK_HEADERS, MockPlan, type MockOptions, type RequestPlan } from "./plan.ts";
+import { LAST_EVENT_COMMENT, MOCK_HEADERS, MockPlan, type MockOptions, type RequestPlan } from "./plan.ts";
 import { MockCounters } from "./stats.ts";
 import { Ticker, TIMER_LATE_MS } from "./ticker.ts";
 
-export { MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
+export { LAST_EVENT_COMMENT, MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
 export type { MockStats } from "./stats.ts";
 
 
-/** SSE comment sent just before `data: [DONE]`: when the stream's last event left, epoch µs. */
-export const LAST_EVENT_COMMENT = "x-mock-last-event-us";
 
 const JSON_TYPE = "application/json";
 const SSE_TYPE = "text/event-stream";

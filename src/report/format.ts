@@ -6,3 +6,10 @@ export const fmtPct = (ratio: number): string => `${(ratio * 100).toFixed(2)} %`
 export const fmtMb = (mb: number): string => `${mb.toFixed(1)} MB`;
 export const fmtCpu = (pct: number | null): string => (pct === null ? "-" : `${pct.toFixed(1)} %`);
 export const fmtSeconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;
+/** A signed difference in ms with its 95 % band: "+1.21 ±0.04"; "~0 (+0.02 ±0.05)" within noise; "(+0.9, few requests)" without a band. */
+export const fmtOverhead = (value: number, band: number | null): string => {
+  const diff = `${value >= 0 ? "+" : "−"}${fmtMs(Math.abs(value))}`;
+  if (band === null) return `(${diff}, too few)`;
+  const signed = `${diff} ±${fmtMs(band)}`;
+  return Math.abs(value) <= band ? `~0 (${signed})` : signed;
+};

@@ -38,6 +38,8 @@ export interface RunInfo {
   gateway: { kind: string; pid?: number; port?: number; command?: string[]; log?: string; sampled?: boolean };
   /** The mock upstream, unless --no-mock. */
   mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
+  /** The baseline: the same load straight to a second mock (its figures are summary.direct, its histograms "direct.*"). */
+  baseline?: { order: "interleaved" | "sequential"; slice_ms?: number; url: string; mock: { pid: number; port: number; received?: UpstreamCounts } };
   /** The warm-up's requests (left out of the figures). */
   warmup?: { duration_ms: number; requests: number; ok: number };
   /** How long the load phase lasted, the drain of in-flight requests included. */
@@ -54,8 +56,10 @@ export interface ResultDoc {
   run: RunInfo;
   summary: Summary;
   histograms: Record<string, string>;
-  /** Per-second buckets over the run (warm-up included), for plots. */
+  /** Per-second buckets over the run (warm-up included), for plots: the gateway's requests. */
   timeline: SecondRow[];
+  /** The same for the baseline's requests (straight to the mock). */
+  timeline_direct?: SecondRow[];
   /** Every resource sample of each process (gateway, mock, gatebench), for plots. */
   resources_series: Record<string, SeriesPoint[]>;
 }
@@ -68,13 +72,9 @@ export function resultDoc(
   histograms: Record<string, Histogram>,
   timeline: SecondRow[] = [],
   resourcesSeries: Record<string, SeriesPoint[]> = {},
+  timelineDirect?: SecondRow[],
 ): ResultDoc {
   const encoded: Record<string, string> = {};
   for (const [name, h] of Object.entries(histograms)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
-  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline, resources_series: resourcesSeries };
-}
-
-/** Writes the document; a write failure is reported by the caller, the terminal report is already out. */
-export async function writeJson(path: string, doc: ResultDoc): Promise<void> {
-  await Bun.write(path, `${JSON.stringify(doc, null, 2)}\n`);
+  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline, ...(timelineDirect ? { timeline_direct: timelineDirect } : {}), resources_series: resourcesSeries };
 }

@@ -3,8 +3,10 @@
 // outcomes, resources.
 import { getBorderCharacters, table, type TableUserConfig } from "table";
 import type { Stats } from "../metrics/histogram.ts";
-import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import type { OverheadRow } from "../metrics/overhead.ts";
+import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
 import type { ResultDoc } from "./json.ts";
+import { latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -13,8 +15,6 @@ const TABLE: TableUserConfig = {
   columns: { 0: { alignment: "left" } },
 };
 
-const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
-const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
 
 function statsRow(label: string, s: Stats | undefined): string[] {
   return [label, ...STAT_KEYS.map((k) => (s ? fmtMs(s[k]) : "-"))];
@@ -31,6 +31,14 @@ function header(doc: ResultDoc): string {
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""} · seed ${(doc.config as { seed: number }).seed}`,
   ];
+  const b = r.baseline;
+  if (b) {
+    lines.push(
+      b.order === "interleaved"
+        ? `baseline  the same arrivals straight to a second mock (${b.url}), in ${fmtSeconds(b.slice_ms ?? 0)} slices alternating with the gateway's`
+        : `baseline  the same load straight to a second mock (${b.url}) first, then through the gateway`,
+    );
+  }
   if (r.warmup) lines.push(`warm-up   ${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`);
   if (r.load_model === "closed") lines.push("note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)");
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);
@@ -50,16 +58,38 @@ function requests(doc: ResultDoc): string {
 
 function latency(doc: ResultDoc): string {
   const s = doc.summary;
-  const closed = doc.run.load_model === "closed";
-  // a closed loop has no schedule: latency is service time, and there is no lag
-  const rows = closed
-    ? [["Latency (ms)", ...STAT_HEAD], statsRow("latency", s.latency_ms), statsRow("TTFB", s.ttfb_ms)]
-    : [["Latency (ms)", ...STAT_HEAD], statsRow("latency", s.latency_ms), statsRow("service time", s.service_time_ms), statsRow("schedule lag", s.schedule_lag_ms), statsRow("TTFB", s.ttfb_ms)];
-  if (s.ttft_ms || (doc.config as { stream?: boolean }).stream) {
-    rows.push(statsRow("TTFT", s.ttft_ms), statsRow("ITL", s.itl_ms), statsRow("TPOT", s.tpot_ms));
+  const rows = [["Latency (ms)", ...STAT_HEAD]];
+  for (const r of latencyRows(doc)) {
+    rows.push(statsRow(r.label, s[r.key]));
+    if (r.direct) rows.push(statsRow("  direct", s.direct?.[r.key]));
   }
-  if (closed) return table(rows, TABLE);
-  return `${table(rows, TABLE)}latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)\n`;
+  const notes = [
+    ...(doc.run.load_model === "closed" ? [] : ["latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)"]),
+    ...(s.direct ? ['"direct": the same requests straight to the mock, without the gateway'] : []),
+  ];
+  return `${table(rows, TABLE)}${notes.map((n) => `${n}\n`).join("")}`;
+}
+
+function overhead(doc: ResultDoc): string {
+  const o = doc.summary.overhead_ms;
+  const band = doc.summary.overhead_band_ms;
+  if (!o || !band) return "";
+  const rows = [["Overhead (ms)", "p50", "p90", "p99", "p99.9"]];
+  const keys: (keyof OverheadRow)[] = ["p50", "p90", "p99", "p999"];
+  for (const [key, label] of OVERHEAD_ROWS) {
+    const v = o[key];
+    const bd = band[key];
+    if (v && bd) rows.push([label, ...keys.map((k) => fmtOverhead(v[k], bd[k]))]);
+  }
+  const lines = [
+    table(rows, TABLE).trimEnd(),
+    "overhead = gateway − direct at each percentile; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile",
+  ];
+  if (o.request_path) lines.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
+  else if (doc.summary.request_path_ms === undefined && doc.summary.direct?.request_path_ms) {
+    lines.push("no request/response path split: the gateway did not pass on the mock's timing (header x-mock-received-us, x-mock-sent-us; stream comment x-mock-last-event-us)");
+  }
+  return lines.join("\n");
 }
 
 function outcomes(doc: ResultDoc): string {
@@ -76,10 +106,16 @@ function outcomes(doc: ResultDoc): string {
     const statuses = new Map<string, number>();
     for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
     const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join("  ");
-    const warm = doc.run.warmup ? ` (warm-up included)` : "";
-    lines.push(`Upstream      mock received ${got.requests} requests${warm} on ${got.connections} connection${got.connections === 1 ? "" : "s"} (${st || "none"}), at most ${got.in_flight_peak} at once`);
+    const warm = doc.run.warmup;
+    const sent = s.requests.total + (warm?.requests ?? 0);
+    const perRequest = sent > 0 ? ` (${(got.requests / sent).toFixed(2)} per request sent${warm ? ", warm-up included" : ""})` : "";
+    const perConn = got.connections > 0 ? `, ${(got.requests / got.connections).toFixed(1)} requests per connection` : "";
+    lines.push(`Upstream      mock received ${got.requests} requests${perRequest} on ${got.connections} connection${got.connections === 1 ? "" : "s"}${perConn} (${st || "none"}), at most ${got.in_flight_peak} at once`);
     if (got.streams_completed + got.streams_aborted > 0) {
-      lines.push(`              streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned by the client`);
+      // a stream the client gave up on (timeout, abort) should be cancelled upstream too
+      const gaveUp = (s.errors.timeout ?? 0) + (s.errors.aborted ?? 0);
+      const passed = gaveUp > 0 ? `; the client gave up on ${gaveUp}, so ${Math.min(got.streams_aborted, gaveUp)} of ${gaveUp} cancellations reached the upstream` : "";
+      lines.push(`              streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned before the end${passed}`);
     }
   }
   return lines.join("\n");
@@ -119,21 +155,33 @@ function resources(doc: ResultDoc): string {
   return lines.join("\n");
 }
 
-function gates(doc: ResultDoc): string {
+/** ANSI colours for a terminal; the identity when colour is off. */
+export interface Paint {
+  bad(s: string): string;
+  good(s: string): string;
+  warn(s: string): string;
+}
+const NO_PAINT: Paint = { bad: (s) => s, good: (s) => s, warn: (s) => s };
+const ANSI: Paint = { bad: (s) => `\x1b[31m${s}\x1b[39m`, good: (s) => `\x1b[32m${s}\x1b[39m`, warn: (s) => `\x1b[33m${s}\x1b[39m` };
+
+function gates(doc: ResultDoc, paint: Paint): string {
   const slo = doc.summary.slo ?? [];
   if (slo.length === 0) return "";
   const rows = [["Gates", "measured", "verdict"]];
-  for (const g of slo) rows.push([g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? "pass" : "FAIL"]);
+  for (const g of slo) rows.push([g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? paint.good("pass") : paint.bad("FAIL")]);
   return table(rows, TABLE);
 }
 
-function warnings(doc: ResultDoc): string {
+function warnings(doc: ResultDoc, paint: Paint): string {
   const w = doc.summary.warnings ?? [];
-  return w.map((line) => `WARNING: ${line}`).join("\n");
+  return w.map((line) => `${paint.warn("WARNING:")} ${line}`).join("\n");
 }
 
-export function textReport(doc: ResultDoc): string {
-  return [header(doc), requests(doc) + latency(doc), outcomes(doc), resources(doc), gates(doc), warnings(doc)]
+/** The report; `color` (a terminal, no NO_COLOR) marks failures red, passes green, warnings yellow. */
+export function textReport(doc: ResultDoc, opts: { color?: boolean } = {}): string {
+  const paint = opts.color ? ANSI : NO_PAINT;
+  const head = header(doc).replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"));
+  return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), gates(doc, paint), warnings(doc, paint)]
     .map((b) => b.trimEnd())
     .filter((b) => b !== "")
     .join("\n\n");

@@ -15,10 +15,10 @@ import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { successGate } from "../metrics/slo.ts";
-import { derivedFigures, summarize, type Summary } from "../metrics/summary.ts";
+import { derivedFigures, summarize, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
-import { describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
+import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
 import { requestBodies, requestHeaders } from "./workload.ts";
 
 export interface RunHooks {
@@ -27,6 +27,8 @@ export interface RunHooks {
   progressEveryMs: number;
   /** Progress of the load phase. */
   progress(p: LiveCounts, elapsedMs: number): void;
+  /** The load phase is over (a redrawn progress line can be cleared). */
+  progressEnd?(): void;
 }
 
 export interface RunControl {
@@ -57,6 +59,8 @@ export interface RunResult {
   recorder: Recorder;
   warmup: { requests: number; ok: number };
   timeline: SecondRow[];
+  /** The baseline straight to a second mock, when there was one. */
+  baseline?: { order: "interleaved" | "sequential"; sliceMs: number; url: string; mock: ProcessInfo; recorder: Recorder; timeline: SecondRow[]; received: MockStats | undefined };
   /** The resource samples of each process, for plots. */
   resourceSeries: Record<string, SeriesPoint[]>;
   mock: MockStats | undefined;
@@ -64,6 +68,16 @@ export interface RunResult {
   loadMs: number;
   /** Why the run ended early, when it did ("interrupted", or what failed). */
   ended: { early: false } | { early: true; reason: string; failed: boolean };
+}
+
+/**
+ * Where the baseline goes: the mock's own path for the endpoint the gateway
+ * is loaded on (a gateway may serve it under a prefix the mock does not know).
+ */
+export function directUrl(gatewayUrl: string, host: string, mockPort: number): string {
+  const path = new URL(gatewayUrl).pathname;
+  const endpoint = ["/chat/completions", "/completions", "/embeddings", "/models"].find((e) => path.endsWith(e));
+  return `http://${host}:${mockPort}${endpoint ? `/v1${endpoint}` : path}`;
 }
 
 /** The URL to load: the target (a base URL; --path is appended unless the target names a path itself and --path was not given), or the started gateway. */
@@ -155,6 +169,15 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
       hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     }
+    // The baseline goes to a second mock with the same settings, so the
+    // first one's counts are the gateway's upstream traffic alone.
+    const order = baselineOrder(cfg);
+    let directMock: ChildProcess | undefined;
+    if (mock && order) {
+      const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
+      directMock = await start("baseline mock", [...self, "__mock", "--host", cfg.host, "--port", "0", `--seed=${cfg.mock.seed}`, ...mockFlags]);
+      hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${directMock.port}, pid ${directMock.pid})`);
+    }
     // the mock's address, as the placeholders give it to a gateway and to --setup
     const mockValues = { MOCK_URL: mock ? `http://${cfg.host}:${mock.port}/v1` : "", MOCK_HOST: mock ? cfg.host : "", MOCK_PORT: mock ? String(mock.port) : "" };
     let gateway: ChildProcess | undefined;
@@ -234,16 +257,17 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     await sleepOrAbort(cfg.idleMs, stopSending.signal);
 
     const request: PreparedRequest = { url, method: cfg.method, headers: requestHeaders(cfg), bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs };
+    const direct = directMock && order ? { request: { ...request, url: directUrl(url, cfg.host, directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
     let drainTimer: Timer | undefined;
-    if (cfg.warmupMs > 0) await sampler.mark("warmup");
-    hooks.log(`${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}`);
+    hooks.log(`${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}${direct ? `, and the same to ${direct.request.url} (baseline, ${order})` : ""}`);
     const load = startLoad(
-      { request, mode: loadMode(cfg), warmupMs: cfg.warmupMs, workers: cfg.workers },
+      { request, direct, mode: loadMode(cfg), warmupMs: cfg.warmupMs, workers: cfg.workers },
       {
         stopSending: stopSending.signal,
         abortInFlight: abortInFlight.signal,
         workerArgv: [...self, "__load"],
-        onMeasureStart: () => void sampler.mark("load"),
+        // resource samples follow what is being sent: warm-up, the gateway's load, or the baseline (the gateway idles)
+        onPhase: (phase) => void sampler.mark(phase),
         // What the gateway spends finishing the last requests is not "load";
         // they get drainMs to finish, then they are aborted.
         onSendingDone: () => {
@@ -261,6 +285,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     } finally {
       clearInterval(ticker);
       clearTimeout(drainTimer);
+      hooks.progressEnd?.();
     }
     const loadMs = performance.now() - out.startedMs;
     // cool-down: does memory come back once the load is gone?
@@ -271,7 +296,10 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
     await sampler.stop();
 
-    const upstreamStats = mock ? await mockStats(cfg.host, mock.port, 2000) : undefined;
+    const [upstreamStats, directStats] = await Promise.all([
+      mock ? mockStats(cfg.host, mock.port, 2000) : undefined,
+      directMock ? mockStats(cfg.host, directMock.port, 2000) : undefined,
+    ]);
     // The measured window. Open loop: the part of the schedule that was run,
     // up to the first arrival not sent (its whole length when it ran to the
     // end), so the rate is the schedule's even when stopped early. Closed
@@ -281,13 +309,20 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const windowMs = isClosedLoop(cfg)
       ? Math.max(0, Number.isFinite(rec.lastEndMs - rec.firstSentMs) ? rec.lastEndMs - rec.firstSentMs : out.sendingDoneMs - measureStart)
       : Math.min(scheduledMs(cfg), Math.max(0, out.nextDueMs - cfg.warmupMs));
-    const summary = summarize(rec, windowMs, sampler.acc.summary());
+    const sliced = order === "interleaved";
+    const summary = summarize(rec, windowMs, sampler.acc.summary(), sliced);
     summary.requests.in_flight_peak = out.inFlightPeak;
+    if (out.direct) {
+      const d = out.direct.recorder;
+      // a closed loop's direct run has its own window, like the gateway's
+      const directWindowMs = isClosedLoop(cfg) ? Math.max(0, d.lastEndMs - d.firstSentMs) : windowMs;
+      withBaseline(summary, rec, d, Number.isFinite(directWindowMs) ? directWindowMs : 0, sliced);
+    }
     summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
     summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE,
       fdLimit: openFileLimit(),
-      // an attached gateway may not be pointed at the mock
-      unusedMock: cfg.target && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
+      // a gateway of the user's (started or attached) may not be pointed at the mock
+      unusedMock: (cfg.target || cfg.gateway) && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
     });
     if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
     return {
@@ -302,7 +337,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       summary,
       recorder: out.recorder,
       warmup: { requests: out.warmup.total, ok: out.warmup.ok },
-      timeline: out.timeline.rows(Math.ceil(cfg.warmupMs / 1000)),
+      timeline: out.timeline.rows(),
+      baseline:
+        directMock && direct && out.direct
+          ? { order: direct.order, sliceMs: direct.sliceMs, url: direct.request.url, mock: info(directMock), recorder: out.direct.recorder, timeline: out.direct.timeline.rows(), received: directStats }
+          : undefined,
       resourceSeries: sampler.acc.seriesOut(),
       mock: upstreamStats,
       loadMs,

@@ -26,6 +26,14 @@ export interface RunConfig {
   requests: number | undefined;
   /** Load generator processes. */
   workers: number;
+  /**
+   * The baseline: the same load straight to the mock, to measure what the
+   * gateway adds. Interleaved: alternating slices of `baselineSliceMs`
+   * (a closed loop runs it sequentially); sequential: the whole load
+   * direct first; off: none (always off without the mock).
+   */
+  baseline: "interleaved" | "sequential" | "off";
+  baselineSliceMs: number;
   stream: boolean;
   /** Gateway port (0: any free port). */
   port: number;
@@ -74,6 +82,9 @@ export interface RunConfig {
   /** After the schedule ends, how long in-flight requests may take before they are aborted. */
   drainMs: number;
   jsonPath: string | undefined;
+  /** --html: the HTML report to this file; --out: the run folder (result.json, .hgrm files, report.html, gateway.log). */
+  htmlPath: string | undefined;
+  outDir: string | undefined;
   /** Success ratio below which the run fails its gate (exit 1); undefined: no gate. */
   minSuccess: number | undefined;
   /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
@@ -91,6 +102,8 @@ export const RUN_DEFAULTS = {
   concurrency: undefined,
   requests: undefined,
   workers: 1,
+  baseline: "interleaved",
+  baselineSliceMs: 1000,
   stream: false,
   port: 8081,
   mockPort: 9091,
@@ -120,7 +133,7 @@ export const RUN_DEFAULTS = {
   readyTimeoutMs: 15_000,
   stopTimeoutMs: 5_000,
   drainMs: 60_000,
-} satisfies Omit<RunConfig, "jsonPath" | "minSuccess" | "mock" | "seed">;
+} satisfies Omit<RunConfig, "jsonPath" | "htmlPath" | "outDir" | "minSuccess" | "mock" | "seed">;
 
 /** The open-loop shape of the measured phase (without the warm-up). */
 export function measuredSegments(cfg: RunConfig): Segment[] {
@@ -145,6 +158,20 @@ export function loadMode(cfg: RunConfig): LoadMode {
   }
   const shape = withWarmup(new Shape(measuredSegments(cfg)), cfg.warmupMs);
   return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight };
+}
+
+/** How the baseline is run: a closed loop has no schedule to interleave, so it runs direct first. */
+export function baselineOrder(cfg: RunConfig): "interleaved" | "sequential" | undefined {
+  if (cfg.baseline === "off" || cfg.noMock) return undefined;
+  return isClosedLoop(cfg) ? "sequential" : cfg.baseline;
+}
+
+/** The baseline in words, for logs and the report. */
+export function describeBaseline(cfg: RunConfig): string {
+  const order = baselineOrder(cfg);
+  if (!order) return cfg.noMock ? "none (--no-mock)" : "off";
+  if (order === "sequential") return `sequential: the same load straight to the mock first, then through the gateway${isClosedLoop(cfg) && cfg.baseline === "interleaved" ? " (a closed loop cannot interleave)" : ""}`;
+  return `interleaved: ${fmtS(cfg.baselineSliceMs)} s slices alternate between the gateway and the mock directly, same arrivals on both`;
 }
 
 /** Seconds from ms, to the millisecond, without float noise (3.333 s, not 3.3333333333333335). */

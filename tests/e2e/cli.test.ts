@@ -1,23 +1,12 @@
 // The real CLI against real processes on loopback: what it reports is
 // checked against what the mock says it received, and no process outlives it.
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, killTagged, newTag, processesWithTag } from "./helpers.ts";
+import { cli, processesWithTag, scratch } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gatebench-e2e-"));
-const tags: string[] = [];
-afterAll(() => {
-  for (const t of tags) killTagged(t);
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, tagged } = scratch("gatebench-e2e-");
 
-function tagged(): string {
-  const t = newTag();
-  tags.push(t);
-  return t;
-}
 
 // biome-ignore lint: the JSON result is checked field by field
 type Doc = any;

@@ -1,7 +1,9 @@
 // Running the real CLI in tests: NO_COLOR, a tag in the environment that
 // every descendant inherits (so leftovers can be found in /proc), stdout,
 // stderr and exit code read together, and a hard deadline.
-import { readdirSync, readFileSync } from "node:fs";
+import { afterAll } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
@@ -18,15 +20,19 @@ export function newTag(): string {
 }
 
 /**
- * Runs of `gatebench run` in tests get a 1 s idle phase and no cool-down
- * unless a test asks for them: the defaults (3 s each) would add minutes to
- * the suite without testing anything more.
+ * Runs of `gatebench run` in tests get a 1 s idle phase, no cool-down and
+ * no baseline unless a test asks for them: the defaults (3 s each, and a
+ * baseline that doubles the load phase) would add minutes to the suite
+ * without testing anything more. tests/e2e/baseline.test.ts tests the
+ * baseline.
  */
 export const TEST_PHASES = ["--idle", "1s", "--cooldown", "0s"];
 
 export function cliArgv(args: string[]): string[] {
-  const quick = args[0] === "run" && !args.some((a) => /^--?(idle|cooldown)\b/.test(a)) ? TEST_PHASES : [];
-  return [process.execPath, ENTRY, ...args, ...quick];
+  const run = args[0] === "run";
+  const quick = run && !args.some((a) => /^--?(idle|cooldown)\b/.test(a)) ? TEST_PHASES : [];
+  const noBaseline = run && !args.some((a) => /^--(baseline|no-mock)\b/.test(a)) ? ["--baseline", "off"] : [];
+  return [process.execPath, ENTRY, ...args, ...quick, ...noBaseline];
 }
 
 export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -102,6 +108,28 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await Bun.sleep(25);
   }
+}
+
+/**
+ * A test file's scratch space: a temp folder, and process tags that are
+ * all killed (with the folder removed) after the file's tests, passed or
+ * failed. `tagged()` gives a new tag to run gatebench with.
+ */
+export function scratch(prefix: string): { dir: string; tagged(): string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const tags: string[] = [];
+  afterAll(() => {
+    for (const t of tags) killTagged(t);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    tagged() {
+      const t = newTag();
+      tags.push(t);
+      return t;
+    },
+  };
 }
 
 /** Kills (SIGKILL) whatever still carries the tag; for cleanup after a failed test. */

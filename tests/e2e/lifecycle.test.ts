@@ -1,26 +1,19 @@
 // How a run ends when something goes wrong: Ctrl-C, gatebench killed, the
 // gateway dying, a port already taken. In every case: a clear exit code,
 // partial results where there are any, and no process left behind.
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, killTagged, newTag, processesWithTag, startCli, waitFor } from "./helpers.ts";
+import { cli, processesWithTag, startCli, waitFor, scratch } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gatebench-life-"));
-const tags: string[] = [];
-afterAll(() => {
-  for (const t of tags) killTagged(t);
-  rmSync(dir, { recursive: true, force: true });
-});
+const { dir, tagged } = scratch("gatebench-life-");
 
 /** Starts a long run and collects its stderr as it comes. */
 function startLongRun(extra: string[] = []) {
-  const tag = newTag();
-  tags.push(tag);
+  const tag = tagged();
   const json = join(dir, `${tag}.json`);
   const { proc, out, pumped } = startCli(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra], { tag, detached: true });
-  const underWay = () => waitFor(() => out.stderr.includes("2s  sent"), 20_000, "the load to be under way");
+  const underWay = () => waitFor(() => / {2}sent [1-9]/.test(out.stderr), 20_000, "the load to be under way");
   /** Waits for the exit; returns the code and the JSON result. */
   const finished = async () => {
     const code = await proc.exited;
@@ -160,8 +153,7 @@ describe("ending a run", () => {
   }, 40_000);
 
   test("a port already in use: exit 3, the port, its holder and the way out", async () => {
-    const tag = newTag();
-    tags.push(tag);
+    const tag = tagged();
     const holder = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
     try {
       const r = await cli(["run", "--duration", "1s", "--port", String(holder.port), "--mock-port", "0"], { tag, timeoutMs: 20_000 });

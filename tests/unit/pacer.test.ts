@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { constantShape, rampShape, Schedule, Shape, stepsShape, withWarmup } from "../../src/load/pacer.ts";
+import { constantShape, Interleaved, LANE, rampShape, Schedule, Shape, stepsShape, withWarmup } from "../../src/load/pacer.ts";
 
 /** Every arrival of a schedule, in ms offsets. */
 function all(s: Schedule): number[] {
@@ -162,5 +162,67 @@ describe("worker shares", () => {
     expect(s.index).toBe(3);
     s.next();
     expect(s.index).toBe(7);
+  });
+});
+
+describe("interleaved baseline", () => {
+  /** Every arrival of an interleaved schedule: real offset, lane, virtual offset, index. */
+  function walk(s: Interleaved): { t: number; lane: number; v: number; i: number }[] {
+    const out: { t: number; lane: number; v: number; i: number }[] = [];
+    for (let t = s.next(); t !== Number.POSITIVE_INFINITY; t = s.next()) out.push({ t, lane: s.lane, v: s.virtual, i: s.index });
+    return out;
+  }
+
+  test("each lane gets the whole schedule, the same arrivals at the same offsets in the shape", () => {
+    for (const arrival of ["constant", "poisson"] as const) {
+      const shape = rampShape(20, 80, 5_000);
+      const plain = all(new Schedule(shape, arrival, 9));
+      const a = walk(new Interleaved(shape, arrival, 9, 1000, LANE.gateway));
+      for (const lane of [0, 1]) {
+        const mine = a.filter((x) => x.lane === lane);
+        expect(mine.map((x) => x.v)).toEqual(plain);
+        // the body picked by arrival number is the same on both lanes
+        expect(mine.map((x) => x.i)).toEqual(plain.map((_, k) => k));
+      }
+    }
+  });
+
+  test("slices alternate A B, B A, …; the run lasts twice the shape; real times only go forward", () => {
+    const a = walk(new Interleaved(constantShape(10, 4_000), "constant", 1, 1000, LANE.gateway));
+    expect(a.length).toBe(80);
+    for (let k = 1; k < a.length; k++) expect(a[k]!.t).toBeGreaterThanOrEqual(a[k - 1]!.t);
+    // which lane owns each real second: gateway, direct, direct, gateway, gateway, direct, direct, gateway
+    const laneOfSecond = (sec: number): number[] => [...new Set(a.filter((x) => Math.floor(x.t / 1000) === sec).map((x) => x.lane))];
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map(laneOfSecond)).toEqual([[0], [1], [1], [0], [0], [1], [1], [0]]);
+    // an arrival keeps its place within the slice: virtual 1,100 ms → real 2,100 (first half of slice 1 is direct) and 3,100
+    expect(a.filter((x) => x.v === 1100).map((x) => [x.lane, x.t])).toEqual([
+      [1, 2100],
+      [0, 3100],
+    ]);
+  });
+
+  test("a last slice shorter than the others is split in two halves of its own length", () => {
+    const a = walk(new Interleaved(constantShape(10, 1_500), "constant", 1, 1000, LANE.gateway));
+    // slice 0: [0, 1000) gateway, [1000, 2000) direct; slice 1 (500 ms): direct [2000, 2500), gateway [2500, 3000)
+    expect(a.filter((x) => x.v === 1200).map((x) => [x.lane, x.t])).toEqual([
+      [1, 2200],
+      [0, 2700],
+    ]);
+    expect(Math.max(...a.map((x) => x.t))).toBeLessThan(3000);
+  });
+
+  test("sequential: one slice as long as the shape, the direct lane first", () => {
+    const shape = constantShape(5, 2_000);
+    const a = walk(new Interleaved(shape, "constant", 1, shape.durationMs, LANE.direct));
+    expect(a.slice(0, 10).every((x) => x.lane === 1 && x.t === x.v)).toBe(true);
+    expect(a.slice(10).every((x) => x.lane === 0 && x.t === x.v + 2000)).toBe(true);
+  });
+
+  test("worker shares: each worker's lanes are its share of both", () => {
+    const shape = constantShape(30, 3_000);
+    const whole = walk(new Interleaved(shape, "constant", 1, 1000, LANE.gateway));
+    const parts = [0, 1, 2].flatMap((k) => walk(new Interleaved(shape, "constant", 1, 1000, LANE.gateway, 3, k)));
+    const key = (x: { t: number; lane: number }): string => `${x.lane}@${x.t}`;
+    expect(parts.map(key).sort()).toEqual(whole.map(key).sort());
   });
 });

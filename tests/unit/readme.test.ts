@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mockArgs } from "../../src/cli/commands/mock.ts";
+import { reportArgs } from "../../src/cli/commands/report.ts";
 import { runArgs } from "../../src/cli/commands/run.ts";
 
 const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
@@ -12,8 +13,10 @@ describe("README", () => {
   test.each([
     ["run", runArgs],
     ["mock", mockArgs],
+    ["report", reportArgs],
   ] as const)("documents every flag of gatebench %s", (_name, args) => {
     const missing = Object.entries(args)
+      .filter(([, def]) => (def as { type: string }).type !== "positional")
       .filter(([name]) => !name.startsWith("mock-")) // --mock-<name> is documented once, as the mock's flags
       .filter(([name, def]) => {
         const alias = (def as { alias?: string }).alias;

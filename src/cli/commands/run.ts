@@ -4,13 +4,16 @@ import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { GatewaySpec } from "../../gateway/external.ts";
-import { describeLoad, isClosedLoop, RUN_DEFAULTS, type RunConfig } from "../../run/config.ts";
+import { baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
-import { resultDoc, writeJson, type ResultDoc } from "../../report/json.ts";
+import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
+import { htmlReport } from "../../report/html.ts";
+import { resultDoc, type ResultDoc } from "../../report/json.ts";
+import { progressLine } from "../../report/progress.ts";
 import { textReport } from "../../report/text.ts";
 import { commit, VERSION } from "../../version.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { log, setVerbose } from "../log.ts";
+import { log, setVerbose, useColor } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
 import { durationFlag, portFlag, positiveNumberFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
@@ -30,6 +33,8 @@ export const runArgs = {
   concurrency: { type: "string", alias: "c", description: "Closed loop (hey-style): this many connections, each sending when its response ends", valueHint: "n" },
   requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
   workers: { type: "string", description: "Load generator processes; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
+  baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the run takes twice as long), sequential (direct first), off", default: D.baseline, valueHint: "mode" },
+  "baseline-slice": { type: "string", description: "Length of each interleaved slice", default: `${D.baselineSliceMs / 1000}s`, valueHint: "duration" },
   // the gateway
   gateway: { type: "string", description: 'The gateway\'s command line, started for the run (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', valueHint: "command" },
   "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, env assignments)", default: false },
@@ -65,6 +70,8 @@ export const runArgs = {
   port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(D.port), valueHint: "port" },
   "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(D.mockPort), valueHint: "port" },
   json: { type: "string", description: "Also write the full result as JSON to this file (-: JSON on stdout, the report on stderr)", valueHint: "file" },
+  html: { type: "string", description: "Also write the HTML report (one self-contained file, plots included) to this file", valueHint: "file" },
+  out: { type: "string", description: "Write the run folder: result.json, one .hgrm percentile file per histogram, report.html, gateway.log (files in it are replaced)", valueHint: "dir" },
   "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
   ...mockRunArgs(),
@@ -92,6 +99,8 @@ type RunArgValues = {
   concurrency: Str;
   requests: Str;
   workers: string;
+  baseline: string;
+  "baseline-slice": string;
   gateway: Str;
   "gateway-shell": boolean;
   "config-template": Str;
@@ -125,6 +134,8 @@ type RunArgValues = {
   port: string;
   "mock-port": string;
   json?: string;
+  html?: string;
+  out?: string;
   "min-success"?: string;
   verbose: boolean;
 } & { [K in keyof MockModelValues as `mock-${K}`]?: string };
@@ -211,6 +222,9 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     const mockFlag = rawArgs.find((r) => r.startsWith("--mock-") && !r.startsWith("--mock-port"));
     if (mockFlag) throw new UsageError(`${mockFlag.split("=")[0]} has no effect with --no-mock: no mock is started`);
   }
+  if (!["interleaved", "sequential", "off"].includes(a.baseline)) throw new UsageError(`--baseline "${a.baseline}": expected interleaved, sequential or off, e.g. --baseline sequential`);
+  if (noMock && given("baseline") && a.baseline !== "off") throw new UsageError(`--baseline ${a.baseline} sends the load straight to the mock, and --no-mock starts none: drop --baseline`);
+  if (given("baseline-slice") && a.baseline !== "interleaved") throw new UsageError("--baseline-slice sets the slices of --baseline interleaved");
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
@@ -233,6 +247,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     concurrency: optional(a.concurrency, (v) => wholeNumberFlag("concurrency", v, "50")),
     requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
     workers: wholeNumberFlag("workers", a.workers, "2"),
+    baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
+    baselineSliceMs: durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
     target,
     gateway: gatewayConfig(a, rawArgs),
     setup: a.setup,
@@ -260,6 +276,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     port: portFlag("port", a.port),
     mockPort: portFlag("mock-port", a["mock-port"]),
     jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
+    htmlPath: optional(a.html, (v) => resolve(v)),
+    outDir: optional(a.out, (v) => resolve(v)),
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
     mock: mockConfig(a, seed),
   };
@@ -269,6 +287,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath && cfg.jsonPath !== "-") checkWritableFile("json", a.json!, cfg.jsonPath);
+  if (cfg.htmlPath) checkWritableFile("html", a.html!, cfg.htmlPath);
+  if (cfg.outDir) checkOutDir(a.out!, cfg.outDir);
   if (!cfg.target && !cfg.noMock && cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
@@ -338,6 +358,27 @@ function checkWritableFile(flag: string, given: string, path: string): void {
   if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
 }
 
+/** --out: a folder that exists or can be made (its parent exists and is writable); not a file. */
+function checkOutDir(given: string, dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--out "${given}": is a file; give a folder, e.g. --out results/run1`);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`--out "${given}": folder is not writable`);
+    }
+    return;
+  }
+  let parent = dirname(dir);
+  while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+  try {
+    accessSync(parent, constants.W_OK);
+  } catch {
+    throw new UsageError(`--out "${given}": cannot create it (${parent} is not writable), e.g. --out ./results/run1`);
+  }
+  if (!statSync(parent).isDirectory()) throw new UsageError(`--out "${given}": ${parent} is a file`);
+}
+
 /** Header and variable names whose values are secrets: kept out of the JSON result (it ends up in CI artifacts). */
 const SECRET_NAME = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|key|token|secret|password/i;
 
@@ -351,6 +392,7 @@ export function documentOf(r: RunResult): ResultDoc {
   const gw = r.processes.gateway;
   const mock = r.processes.mock;
   const cfg = r.config;
+  const b = r.baseline;
   return resultDoc(
     { version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length },
     { ...cfg, headers: cfg.headers.map(([k, v]) => [k, redacted(k, v)]), ...(cfg.gateway ? { gateway: { ...cfg.gateway, env: cfg.gateway.env.map(([k, v]) => [k, redacted(k, v)]) } } : {}) },
@@ -363,15 +405,22 @@ export function documentOf(r: RunResult): ResultDoc {
         ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) }
         : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
       mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
+      baseline: b
+        ? { order: b.order, ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}), url: b.url, mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined } }
+        : undefined,
       warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
       load_ms: Math.round(r.loadMs),
       completed: !r.ended.early,
       ended_early: r.ended.early ? r.ended.reason : undefined,
     },
     r.summary,
-    r.recorder.histograms,
+    {
+      ...r.recorder.histograms,
+      ...(b ? Object.fromEntries(Object.entries(b.recorder.histograms).map(([name, h]) => [`direct.${name}`, h])) : {}),
+    },
     r.timeline,
     r.resourceSeries,
+    b?.timeline,
   );
 }
 
@@ -418,6 +467,29 @@ function interrupts(): { stop: AbortController; abort: AbortController; dispose(
   };
 }
 
+/**
+ * The result files asked for, each written atomically; also after a run
+ * that ended early (the JSON then says run.completed: false). A file that
+ * cannot be written is reported and the others are still tried.
+ */
+function writeResults(cfg: RunConfig, doc: ResultDoc, gatewayLog: string | undefined): boolean {
+  const partial = doc.run.completed ? "" : " (partial: the run ended early)";
+  let ok = true;
+  const attempt = (what: string, write: () => unknown): void => {
+    try {
+      write();
+      log.info(`${what} written${partial}`);
+    } catch (err) {
+      log.error(`could not write the ${what}: ${(err as Error).message}`);
+      ok = false;
+    }
+  };
+  if (cfg.jsonPath && cfg.jsonPath !== "-") attempt(`result ${cfg.jsonPath}`, () => writeAtomic(cfg.jsonPath!, jsonText(doc)));
+  if (cfg.htmlPath) attempt(`HTML report ${cfg.htmlPath}`, () => writeAtomic(cfg.htmlPath!, htmlReport(doc)));
+  if (cfg.outDir) attempt(`run folder ${cfg.outDir}`, () => writeRunFolder(cfg.outDir!, doc, gatewayLog));
+  return ok;
+}
+
 export const runCommand = defineCommand({
   meta: { name: "run", description: "Benchmark a gateway against the mock upstream (the default command)" },
   args: runArgs,
@@ -426,15 +498,23 @@ export const runCommand = defineCommand({
     setVerbose(a.verbose);
     const cfg = runConfigFrom(a, rawArgs);
     const signals = interrupts();
+    // progress: one line redrawn in place on a terminal, a plain line every 2 s otherwise
+    const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+    const plannedMs = cfg.requests !== undefined ? undefined : (cfg.warmupMs + scheduledMs(cfg)) * (baselineOrder(cfg) ? 2 : 1);
     let result: RunResult;
     try {
       result = await runBenchmark(
         cfg,
         {
           log: (m) => log.info(m),
-          progressEveryMs: 2000,
+          progressEveryMs: tty ? 250 : 2000,
           progress: (p, elapsedMs) => {
-            log.info(`${(elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  in flight ${p.inFlight}  ok ${p.ok}  failed ${p.failed}`);
+            const line = progressLine({ ...p, elapsedMs, plannedMs });
+            if (tty) process.stderr.write(`\r\x1b[K${line}`);
+            else log.info(line);
+          },
+          progressEnd: () => {
+            if (tty) process.stderr.write("\r\x1b[K");
           },
         },
         { stop: signals.stop.signal, abort: signals.abort.signal },
@@ -446,19 +526,17 @@ export const runCommand = defineCommand({
     const doc = documentOf(result);
     if (cfg.jsonPath === "-") {
       // JSON on stdout for a pipe; the report still reaches a reader, on stderr
-      process.stderr.write(`${textReport(doc)}\n`);
+      process.stderr.write(`${textReport(doc, { color: useColor(process.stderr) })}\n`);
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     } else {
-      process.stdout.write(`${textReport(doc)}\n`);
-      if (cfg.jsonPath) {
-        await writeJson(cfg.jsonPath, doc);
-        log.info(`result written to ${cfg.jsonPath}`);
-      }
+      process.stdout.write(`${textReport(doc, { color: useColor(process.stdout) })}\n`);
     }
+    const written = writeResults(cfg, doc, result.processes.gateway?.log);
     if (result.ended.early) {
       log.error(`run ended early: ${result.ended.reason}`);
       return EXIT.runFailed;
     }
+    if (!written) return EXIT.runFailed;
     const failed = (doc.summary.slo ?? []).filter((g) => !g.pass);
     if (failed.length > 0) {
       log.error(`gate failed: ${failed.map((g) => g.expr).join(", ")}`);

@@ -1,0 +1,76 @@
+// Overhead: a percentile through the gateway minus the same percentile
+// straight to the mock, for the same workload and schedule, with a 95 %
+// uncertainty band.
+//
+// The band comes from the order statistics of each side. Of n independent
+// requests, the number at or below the true p-quantile is Binomial(n, p),
+// so the ranks n·p ± 1.96·√(n·p·(1−p)) bracket it with 95 % confidence;
+// the values at those ranks, read from the histogram, give that side's
+// interval. Each interval is turned into a standard error (its width /
+// 3.92), the two are combined as independent (√(a² + b²)), and the
+// histograms' own resolution (the width of the larger value's bucket, at
+// most 0.1 % of it) is added. Requests that stall together (a pause of the gateway or of the
+// machine) are not independent, so the band is a lower bound on the real
+// uncertainty; the interleaved baseline keeps such drift off the
+// difference itself.
+import { resolutionUs, type Histogram } from "./histogram.ts";
+
+const Z95 = 1.96;
+
+export const OVERHEAD_PERCENTILES = { p50: 50, p90: 90, p99: 99, p999: 99.9 } as const;
+export type OverheadKey = keyof typeof OVERHEAD_PERCENTILES;
+
+/** Per percentile: gateway − direct, in ms. */
+export type OverheadRow = Record<OverheadKey, number>;
+/** Per percentile: the half-width of the difference's 95 % interval in ms; null when too few requests lie beyond the percentile to tell. */
+export type BandRow = Record<OverheadKey, number | null>;
+
+/** Requests needed on each side of a percentile for its interval. */
+export const MIN_TAIL = 5;
+
+export interface Overhead {
+  /** gateway − direct per percentile (ms). */
+  value: OverheadRow;
+  band: BandRow;
+}
+
+const ms = (us: number): number => Math.round(us) / 1000;
+
+/** The value at percentile p in µs, kept within the recorded range (as the summary reads it). */
+const valueAt = (h: Histogram, p: number): number => Math.min(h.maxValue, Math.max(h.getValueAtPercentile(0), h.getValueAtPercentile(p)));
+
+/** The value at rank r (1-based) of the histogram's n values, in µs. */
+const valueAtRank = (h: Histogram, rank: number): number => valueAt(h, (100 * Math.min(h.totalCount, Math.max(1, rank))) / h.totalCount);
+
+/** The p-quantile (µs) and the values bracketing it with 95 % confidence. */
+export function quantileInterval(h: Histogram, p: number): { value: number; low: number; high: number } {
+  const n = h.totalCount;
+  const q = p / 100;
+  const center = n * q;
+  const half = Z95 * Math.sqrt(n * q * (1 - q));
+  return {
+    value: valueAt(h, p),
+    low: valueAtRank(h, Math.floor(center - half)),
+    high: valueAtRank(h, Math.ceil(center + half)),
+  };
+}
+
+/** Overhead of `gateway` over `direct` at each reported percentile; undefined when either side is empty. */
+export function overheadOf(gateway: Histogram, direct: Histogram): Overhead | undefined {
+  if (gateway.totalCount === 0 || direct.totalCount === 0) return undefined;
+  const value = {} as OverheadRow;
+  const band = {} as BandRow;
+  const enough = (h: Histogram, q: number): boolean => h.totalCount * Math.min(q, 1 - q) >= MIN_TAIL;
+  for (const [key, p] of Object.entries(OVERHEAD_PERCENTILES) as [OverheadKey, number][]) {
+    const g = quantileInterval(gateway, p);
+    const d = quantileInterval(direct, p);
+    const se = (x: { low: number; high: number }): number => (x.high - x.low) / (2 * Z95);
+    const spread = Z95 * Math.hypot(se(g), se(d)) + resolutionUs(Math.max(g.value, d.value));
+    value[key] = ms(g.value - d.value);
+    band[key] = enough(gateway, p / 100) && enough(direct, p / 100) ? ms(spread) : null;
+  }
+  return { value, band };
+}
+
+/** Whether a difference is within its band: no overhead can be told from noise. */
+export const withinNoise = (value: number, band: number | null): boolean => band === null || Math.abs(value) <= band;

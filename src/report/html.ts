@@ -1,0 +1,239 @@
+// The HTML report: one self-contained page (no request leaves it: uPlot's
+// script and stylesheet are inline, the data is a JSON block) with the
+// terminal report's figures as tables on top and plots below. Rendered from
+// the result document only, with the terminal report's number formats.
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import type { Stats } from "../metrics/histogram.ts";
+import type { Summary } from "../metrics/summary.ts";
+import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
+import { PLOT_SCRIPT } from "./html-script.ts";
+import type { ResultDoc } from "./json.ts";
+import { latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS } from "./rows.ts";
+
+const esc = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** Text that goes inside a <script> or <style> element: nothing in it may close the element. */
+const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
+
+/** JSON for a data block: `<` escaped, so no string in it can close the tag or open a comment. */
+const jsonBlock = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
+
+const ms = (v: number | undefined): string => (v === undefined ? "-" : `${fmtMs(v)} ms`);
+const signedMs = (v: number | undefined): string => (v === undefined ? "-" : `${v < 0 ? "-" : "+"}${fmtMs(Math.abs(v))} ms`);
+
+interface Row {
+  /** data-row, for readers and tests. */
+  key: string;
+  cells: string[];
+  /** A row that belongs to the one above it (the baseline's figures), indented. */
+  sub?: boolean;
+}
+
+function table(caption: string, head: string[], rows: Row[], cls = ""): string {
+  const th = head.map((h) => `<th>${esc(h)}</th>`).join("");
+  const body = rows.map((r) => `<tr data-row="${esc(r.key)}"${r.sub ? ' class="sub"' : ""}>${r.cells.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join("")}</tr>`).join("\n");
+  return `<div class="scroll"><table class="${cls}"><caption>${esc(caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+function header(doc: ResultDoc): string {
+  const c = doc.config as { stream?: boolean; workers?: number; seed?: number };
+  const r = doc.run;
+  const gw = r.gateway;
+  const items: [string, string][] = [
+    ["tool", `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`],
+    ["started", r.started_at],
+    ["target", `${r.target} (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`],
+  ];
+  if (gw.kind === "command" && gw.command) items.push(["gateway", `${gw.command.join(" ")}${gw.log ? ` (output: ${gw.log})` : ""}`]);
+  items.push(["upstream", r.mock ? `${r.mock.url} (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "not started (--no-mock)"]);
+  items.push(["load", `${r.load}, ${c.stream ? "streaming" : "unary"}${(c.workers ?? 1) > 1 ? `, ${c.workers} workers` : ""} · seed ${c.seed}`]);
+  const b = r.baseline;
+  if (b) {
+    items.push([
+      "baseline",
+      b.order === "interleaved"
+        ? `the same arrivals straight to a second mock (${b.url}), in ${fmtSeconds(b.slice_ms ?? 0)} slices alternating with the gateway's`
+        : `the same load straight to a second mock (${b.url}) first, then through the gateway`,
+    ]);
+  }
+  if (r.warmup) items.push(["warm-up", `${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`]);
+  if (r.load_model === "closed") items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
+  const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (after ${esc(fmtSeconds(r.load_ms))} of load)</p>` : "";
+  return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}`;
+}
+
+function requestsRow(key: string, label: string, q: Summary["requests"]): Row {
+  const peak = q.in_flight_peak === undefined ? "-" : String(q.in_flight_peak);
+  return { key, cells: [label, String(q.total), String(q.ok), String(q.failed), String(q.dropped), peak, `${fmtRate(q.rate)} req/s`, `${fmtRate(q.throughput)} req/s`, fmtPct(q.success_ratio)] };
+}
+
+
+const statsRow = (key: string, label: string, st: Stats | undefined): Row => ({ key, cells: [label, ...STAT_KEYS.map((k) => ms(st?.[k]))] });
+
+/** The terminal report's rows: each metric through the gateway, followed by the same straight to the mock when the run had a baseline. */
+function latencyTableRows(doc: ResultDoc): Row[] {
+  const s = doc.summary;
+  return latencyRows(doc).flatMap((r) => [
+    statsRow(r.label, r.label, s[r.key]),
+    ...(r.direct ? [{ ...statsRow(`${r.label} (direct)`, "direct", s.direct?.[r.key]), sub: true }] : []),
+  ]);
+}
+
+
+function overhead(s: Summary): string {
+  const o = s.overhead_ms;
+  if (!o) return "";
+  const band = s.overhead_band_ms;
+  const keys = ["p50", "p90", "p99", "p999"] as const;
+  const rows: Row[] = [];
+  for (const [key, label] of OVERHEAD_ROWS) {
+    const v = o[key];
+    if (!v) continue;
+    const bd = band?.[key];
+    // with its band, as the terminal report writes it ("+1.21 ±0.04", "~0 (…)", "(…, too few)")
+    rows.push({ key: `overhead ${key}`, cells: [label, ...keys.map((k) => (bd ? `${fmtOverhead(v[k], bd[k])} ms` : signedMs(v[k])))] });
+  }
+  if (rows.length === 0) return "";
+  const notes = [`overhead = gateway − direct at each percentile${band ? "; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile" : ""}`];
+  if (o.request_path) notes.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
+  return [table("Overhead: what the gateway adds", ["", "p50", "p90", "p99", "p99.9"], rows, "overhead"), ...notes.map((n) => `<p class="note">${esc(n)}</p>`)].join("\n");
+}
+
+function figures(doc: ResultDoc): string {
+  const s = doc.summary;
+  const reqRows = [requestsRow("requests", "through the gateway", s.requests)];
+  if (s.direct?.requests) reqRows.push(requestsRow("requests (direct)", "direct to the mock", s.direct.requests));
+  const out = [table("Requests", ["", "total", "ok", "failed", "dropped", "in flight max", "rate", "throughput", "success"], reqRows, "requests")];
+  out.push(table("Latency", ["", ...STAT_HEAD], latencyTableRows(doc), "latency"));
+  if (doc.run.load_model !== "closed") out.push(`<p class="note">latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected)</p>`);
+  if (s.direct) out.push(`<p class="note">direct: the same requests straight to the mock, without the gateway</p>`);
+  out.push(overhead(s));
+  return out.filter((x) => x !== "").join("\n");
+}
+
+function outcomes(doc: ResultDoc): string {
+  const s = doc.summary;
+  const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
+  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
+  const items: [string, string][] = [
+    ["Status codes", codes.length ? codes.join(", ") : "none"],
+    ["Errors", errors.length ? errors.join(", ") : "none"],
+  ];
+  if (s.output_tokens) items.push(["Output", `${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`]);
+  const got = doc.run.mock?.received;
+  if (got) {
+    const statuses = new Map<string, number>();
+    for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
+    const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join(", ");
+    let line = `mock received ${got.requests} requests${doc.run.warmup ? " (warm-up included)" : ""} on ${got.connections} connection${got.connections === 1 ? "" : "s"} (${st || "none"}), at most ${got.in_flight_peak} at once`;
+    if (got.streams_completed + got.streams_aborted > 0) line += `; streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned before the end`;
+    items.push(["Upstream", line]);
+  }
+  const base = doc.run.baseline?.mock.received;
+  if (base) items.push(["Baseline", `the second mock received ${base.requests} requests on ${base.connections} connection${base.connections === 1 ? "" : "s"}, at most ${base.in_flight_peak} at once`]);
+  return `<dl class="outcomes">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
+}
+
+function resources(doc: ResultDoc): string {
+  const rows: Row[] = [];
+  for (const [proc, phases] of Object.entries(doc.summary.resources)) {
+    for (const [phase, u] of Object.entries(phases)) {
+      rows.push({
+        key: `${proc} ${phase}`,
+        cells: [proc, phase, fmtCpu(u.cpu_pct_avg), fmtCpu(u.cpu_pct_p95), fmtCpu(u.cpu_pct_max), fmtMb(u.rss_mb_start), fmtMb(u.rss_mb_avg), fmtMb(u.rss_mb_max), fmtMb(u.rss_mb_end), u.fds_max === undefined ? "-" : String(u.fds_max), u.threads_max === undefined ? "-" : String(u.threads_max)],
+      });
+    }
+  }
+  const out: string[] = [];
+  if (rows.length > 0) {
+    const head = ["process", "phase", "CPU avg", "CPU p95", "CPU max", "RSS start", "RSS avg", "RSS max", "RSS end", "fds", "threads"];
+    // the process name is the row's header; the phase is an ordinary (left-aligned) cell
+    out.push(table("Resources (CPU in % of one core)", head, rows, "resources"));
+  } else out.push(`<p class="note">Resources: no samples</p>`);
+  if (doc.run.gateway.sampled === false) out.push(`<p class="note">gateway: not sampled (attach mode: give --pid or --pid-of-port)</p>`);
+  const d = doc.summary.derived;
+  const parts: string[] = [];
+  if (d?.gateway_rss_growth_mb_per_min !== undefined) parts.push(`memory growth under load ${d.gateway_rss_growth_mb_per_min} MB/min`);
+  if (d?.gateway_rss_mb_per_stream !== undefined) parts.push(`${d.gateway_rss_mb_per_stream} MB per open stream`);
+  if (d?.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
+  if (parts.length > 0) out.push(`<p class="derived"><strong>Gateway</strong> ${esc(parts.join(", "))}</p>`);
+  return out.join("\n");
+}
+
+function gatesAndWarnings(doc: ResultDoc): string {
+  const out: string[] = [];
+  const slo = doc.summary.slo ?? [];
+  if (slo.length > 0) {
+    const rows = slo.map((g, i) => ({ key: `gate ${i}`, cells: [g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? "pass" : "FAIL"] }));
+    out.push(table("Gates", ["gate", "measured", "verdict"], rows, "gates"));
+  }
+  const w = doc.summary.warnings ?? [];
+  if (w.length > 0) out.push(`<ul class="warnings">${w.map((line) => `<li>WARNING: ${esc(line)}</li>`).join("")}</ul>`);
+  return out.join("\n");
+}
+
+function plotSection(p: PlotSpec): string {
+  const phases = [...new Set(p.bands.map((b) => b.phase))];
+  const key = phases.map((ph) => `<span><i style="background:${PHASE_COLORS[ph] ?? PHASE_OTHER}"></i>${esc(ph)}</span>`).join("");
+  return `<section class="plot" data-plot="${esc(p.id)}"><h3>${esc(p.title)}</h3><p class="note">${esc(p.note)}</p><div class="chart"></div>${key ? `<p class="phases">phases: ${key}</p>` : ""}</section>`;
+}
+
+const PAGE_CSS = `
+:root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1200px; padding: 16px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
+h1 { font-size: 20px; margin: 0 0 8px; overflow-wrap: anywhere; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; margin: 0; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; } dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; margin: 10px 0; }
+.scroll table { border-collapse: collapse; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scroll caption { text-align: left; font-weight: 600; padding: 4px 0; }
+.scroll th, .scroll td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; } .scroll thead th { background: #f3f4f6; }
+.scroll tbody th { text-align: left; font-weight: 500; } .scroll tr.sub th { padding-left: 24px; font-weight: 400; color: var(--muted); } .scroll tr.sub td { color: #4b5563; } table.resources td:nth-child(2) { text-align: left; }
+.note { color: var(--muted); margin: 4px 0; } .derived { margin: 4px 0; }
+.alert, .warnings { background: #fff7e6; border: 1px solid #f5c26b; padding: 8px 12px; border-radius: 4px; }
+.warnings { list-style: none; } .warnings li { overflow-wrap: anywhere; }
+.plot { margin: 18px 0 26px; } .chart { width: 100%; min-height: 220px; }
+.phases { color: var(--muted); margin: 2px 0; } .phases span { margin-right: 12px; white-space: nowrap; }
+.phases i { display: inline-block; width: 12px; height: 12px; border: 1px solid #ccc; vertical-align: -2px; margin-right: 4px; }
+.uplot { width: 100%; } .u-legend { font-size: 13px; }
+footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
+`;
+
+/** The HTML report of a result document: one page that opens offline. */
+export function htmlReport(doc: ResultDoc): string {
+  const plots = plotSpecs(doc);
+  const title = `gatebench report: ${doc.run.target}`;
+  const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${esc(title)}</title>
+<style>${inlineSafe(uplotCss, "style")}</style>
+<style>${PAGE_CSS}</style>
+</head>
+<body>
+<h1>${esc(title)}</h1>
+${header(doc)}
+<h2>Figures</h2>
+${figures(doc)}
+${outcomes(doc)}
+<h2>Resources</h2>
+${resources(doc)}
+${gatesAndWarnings(doc)}
+<h2>Plots</h2>
+${plots.length > 0 ? plots.map(plotSection).join("\n") : `<p class="note">no data to plot</p>`}
+<noscript><p class="alert">The plots need JavaScript; the tables above do not.</p></noscript>
+<footer>gatebench ${esc(doc.tool.version)} · rendered from a ${esc(doc.schema)} result · self-contained: opens offline</footer>
+<script type="application/json" id="gatebench-data">${jsonBlock({ plots, phaseColors: PHASE_COLORS, phaseOther: PHASE_OTHER })}</script>
+<script>${inlineSafe(uplotJs, "script")}</script>
+<script>${inlineSafe(PLOT_SCRIPT, "script")}</script>
+</body>
+</html>
+`;
+}

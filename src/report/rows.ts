@@ -1,0 +1,38 @@
+// Which rows the latency and overhead tables have, shared by the terminal
+// and HTML reports so the two always show the same figures.
+import type { OverheadSet } from "../metrics/summary.ts";
+import type { ResultDoc } from "./json.ts";
+
+export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
+export const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
+
+export type StatsKey = "latency_ms" | "service_time_ms" | "schedule_lag_ms" | "ttfb_ms" | "ttft_ms" | "itl_ms" | "tpot_ms";
+
+/**
+ * The latency table: each metric through the gateway, and whether the same
+ * straight to the mock follows it (when the run had a baseline). A closed
+ * loop has no schedule, so no service time apart from latency and no lag;
+ * the streaming metrics come with streams.
+ */
+export function latencyRows(doc: ResultDoc): { label: string; key: StatsKey; direct: boolean }[] {
+  const withDirect = doc.summary.direct !== undefined;
+  const rows: { label: string; key: StatsKey; direct: boolean }[] = [{ label: "latency", key: "latency_ms", direct: withDirect }];
+  if (doc.run.load_model !== "closed") {
+    rows.push({ label: "service time", key: "service_time_ms", direct: false }, { label: "schedule lag", key: "schedule_lag_ms", direct: false });
+  }
+  rows.push({ label: "TTFB", key: "ttfb_ms", direct: withDirect });
+  if (doc.summary.ttft_ms || (doc.config as { stream?: boolean }).stream) {
+    for (const [label, key] of [["TTFT", "ttft_ms"], ["ITL", "itl_ms"], ["TPOT", "tpot_ms"]] as const) rows.push({ label, key, direct: withDirect });
+  }
+  return rows;
+}
+
+/** The overhead table's rows, in order. */
+export const OVERHEAD_ROWS: [keyof OverheadSet, string][] = [
+  ["latency", "latency"],
+  ["ttfb", "TTFB"],
+  ["ttft", "TTFT"],
+  ["itl", "ITL"],
+  ["request_path", "request path"],
+  ["response_path", "response path"],
+];

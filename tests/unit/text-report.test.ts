@@ -1,0 +1,28 @@
+import { describe, expect, test } from "bun:test";
+import { textReport } from "../../src/report/text.ts";
+import { smallResult } from "./result-fixture.ts";
+
+const ESC = "\x1b[";
+
+describe("terminal report colours", () => {
+  test("off: plain text, nothing for a pipe or NO_COLOR to strip", () => {
+    const doc = smallResult("the gateway is slow");
+    doc.summary.slo = [{ expr: "success >= 100%", value: 1, pass: true }];
+    expect(textReport(doc)).not.toContain(ESC);
+    expect(textReport(doc)).toContain("WARNING: the gateway is slow");
+  });
+
+  test("on: warnings yellow, a failed gate red, a passed one green; the figures untouched", () => {
+    const doc = smallResult("the gateway is slow");
+    doc.summary.slo = [
+      { expr: "success >= 100%", value: 1, pass: true },
+      { expr: "success >= 100%", value: 0.5, pass: false },
+    ];
+    const out = textReport(doc, { color: true });
+    expect(out).toContain(`${ESC}33mWARNING:${ESC}39m the gateway is slow`);
+    expect(out).toContain(`${ESC}31mFAIL${ESC}39m`);
+    expect(out).toContain(`${ESC}32mpass${ESC}39m`);
+    // take the colours away and it is the plain report, tables aligned the same
+    expect(out.replace(/\x1b\[\d+m/g, "")).toBe(textReport(doc));
+  });
+});
