@@ -3,11 +3,17 @@
 // into an ErrorKind and handed to the recorder like any other.
 import { emptyResult, ErrorKind, type RequestResult } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
-import { MOCK_HEADERS } from "../mock/plan.ts";
+import { MOCK_TIMING } from "../metrics/mock-timing.ts";
 import { SseScanner, type SseSink } from "./sse.ts";
 
-/** The mock's timing (epoch µs, another process's clock) → ms since this one's start; NaN when absent. */
-const upstreamMs = (us: string | null | number): number => (us === null ? Number.NaN : Number(us) / 1000 - performance.timeOrigin);
+/** The mock's timing (epoch µs, another process's clock) → ms on this process's performance.now() clock; NaN when absent or not a time. */
+const upstreamMs = (us: string | null | number): number => {
+  const n = us === null ? Number.NaN : Number(us);
+  return n > 0 ? n / 1000 - performance.timeOrigin : Number.NaN;
+};
+
+/** Clocks of two processes on one machine agree within microseconds; a mock time outside [from − 1 ms, to + 1 ms] is not this request's (a cache replaying old headers). */
+const within = (t: number, from: number, to: number): boolean => t >= from - 1 && t <= to + 1;
 
 /**
  * Idle keep-alive connections Bun's fetch keeps per process (fixed in Bun,
@@ -157,8 +163,8 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
     const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: slot.ctl.signal });
     r.headersMs = performance.now();
     r.status = res.status;
-    const receivedMs = upstreamMs(res.headers.get(MOCK_HEADERS.receivedUs));
-    r.requestPathMs = receivedMs - r.sentMs;
+    const receivedMs = upstreamMs(res.headers.get(MOCK_TIMING.receivedUs));
+    if (within(receivedMs, r.sentMs, r.headersMs)) r.requestPathMs = receivedMs - r.sentMs;
     if (req.stream && res.body) {
       const sink = new StreamSink(r, rec);
       const scanner = new SseScanner(sink);
@@ -172,7 +178,8 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
         scanner.push(value, t);
       }
       if (r.endMs < 0) r.endMs = performance.now();
-      r.responsePathMs = r.endMs - upstreamMs(sink.lastUs);
+      const lastMs = upstreamMs(sink.lastUs);
+      if (within(lastMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - lastMs;
       if (res.status >= 200 && res.status <= 299) {
         const type = res.headers.get("content-type") ?? "";
         const malformed = scanner.malformed || (type.startsWith("text/event-stream") ? "" : `content-type is "${type}", not text/event-stream`);
@@ -184,7 +191,8 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
     } else {
       r.bytesIn = (await res.arrayBuffer()).byteLength;
       r.endMs = performance.now();
-      r.responsePathMs = r.endMs - upstreamMs(res.headers.get(MOCK_HEADERS.sentUs));
+      const answeredMs = upstreamMs(res.headers.get(MOCK_TIMING.sentUs));
+      if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
     }
     if (res.status < 200 || res.status > 299) r.error = ErrorKind.Status;
   } catch (err) {

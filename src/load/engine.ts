@@ -54,14 +54,17 @@ export interface ClosedLoopOptions extends CommonOptions {
 
 export interface LoadProgress {
   sent: number;
+  /** Requests open now, both lanes. */
   inFlight: number;
+  /** Most requests open at once through the gateway (lane 0). */
   inFlightPeak: number;
   /** The run's start (warm-up included), on the performance.now() clock. */
   startedMs: number;
   /** When sending stopped (the schedule ended or the run was stopped); -1 while sending. */
   sendingDoneMs: number;
-  /** Open loop: offset from the start of the first arrival not handled (the schedule's end when all were); -1 for a closed loop. */
+  /** Open loop: offset in the shape of the first arrival not handled (the shape's end when all were), per lane; -1 for a closed loop. */
   nextDueMs: number;
+  directNextDueMs: number;
 }
 
 /** Sleeps `ms`, or less if `signal` aborts first. */
@@ -233,7 +236,9 @@ const PRECISE_GAP_MS = 1;
 
 /** What both dispatchers share: launching a request, tracking it, aborting them all, waiting for the last. */
 abstract class Dispatcher {
-  readonly progress: LoadProgress = { sent: 0, inFlight: 0, inFlightPeak: 0, startedMs: 0, sendingDoneMs: -1, nextDueMs: -1 };
+  readonly progress: LoadProgress = { sent: 0, inFlight: 0, inFlightPeak: 0, startedMs: 0, sendingDoneMs: -1, nextDueMs: -1, directNextDueMs: -1 };
+  /** Requests open now per lane: each lane has its own in-flight cap, so one path's backlog never drops the other's arrivals. */
+  protected readonly laneInFlight = [0, 0];
   /** The requests in flight, by the timeout slot they share (which also aborts them all at once). */
   private readonly slots: TimeoutSlots;
   /** Set while run() waits for the last requests. */
@@ -263,14 +268,17 @@ abstract class Dispatcher {
     this.base.onPhase?.(phase);
   }
 
-  /** Sends arrival number `n` (picks the body) of `req`, due at `intended`, recorded by `rec`. Resolves when it has finished. */
-  protected launch(req: PreparedRequest, n: number, intended: number, rec: Recorder): Promise<void> {
+  /** Sends arrival number `n` (picks the body) on lane `k`, due at `intended`, recorded by `rec`. Resolves when it has finished. */
+  protected launch(k: number, n: number, intended: number, rec: Recorder): Promise<void> {
     const p = this.progress;
+    const open = this.laneInFlight;
     p.sent++;
-    if (++p.inFlight > p.inFlightPeak) p.inFlightPeak = p.inFlight;
+    p.inFlight++;
+    if (++open[k]! > p.inFlightPeak && k === 0) p.inFlightPeak = open[k]!;
     const slot = this.slots.take(performance.now());
-    return execute(req, n, intended, rec, slot).then(() => {
+    return execute(this.lane(k).request, n, intended, rec, slot).then(() => {
       p.inFlight--;
+      open[k]!--;
       this.slots.release(slot);
       this.completed();
       if (p.inFlight === 0) this.onIdle?.();
@@ -329,12 +337,13 @@ export class LoadRun extends Dispatcher {
     while (this.next <= elapsed) {
       this.lastSentOffset = this.next;
       const intended = this.start + this.next;
-      const lane = this.lane(schedule.lane);
+      const k = schedule.lane;
+      const lane = this.lane(k);
       const warm = schedule.virtual < warmupMs;
-      this.enter(warm ? "warmup" : schedule.lane === 0 ? "load" : "baseline");
+      this.enter(warm ? "warmup" : k === 0 ? "load" : "baseline");
       const rec = warm ? lane.warmupRecorder! : lane.recorder;
-      if (this.progress.inFlight >= maxInFlight) rec.drop(intended);
-      else void this.launch(lane.request, schedule.index, intended, rec);
+      if (this.laneInFlight[k]! >= maxInFlight) rec.drop(intended);
+      else void this.launch(k, schedule.index, intended, rec);
       this.next = schedule.next();
     }
   }
@@ -363,8 +372,10 @@ export class LoadRun extends Dispatcher {
     }
     this.sending = false;
     ticker.close();
-    // in the shape's time (with a baseline, each lane plays the shape once)
-    this.progress.nextDueMs = this.next === Number.POSITIVE_INFINITY ? schedule.shape.durationMs : schedule.virtual;
+    // in the shape's time (with a baseline, each lane plays the shape once, and may have got further than the other)
+    const done = this.next === Number.POSITIVE_INFINITY;
+    this.progress.nextDueMs = done ? schedule.shape.durationMs : schedule.nextDueOf(0);
+    this.progress.directNextDueMs = done ? schedule.shape.durationMs : schedule.nextDueOf(1);
     await this.finish();
   }
 }
@@ -393,7 +404,7 @@ export class ClosedLoopRun extends Dispatcher {
   /** One lane's closed-loop run, its warm-up first; resolves when sending has stopped. */
   private async runLane(k: number, start: number): Promise<void> {
     const { stopSending, concurrency, requests, durationMs } = this.o;
-    const { request, recorder, warmupRecorder } = this.lane(k);
+    const { recorder, warmupRecorder } = this.lane(k);
     const warmupMs = this.warmupMs;
     const measured: LoadPhase = k === 0 ? "load" : "baseline";
     this.enter(warmupMs > 0 ? "warmup" : measured);
@@ -413,7 +424,7 @@ export class ClosedLoopRun extends Dispatcher {
           this.enter(measured);
         }
         // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
-        await this.launch(request, n++, -1, warm ? warmupRecorder! : recorder);
+        await this.launch(k, n++, -1, warm ? warmupRecorder! : recorder);
       }
     };
     const loops: Promise<void>[] = [];
@@ -426,5 +437,7 @@ export class ClosedLoopRun extends Dispatcher {
     await Promise.race([Promise.all(loops), new Promise<void>((r) => (wake = r))]);
     clearTimeout(timer);
     stopSending.removeEventListener("abort", onStop);
+    // the baseline's last requests finish before the gateway's run starts (each within the timeout), so the two never overlap
+    if (k !== 0) await Promise.all(loops);
   }
 }

@@ -162,6 +162,10 @@ export class Schedule implements Arrivals {
       if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return (this.virtual = t);
     }
   }
+
+  nextDueOf(k: number): number {
+    return k === 0 ? this.virtual : -1;
+  }
 }
 
 /**
@@ -177,6 +181,8 @@ export interface Arrivals {
   lane: number;
   virtual: number;
   next(): number;
+  /** The shape offset of lane `k`'s first arrival not yet handled, taking the one next() gave last as not handled: how far that lane got when sending stopped. */
+  nextDueOf(k: number): number;
 }
 
 /** The two paths of a run with a baseline. */
@@ -217,6 +223,10 @@ export class Interleaved implements Arrivals {
     this.lanes = [new Schedule(shape, arrival, seed, stride, offset), new Schedule(shape, arrival, seed, stride, offset)];
     this.pending = [this.lanes[0].next(), this.lanes[1].next()];
     this.slices = Math.max(1, Math.ceil(shape.durationMs / sliceMs - EPS));
+  }
+
+  nextDueOf(k: number): number {
+    return k === this.lane ? this.virtual : this.pending[k]!;
   }
 
   /** The lane played in half `half` of slice `k`. */

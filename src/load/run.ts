@@ -66,6 +66,8 @@ export interface LoadOutcome extends LaneRecords {
   sendingDoneMs: number;
   /** Open loop: offset from the start of the first arrival not handled (the schedule's end when all were); -1 for a closed loop. */
   nextDueMs: number;
+  /** The same for the baseline lane. */
+  directNextDueMs: number;
   /** Most requests open at once (with workers: the sum of each worker's peak, an upper bound). */
   inFlightPeak: number;
 }
@@ -158,7 +160,7 @@ function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
       l.recorder.close();
       l.warmup.close();
     }
-    return { ...gw, direct, startedMs: d.progress.startedMs, sendingDoneMs: d.progress.sendingDoneMs, nextDueMs: d.progress.nextDueMs, inFlightPeak: d.progress.inFlightPeak };
+    return { ...gw, direct, startedMs: d.progress.startedMs, sendingDoneMs: d.progress.sendingDoneMs, nextDueMs: d.progress.nextDueMs, directNextDueMs: d.progress.directNextDueMs, inFlightPeak: d.progress.inFlightPeak };
   });
   return {
     pids: () => [],
@@ -186,6 +188,7 @@ export type FromWorker =
       direct?: { recorder: RecorderData; warmup: RecorderData; timeline: TimelineData };
       sendingDoneMs: number;
       nextDueMs: number;
+      directNextDueMs: number;
       inFlightPeak: number;
     }
   | { type: "error"; message: string };
@@ -211,6 +214,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   let sendingDoneMs = -1;
   let peak = 0;
   let nextDueMs = Number.POSITIVE_INFINITY;
+  let directNextDueMs = Number.POSITIVE_INFINITY;
   const post = (m: ToWorker): void => {
     for (const w of workers) if (w.exitCode === null) w.send(m);
   };
@@ -246,6 +250,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
           peak += m.inFlightPeak;
           // the earliest arrival any worker left unsent is the first one the run did not handle
           nextDueMs = Math.min(nextDueMs, m.nextDueMs);
+          directNextDueMs = Math.min(directNextDueMs, m.directNextDueMs);
           counts[k] = { ...counts[k]!, inFlight: 0 };
           reported[k] = true;
           if (++finished === n) {
@@ -253,7 +258,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
               l.recorder.close();
               l.warmup.close();
             }
-            resolve({ ...gw, direct, startedMs: startAtMs, sendingDoneMs, nextDueMs, inFlightPeak: peak });
+            resolve({ ...gw, direct, startedMs: startAtMs, sendingDoneMs, nextDueMs, directNextDueMs, inFlightPeak: peak });
           }
         }
       };

@@ -38,6 +38,7 @@ export async function runShare(m: StartMessage, send: (m: FromWorker) => void, s
     direct: direct && data(direct),
     sendingDoneMs: d.progress.sendingDoneMs - startAtMs,
     nextDueMs: d.progress.nextDueMs,
+    directNextDueMs: d.progress.directNextDueMs,
     inFlightPeak: d.progress.inFlightPeak,
   });
 }

@@ -3,13 +3,13 @@
 // content (content, reasoning, tool-call arguments, legacy `text`), and the
 // usage chunk, which is the only one parsed as JSON; and the mock's comment
 // that says when it sent the last event.
-import { LAST_EVENT_COMMENT } from "../mock/plan.ts";
+import { MOCK_TIMING } from "../metrics/mock-timing.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const DATA = enc.encode("data:");
 const DONE = enc.encode("[DONE]");
-const LAST_EVENT = enc.encode(`: ${LAST_EVENT_COMMENT}=`);
+const LAST_EVENT = enc.encode(`: ${MOCK_TIMING.lastEventComment}=`);
 const USAGE = enc.encode('"usage"');
 /** Keys whose non-empty string value counts as generated output. */
 const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(`${k}"`));

@@ -45,7 +45,9 @@ export interface Summary {
     gateway_cpu_ms_per_request?: number;
   };
   /** The baseline: the same load straight to the mock. */
-  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo">;
+  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo" | "upstream">;
+  /** What the gateway sent upstream (the mock's counts), when the mock was used. */
+  upstream?: UpstreamFigures;
   /** Gateway − direct per percentile, ms (DESIGN.md's overhead(p)). */
   overhead_ms?: OverheadSet;
   /** Half-width of each overhead's 95 % interval, ms: a difference within it cannot be told from noise. */
@@ -62,6 +64,37 @@ export interface OverheadSet {
   itl?: OverheadRow;
   request_path?: OverheadRow;
   response_path?: OverheadRow;
+}
+
+/** What the gateway did upstream, from the mock's counts set against what was sent to the gateway. */
+export interface UpstreamFigures {
+  /** Requests the mock received. */
+  requests: number;
+  /** Per request sent to the gateway (warm-up included, as the mock counts it): above 1, retries or fan-out. */
+  per_request_sent: number;
+  /** Requests per upstream connection: 1 means a new connection for each request. */
+  per_connection: number | null;
+  streams_completed: number;
+  /** Streams abandoned before their end, as the upstream saw it. */
+  streams_abandoned: number;
+  /** Requests the client gave up on (timeouts, aborts): each should be cancelled upstream too. */
+  client_gave_up: number;
+}
+
+/** The mock's counts (its /__stats) as figures about the gateway. */
+export function upstreamFigures(
+  received: { requests: number; connections: number; streams_completed: number; streams_aborted: number },
+  sentToGateway: number,
+  errors: Record<string, number>,
+): UpstreamFigures {
+  return {
+    requests: received.requests,
+    per_request_sent: sentToGateway > 0 ? round(received.requests / sentToGateway, 3) : 0,
+    per_connection: received.connections > 0 ? round(received.requests / received.connections, 1) : null,
+    streams_completed: received.streams_completed,
+    streams_abandoned: received.streams_aborted,
+    client_gave_up: (errors.timeout ?? 0) + (errors.aborted ?? 0),
+  };
 }
 
 /** The bands of an OverheadSet. */
@@ -169,7 +202,7 @@ export function summarize(
  * over the load (MB/min, least squares), its memory per concurrent request
  * or stream, and its CPU per request.
  */
-export function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, stream: boolean): Summary["derived"] {
+export function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: number, stream: boolean, cpuPhases: string[] = ["load"]): Summary["derived"] {
   const gw = s.resources.gateway;
   const load = gw?.load;
   if (!gw || !load) return undefined;
@@ -180,7 +213,12 @@ export function derivedFigures(s: Summary, acc: ResourceAccumulator, requests: n
   if (growth !== undefined) out.gateway_rss_growth_mb_per_min = growth;
   // per open stream: what each held-open stream costs (for unary requests the figure is mostly noise)
   if (stream && idleRss !== undefined && peak > 0) out.gateway_rss_mb_per_stream = Math.round(((load.rss_mb_max - idleRss) / peak) * 1000) / 1000;
-  const loadMs = acc.phaseMs("gateway", "load");
-  if (load.cpu_pct_avg !== null && requests > 0 && loadMs > 0) out.gateway_cpu_ms_per_request = Math.round(((load.cpu_pct_avg / 100) * loadMs * 1000) / requests) / 1000;
+  // CPU time over the phases in which the gateway handled the measured requests (time-weighted average × length)
+  let cpuMs = 0;
+  for (const phase of cpuPhases) {
+    const avg = gw[phase]?.cpu_pct_avg;
+    if (avg != null) cpuMs += (avg / 100) * acc.phaseMs("gateway", phase);
+  }
+  if (load.cpu_pct_avg !== null && requests > 0 && cpuMs > 0) out.gateway_cpu_ms_per_request = Math.round((cpuMs * 1000) / requests) / 1000;
   return out;
 }

@@ -17,7 +17,12 @@ export interface WarningFacts {
   fdLimit?: number;
   /** Idle keep-alive connections the HTTP client keeps (per process); more requests open than this churn connections. */
   poolSize?: number;
+  /** The interleaved baseline's slice length, when there was one. */
+  sliceMs?: number;
 }
+
+/** Latency p50 above this share of an interleaved slice: the paths' loads overlap too little. */
+export const SLICE_SHARE_WARN = 0.2;
 
 /** Schedule lag (p99) above this is reported: sends were late by more than the figures' usual resolution. */
 export const LAG_WARN_MS = 1;
@@ -96,6 +101,12 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   // a leak looks like steady growth under load that does not come back afterwards
   if (growth !== undefined && gwLoad && f.loadMs >= LEAK_MIN_LOAD_MS && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
     w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
+  }
+  const p50 = s.latency_ms?.p50;
+  if (f.sliceMs !== undefined && p50 !== undefined && p50 > SLICE_SHARE_WARN * f.sliceMs) {
+    w.push(
+      `requests took ${p50} ms (p50), long next to the ${f.sliceMs / 1000} s slices of the interleaved baseline: each path held fewer requests open than the same load alone would (a request runs on into the other path's slice). Give --baseline-slice ${Math.ceil((5 * p50) / 1000)}s or more, or --baseline sequential.`,
+    );
   }
   if (f.unusedMock && q.total > 0) {
     w.push(`the mock received no requests: the gateway did not call it. If the gateway should use the mock, point it at ${f.unusedMock} ({{MOCK_URL}} in a --gateway command or config template; --mock-port fixes the port), or run with --no-mock.`);

@@ -2,6 +2,7 @@
 // headers, and draws from the seeded PRNG, turned into delays, a token count
 // and a fault. Pure (no timers, no I/O).
 import { drawFault, type Fault, type FaultRates, FAULTS, isFault, type Jitter, Prng, sampleJitter } from "./model.ts";
+import { MOCK_TIMING } from "../metrics/mock-timing.ts";
 
 export interface MockOptions {
   host: string;
@@ -61,12 +62,12 @@ export const MOCK_HEADERS = {
   itl: "x-mock-itl-ms",
   tokens: "x-mock-tokens",
   fault: "x-mock-fault",
-  receivedUs: "x-mock-received-us",
-  sentUs: "x-mock-sent-us",
+  receivedUs: MOCK_TIMING.receivedUs,
+  sentUs: MOCK_TIMING.sentUs,
 } as const;
 
-/** SSE comment sent with the stream's last event, just before `data: [DONE]`: when it left, epoch µs (`: x-mock-last-event-us=…`). */
-export const LAST_EVENT_COMMENT = "x-mock-last-event-us";
+/** SSE comment sent with the stream's last event, just before `data: [DONE]`: when it left, epoch µs. */
+export const LAST_EVENT_COMMENT = MOCK_TIMING.lastEventComment;
 
 const HOUR_MS = 3_600_000;
 

@@ -1,7 +1,7 @@
 // Writing results: every file atomically (a temp file beside it, then a
 // rename), so a reader, or a run stopped half-way, never sees half a file.
 // The run folder of --out holds everything one run produced.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hgrmName, hgrmOf } from "./hgrm.ts";
 import { htmlReport } from "./html.ts";
@@ -30,6 +30,8 @@ export const RUN_FOLDER = { json: "result.json", html: "report.html", gatewayLog
  */
 export function writeRunFolder(dir: string, doc: ResultDoc, gatewayLog: string | undefined): string[] {
   mkdirSync(dir, { recursive: true });
+  // a folder used before: its percentile files would otherwise sit beside this run's (e.g. direct.* from a run with a baseline)
+  for (const f of readdirSync(dir)) if (f.endsWith(".hgrm")) rmSync(join(dir, f), { force: true });
   const written: string[] = [];
   const put = (name: string, text: string): void => {
     const path = join(dir, name);
@@ -40,11 +42,19 @@ export function writeRunFolder(dir: string, doc: ResultDoc, gatewayLog: string |
   put(RUN_FOLDER.json, jsonText(doc));
   for (const [metric, encoded] of Object.entries(doc.histograms)) put(hgrmName(metric), hgrmOf(encoded));
   put(RUN_FOLDER.html, htmlReport(doc));
+  const log = join(dir, RUN_FOLDER.gatewayLog);
   if (gatewayLog && existsSync(gatewayLog)) {
-    const path = join(dir, RUN_FOLDER.gatewayLog);
-    copyFileSync(gatewayLog, `${path}.tmp-${process.pid}`);
-    renameSync(`${path}.tmp-${process.pid}`, path);
-    written.push(path);
+    const tmp = `${log}.tmp-${process.pid}`;
+    try {
+      copyFileSync(gatewayLog, tmp);
+      renameSync(tmp, log);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    written.push(log);
+  } else {
+    rmSync(log, { force: true });
   }
   return written;
 }

@@ -1,4 +1,5 @@
 // Number formatting shared by the reporters: fixed decimals, units on every figure.
+import { withinNoise } from "../metrics/overhead.ts";
 
 export const fmtMs = (ms: number | undefined): string => (ms === undefined ? "-" : ms >= 100 ? ms.toFixed(1) : ms >= 10 ? ms.toFixed(2) : ms.toFixed(3));
 export const fmtRate = (r: number): string => r.toFixed(2);
@@ -11,5 +12,5 @@ export const fmtOverhead = (value: number, band: number | null): string => {
   const diff = `${value >= 0 ? "+" : "−"}${fmtMs(Math.abs(value))}`;
   if (band === null) return `(${diff}, too few)`;
   const signed = `${diff} ±${fmtMs(band)}`;
-  return Math.abs(value) <= band ? `~0 (${signed})` : signed;
+  return withinNoise(value, band) ? `~0 (${signed})` : signed;
 };

@@ -102,20 +102,18 @@ function outcomes(doc: ResultDoc): string {
   ];
   if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
   const got = doc.run.mock?.received;
-  if (got) {
+  const up = s.upstream;
+  if (got && up) {
     const statuses = new Map<string, number>();
     for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
     const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join("  ");
-    const warm = doc.run.warmup;
-    const sent = s.requests.total + (warm?.requests ?? 0);
-    const perRequest = sent > 0 ? ` (${(got.requests / sent).toFixed(2)} per request sent${warm ? ", warm-up included" : ""})` : "";
-    const perConn = got.connections > 0 ? `, ${(got.requests / got.connections).toFixed(1)} requests per connection` : "";
-    lines.push(`Upstream      mock received ${got.requests} requests${perRequest} on ${got.connections} connection${got.connections === 1 ? "" : "s"}${perConn} (${st || "none"}), at most ${got.in_flight_peak} at once`);
-    if (got.streams_completed + got.streams_aborted > 0) {
+    const warm = doc.run.warmup ? ", warm-up included" : "";
+    const perConn = up.per_connection === null ? "" : `, ${up.per_connection.toFixed(1)} requests per connection`;
+    lines.push(`Upstream      mock received ${up.requests} requests (${up.per_request_sent.toFixed(2)} per request sent${warm}) on ${got.connections} connection${got.connections === 1 ? "" : "s"}${perConn} (${st || "none"}), at most ${got.in_flight_peak} at once`);
+    if (up.streams_completed + up.streams_abandoned > 0) {
       // a stream the client gave up on (timeout, abort) should be cancelled upstream too
-      const gaveUp = (s.errors.timeout ?? 0) + (s.errors.aborted ?? 0);
-      const passed = gaveUp > 0 ? `; the client gave up on ${gaveUp}, so ${Math.min(got.streams_aborted, gaveUp)} of ${gaveUp} cancellations reached the upstream` : "";
-      lines.push(`              streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned before the end${passed}`);
+      const passed = up.client_gave_up > 0 ? `; the client gave up on ${up.client_gave_up}, and ${up.streams_abandoned} were abandoned upstream` : "";
+      lines.push(`              streams: ${up.streams_completed} completed, ${up.streams_abandoned} abandoned before the end${passed}`);
     }
   }
   return lines.join("\n");

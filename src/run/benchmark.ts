@@ -15,7 +15,7 @@ import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { successGate } from "../metrics/slo.ts";
-import { derivedFigures, summarize, withBaseline, type Summary } from "../metrics/summary.ts";
+import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
 import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
@@ -300,27 +300,27 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       mock ? mockStats(cfg.host, mock.port, 2000) : undefined,
       directMock ? mockStats(cfg.host, directMock.port, 2000) : undefined,
     ]);
-    // The measured window. Open loop: the part of the schedule that was run,
-    // up to the first arrival not sent (its whole length when it ran to the
-    // end), so the rate is the schedule's even when stopped early. Closed
-    // loop: from the end of the warm-up to when sending stopped.
-    const measureStart = out.startedMs + cfg.warmupMs;
+    // The measured window of each lane. Open loop: the part of the shape
+    // that lane ran, up to its first arrival not sent (the whole shape when
+    // it ran to the end), so the rate is the schedule's even when stopped
+    // early. Closed loop: from its first send to its last answer.
+    const openWindow = (nextDueMs: number): number => Math.min(scheduledMs(cfg), Math.max(0, nextDueMs - cfg.warmupMs));
+    const closedWindow = (r: Recorder): number => (Number.isFinite(r.lastEndMs - r.firstSentMs) ? Math.max(0, r.lastEndMs - r.firstSentMs) : 0);
     const rec = out.recorder;
-    const windowMs = isClosedLoop(cfg)
-      ? Math.max(0, Number.isFinite(rec.lastEndMs - rec.firstSentMs) ? rec.lastEndMs - rec.firstSentMs : out.sendingDoneMs - measureStart)
-      : Math.min(scheduledMs(cfg), Math.max(0, out.nextDueMs - cfg.warmupMs));
+    const closed = isClosedLoop(cfg);
     const sliced = order === "interleaved";
-    const summary = summarize(rec, windowMs, sampler.acc.summary(), sliced);
+    const summary = summarize(rec, closed ? closedWindow(rec) : openWindow(out.nextDueMs), sampler.acc.summary(), sliced);
     summary.requests.in_flight_peak = out.inFlightPeak;
     if (out.direct) {
       const d = out.direct.recorder;
-      // a closed loop's direct run has its own window, like the gateway's
-      const directWindowMs = isClosedLoop(cfg) ? Math.max(0, d.lastEndMs - d.firstSentMs) : windowMs;
-      withBaseline(summary, rec, d, Number.isFinite(directWindowMs) ? directWindowMs : 0, sliced);
+      withBaseline(summary, rec, d, closed ? closedWindow(d) : openWindow(out.directNextDueMs), sliced);
     }
-    summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream);
+    if (upstreamStats) summary.upstream = upstreamFigures(upstreamStats, rec.total + out.warmup.total, summary.errors);
+    // interleaved, the gateway also finishes its requests during the baseline's slices
+    summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream, sliced ? ["load", "baseline"] : ["load"]);
     summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE,
       fdLimit: openFileLimit(),
+      sliceMs: sliced ? cfg.baselineSliceMs : undefined,
       // a gateway of the user's (started or attached) may not be pointed at the mock
       unusedMock: (cfg.target || cfg.gateway) && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
     });

@@ -160,6 +160,29 @@ export function loadMode(cfg: RunConfig): LoadMode {
   return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight };
 }
 
+/**
+ * How long the mock takes to answer one request with these settings
+ * (before any per-request header override or jitter): its latency, or a
+ * stream's first token and the gaps after it.
+ */
+export function answerMs(m: { latencyMs: number; ttftMs: number; itlMs: number; tokens: number; tokensPerChunk: number }, stream: boolean, maxTokens: number | undefined): number {
+  if (!stream) return m.latencyMs;
+  const tokens = Math.min(m.tokens, maxTokens ?? m.tokens);
+  const chunks = Math.ceil(tokens / Math.max(1, m.tokensPerChunk));
+  return m.ttftMs + Math.max(0, chunks - 1) * m.itlMs;
+}
+
+/**
+ * An interleaved slice lasts at least this many answers: a request sent
+ * near a slice's end runs on into the other path's slice, so with slices
+ * short next to the answers each path would hold fewer requests open than
+ * the same load run alone.
+ */
+export const SLICE_ANSWERS = 5;
+
+/** The default slice: RUN_DEFAULTS.baselineSliceMs, or SLICE_ANSWERS answers when longer, in whole seconds. */
+export const sliceFor = (answer: number): number => Math.max(RUN_DEFAULTS.baselineSliceMs, Math.ceil((SLICE_ANSWERS * answer) / 1000) * 1000);
+
 /** How the baseline is run: a closed loop has no schedule to interleave, so it runs direct first. */
 export function baselineOrder(cfg: RunConfig): "interleaved" | "sequential" | undefined {
   if (cfg.baseline === "off" || cfg.noMock) return undefined;

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, ENTRY, ROOT, scratch } from "./helpers.ts";
+import { cli, ENTRY, ROOT, scratch, startCli, waitFor } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-baseline-");
 
@@ -105,6 +105,31 @@ describe("ways to run the baseline", () => {
     expect(doc.run.mock.received.requests).toBe(40);
     expect(doc.run.baseline.mock.received.requests).toBe(40);
   }, 90_000);
+
+  test("stopped during the gateway's half of a sequential run: each side's rate is over the part it ran", async () => {
+    const json = join(dir, "seq-stopped.json");
+    await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--baseline", "sequential", "--rate", "20", "--duration", "3s", "--json", json], { tag: tagged(), detached: true });
+    // the direct half is 60 requests; stop once the gateway's half is under way
+    await waitFor(() => /sent (7\d|[89]\d|1\d\d) /.test(run.out.stderr), 20_000, "the gateway's half to start");
+    process.kill(-run.proc.pid, "SIGINT");
+    expect(await run.proc.exited).toBe(3);
+    await run.pumped;
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.summary.direct.requests.total).toBe(60);
+    expect(doc.summary.direct.requests.rate).toBeCloseTo(20, 0);
+    expect(doc.summary.requests.total).toBeGreaterThan(0);
+    expect(doc.summary.requests.total).toBeLessThan(60);
+    expect(doc.summary.requests.rate).toBeCloseTo(20, 0);
+  }, 60_000);
+
+  test("streams: the slice grows to 5 answers of the mock (4 s for its 800 ms stream)", async () => {
+    const { r, doc } = await run("stream-slices", ["--stream", "--rate", "10", "--duration", "1s"]);
+    expect(r.code).toBe(0);
+    expect(doc.run.baseline.slice_ms).toBe(4000);
+    expect(r.stdout).toContain("in 4 s slices");
+    expect(doc.summary.requests.total).toBe(10);
+    expect(doc.summary.direct.requests.total).toBe(10);
+  }, 60_000);
 
   test("a closed loop runs its baseline first; with -n both sides send n requests; two workers split both", async () => {
     const { r, doc } = await run("closed", ["-c", "4", "-n", "60", "--workers", "2"]);

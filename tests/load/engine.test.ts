@@ -290,3 +290,39 @@ describe("open-loop engine against servers with known timing", () => {
   });
 });
 
+
+describe("the mock's timing, read by the client", () => {
+  const epochUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+  test("request path and response path from a server whose hold before and after is known", async () => {
+    // receives, holds 20 ms, stamps "received" = arrival and "sent" = now, then 0 ms to the client
+    const srv = serve(async () => {
+      const received = epochUs();
+      await Bun.sleep(20);
+      return new Response("{}", { headers: { "x-mock-received-us": String(received), "x-mock-sent-us": String(epochUs()) } });
+    });
+    const { recorder } = await closed(srv.url, 1, 20);
+    const req = statsOf(recorder.histograms.request_path)!;
+    const res = statsOf(recorder.histograms.response_path)!;
+    const lat = statsOf(recorder.histograms.latency)!;
+    expect(req.count).toBe(20);
+    // loopback both ways: well under the 20 ms hold, never negative; the hold is neither
+    expect(req.p50).toBeGreaterThanOrEqual(0);
+    expect(req.p50).toBeLessThan(3);
+    expect(res.p50).toBeLessThan(3);
+    expect(lat.p50 - req.p50 - res.p50).toBeGreaterThanOrEqual(19.5);
+  });
+
+  test("timing that cannot be this request's (stale, empty, not a number) is left out, not recorded as 0", async () => {
+    const answers = ["1", "", "soon", String(Date.now() * 1000 - 60_000_000)];
+    let i = 0;
+    const srv = serve(() => {
+      const v = answers[i++ % answers.length]!;
+      return new Response("{}", { headers: { "x-mock-received-us": v, "x-mock-sent-us": v } });
+    });
+    const { recorder } = await closed(srv.url, 1, 8);
+    expect(recorder.ok).toBe(8);
+    expect(recorder.histograms.request_path.totalCount).toBe(0);
+    expect(recorder.histograms.response_path.totalCount).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { PhaseUsage } from "../../src/metrics/resources.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 import { warningsFor } from "../../src/metrics/warnings.ts";
+import { answerMs, sliceFor } from "../../src/run/config.ts";
 
 const usage = (start: number, max: number, end: number, cpu = 10): PhaseUsage => ({
   samples: 240,
@@ -56,5 +57,25 @@ describe("warnings", () => {
     expect(warningsFor(lag(2), facts).join(" ")).toContain("1 % of requests left more than 2 ms after they were due");
     expect(warningsFor(lag(8), facts).join(" ")).toContain("gatebench fell behind its own schedule");
     expect(warningsFor(lag(8), { ...facts, closedLoop: true })).toEqual([]);
+  });
+});
+
+describe("baseline slices", () => {
+  test("the default slice is 1 s, or 5 answers of the mock when longer, in whole seconds", () => {
+    const mock = { latencyMs: 10, ttftMs: 80, itlMs: 30, tokens: 25, tokensPerChunk: 1 };
+    expect(answerMs(mock, false, undefined)).toBe(10);
+    expect(answerMs(mock, true, undefined)).toBe(800);
+    expect(answerMs(mock, true, 5)).toBe(200);
+    expect(answerMs({ ...mock, tokensPerChunk: 5 }, true, undefined)).toBe(200);
+    expect(sliceFor(10)).toBe(1000);
+    expect(sliceFor(800)).toBe(4000);
+    expect(sliceFor(3000)).toBe(15_000);
+  });
+
+  test("answers long next to the slice are reported", () => {
+    const s = summary({ latency_ms: { count: 100, min: 790, mean: 801, p50: 800, p90: 805, p95: 806, p99: 810, p999: 812, max: 812 } });
+    expect(warningsFor(s, { ...facts, sliceMs: 1000 }).join(" ")).toContain("long next to the 1 s slices of the interleaved baseline");
+    expect(warningsFor(s, { ...facts, sliceMs: 4000 }).join(" ")).not.toContain("slices");
+    expect(warningsFor(s, facts).join(" ")).not.toContain("slices");
   });
 });

@@ -4,7 +4,7 @@ import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { GatewaySpec } from "../../gateway/external.ts";
-import { baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, type RunConfig } from "../../run/config.ts";
+import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, SLICE_ANSWERS, sliceFor, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
@@ -34,7 +34,7 @@ export const runArgs = {
   requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
   workers: { type: "string", description: "Load generator processes; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
   baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the run takes twice as long), sequential (direct first), off", default: D.baseline, valueHint: "mode" },
-  "baseline-slice": { type: "string", description: "Length of each interleaved slice", default: `${D.baselineSliceMs / 1000}s`, valueHint: "duration" },
+  "baseline-slice": { type: "string", description: `Length of each interleaved slice (default: ${D.baselineSliceMs / 1000}s, or ${SLICE_ANSWERS}× the mock's answer time when longer, e.g. 4s for its default 800 ms stream)`, valueHint: "duration" },
   // the gateway
   gateway: { type: "string", description: 'The gateway\'s command line, started for the run (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', valueHint: "command" },
   "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, env assignments)", default: false },
@@ -232,6 +232,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if ((method === "GET" || method === "HEAD") && bodyFlag) throw new UsageError(`--method ${method} sends no body: drop --${bodyFlag}`);
   if ((method === "GET" || method === "HEAD") && a.stream) throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
   const path = a.path ?? D.path;
+  const maxTokens = optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256"));
+  const mock = mockConfig(a, seed);
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
   const cfg: RunConfig = {
     ...RUN_DEFAULTS,
@@ -248,7 +250,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
     workers: wholeNumberFlag("workers", a.workers, "2"),
     baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
-    baselineSliceMs: durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
+    baselineSliceMs: a["baseline-slice"] === undefined ? sliceFor(answerMs(mock.model, a.stream, maxTokens)) : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
     target,
     gateway: gatewayConfig(a, rawArgs),
     setup: a.setup,
@@ -266,7 +268,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     promptsFile: optional(a.prompts, (v) => resolve(v)),
     model: a.model ?? D.model,
     modelGiven: a.model !== undefined,
-    maxTokens: optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256")),
+    maxTokens,
     promptTokens: optional(a["prompt-tokens"], (v) => wholeNumberFlag("prompt-tokens", v, "1000")),
     stream: a.stream,
     timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
@@ -279,7 +281,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     htmlPath: optional(a.html, (v) => resolve(v)),
     outDir: optional(a.out, (v) => resolve(v)),
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
-    mock: mockConfig(a, seed),
+    mock: { flags: mock.flags, seed: mock.seed },
   };
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
@@ -330,7 +332,7 @@ function urlFlag(flag: string, value: string): string {
 }
 
 /** Checks the --mock-* flags here (a usage error, before anything starts) and keeps those given for the mock child. */
-function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] {
+function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model: ReturnType<typeof mockModel> } {
   const given: MockModelValues = {};
   const flags: Record<string, string> = {};
   for (const name of Object.keys(mockModelArgs) as (keyof MockModelValues)[]) {
@@ -341,7 +343,7 @@ function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] {
     }
   }
   const model = mockModel(given.seed === undefined ? { ...given, seed: String(seed) } : given, "mock-");
-  return { flags, seed: model.seed };
+  return { flags, seed: model.seed, model };
 }
 
 /** An output file is checked before the run, so a long run is never lost to a typo in its path. */
