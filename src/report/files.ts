@@ -7,16 +7,21 @@ import { hgrmName, hgrmOf } from "./hgrm.ts";
 import { htmlReport } from "./html.ts";
 import type { ResultDoc } from "./json.ts";
 
-/** Writes `text` to `path` through a temp file and a rename (the folder must exist). */
-export function writeAtomic(path: string, text: string): void {
+/** Makes `path` with `make(tmp)` writing a temp file beside it, then a rename; on failure the temp file is removed and the error goes on. */
+function atomically(path: string, make: (tmp: string) => void): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, text);
+    make(tmp);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/** Writes `text` to `path` through a temp file and a rename (the folder must exist). */
+export function writeAtomic(path: string, text: string): void {
+  atomically(path, (tmp) => writeFileSync(tmp, text));
 }
 
 export const jsonText = (doc: ResultDoc): string => `${JSON.stringify(doc, null, 2)}\n`;
@@ -44,14 +49,7 @@ export function writeRunFolder(dir: string, doc: ResultDoc, gatewayLog: string |
   put(RUN_FOLDER.html, htmlReport(doc));
   const log = join(dir, RUN_FOLDER.gatewayLog);
   if (gatewayLog && existsSync(gatewayLog)) {
-    const tmp = `${log}.tmp-${process.pid}`;
-    try {
-      copyFileSync(gatewayLog, tmp);
-      renameSync(tmp, log);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    atomically(log, (tmp) => copyFileSync(gatewayLog, tmp));
     written.push(log);
   } else {
     rmSync(log, { force: true });
