@@ -21,8 +21,8 @@ export interface WarningFacts {
   sliceMs?: number;
 }
 
-/** Latency p50 above this share of an interleaved slice: the paths' loads overlap too little. */
-export const SLICE_SHARE_WARN = 0.2;
+/** Latency p50 above this share of an interleaved slice (fewer than 4 answers per slice; the default slice holds 5): the paths' loads overlap too little. */
+export const SLICE_SHARE_WARN = 0.25;
 
 /** Schedule lag (p99) above this is reported: sends were late by more than the figures' usual resolution. */
 export const LAG_WARN_MS = 1;

@@ -75,7 +75,9 @@ describe("baseline slices", () => {
   test("answers long next to the slice are reported", () => {
     const s = summary({ latency_ms: { count: 100, min: 790, mean: 801, p50: 800, p90: 805, p95: 806, p99: 810, p999: 812, max: 812 } });
     expect(warningsFor(s, { ...facts, sliceMs: 1000 }).join(" ")).toContain("long next to the 1 s slices of the interleaved baseline");
+    // the default slice for an 800 ms answer is 4 s: a hair over 800 ms there is no warning
     expect(warningsFor(s, { ...facts, sliceMs: 4000 }).join(" ")).not.toContain("slices");
+    expect(warningsFor(s, { ...facts, sliceMs: 3000 }).join(" ")).toContain("slices");
     expect(warningsFor(s, facts).join(" ")).not.toContain("slices");
   });
 });
