@@ -163,10 +163,11 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       children.push(c);
       return c;
     };
+    // the mock's command line (the baseline's mock is the same on another port)
+    const mockArgv = (port: number): string[] => [...self, "__mock", "--host", cfg.host, "--port", String(port), `--seed=${cfg.mock.seed}`, ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`)];
     let mock: ChildProcess | undefined;
     if (!cfg.noMock) {
-      const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
-      mock = await start("mock upstream", [...self, "__mock", "--host", cfg.host, "--port", String(cfg.mockPort), `--seed=${cfg.mock.seed}`, ...mockFlags]);
+      mock = await start("mock upstream", mockArgv(cfg.mockPort));
       hooks.log(`mock upstream listening on http://${cfg.host}:${mock.port} (pid ${mock.pid})`);
     }
     // The baseline goes to a second mock with the same settings, so the
@@ -174,8 +175,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const order = baselineOrder(cfg);
     let directMock: ChildProcess | undefined;
     if (mock && order) {
-      const mockFlags = Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`);
-      directMock = await start("baseline mock", [...self, "__mock", "--host", cfg.host, "--port", "0", `--seed=${cfg.mock.seed}`, ...mockFlags]);
+      directMock = await start("baseline mock", mockArgv(0));
       hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${directMock.port}, pid ${directMock.pid})`);
     }
     // the mock's address, as the placeholders give it to a gateway and to --setup

@@ -224,7 +224,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   }
   if (!["interleaved", "sequential", "off"].includes(a.baseline)) throw new UsageError(`--baseline "${a.baseline}": expected interleaved, sequential or off, e.g. --baseline sequential`);
   if (noMock && given("baseline") && a.baseline !== "off") throw new UsageError(`--baseline ${a.baseline} sends the load straight to the mock, and --no-mock starts none: drop --baseline`);
-  if (given("baseline-slice") && a.baseline !== "interleaved") throw new UsageError("--baseline-slice sets the slices of --baseline interleaved");
+  if (given("baseline-slice") && a.baseline !== "interleaved") throw new UsageError(`--baseline-slice sets the slices of --baseline interleaved, and --baseline is ${a.baseline}: drop one of them`);
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
