@@ -87,6 +87,8 @@ export interface RunConfig {
   outDir: string | undefined;
   /** Success ratio below which the run fails its gate (exit 1); undefined: no gate. */
   minSuccess: number | undefined;
+  /** This instance's name when several instances share one load (--instance), for gatebench merge. */
+  instance?: string;
   /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
   mock: { flags: Record<string, string>; seed: number };
 }

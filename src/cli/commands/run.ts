@@ -73,6 +73,7 @@ export const runArgs = {
   html: { type: "string", description: "Also write the HTML report (one self-contained file, plots included) to this file", valueHint: "file" },
   out: { type: "string", description: "Write the run folder: result.json, one .hgrm percentile file per histogram, report.html, gateway.log (files in it are replaced)", valueHint: "dir" },
   "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
+  instance: { type: "string", description: "Name of this instance when several gatebench instances share one load (each sends its part of the rate); kept in the result for gatebench merge", valueHint: "id" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
   ...mockRunArgs(),
 } as const;
@@ -137,6 +138,7 @@ type RunArgValues = {
   html?: string;
   out?: string;
   "min-success"?: string;
+  instance?: string;
   verbose: boolean;
 } & { [K in keyof MockModelValues as `mock-${K}`]?: string };
 
@@ -281,6 +283,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     htmlPath: optional(a.html, (v) => resolve(v)),
     outDir: optional(a.out, (v) => resolve(v)),
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
+    instance: optional(a.instance, instanceFlag),
     mock: { flags: mock.flags, seed: mock.seed },
   };
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
@@ -314,6 +317,11 @@ function gatewayConfig(a: RunArgValues, rawArgs: string[]): GatewaySpec | undefi
   const template = optional(a["config-template"], (v) => resolve(v));
   if (template !== undefined && !existsSync(template)) throw new UsageError(`--config-template "${a["config-template"]}": no such file`);
   return { command: a.gateway, shell: a["gateway-shell"], configTemplate: template, keepTemp: a["keep-temp"], env, cwd, readyUrl: a["ready-url"] };
+}
+
+function instanceFlag(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) throw new UsageError(`--instance "${value}": expected a short name of letters, digits, ".", "_" or "-", e.g. --instance pod-0`);
+  return value;
 }
 
 function wholeOrZero(flag: string, value: string): number {
