@@ -47,6 +47,24 @@ export interface LiveCounts {
   failed: number;
   /** p99 latency of the measured requests through the gateway so far, ms (with workers: the highest of theirs); -1 before any. */
   p99Ms: number;
+  /** The measured requests through the gateway so far (no warm-up, no baseline): what gates are decided on. */
+  measured: { total: number; ok: number; dropped: number; errors: number[] };
+}
+
+const noCounts = (): LiveCounts => ({ sent: 0, inFlight: 0, ok: 0, failed: 0, p99Ms: -1, measured: { total: 0, ok: 0, dropped: 0, errors: [] } });
+
+/** The live counts of several workers as one. */
+function sumCounts(a: LiveCounts, c: LiveCounts): LiveCounts {
+  const m = a.measured;
+  const n = c.measured;
+  return {
+    sent: a.sent + c.sent,
+    inFlight: a.inFlight + c.inFlight,
+    ok: a.ok + c.ok,
+    failed: a.failed + c.failed,
+    p99Ms: Math.max(a.p99Ms, c.p99Ms),
+    measured: { total: m.total + n.total, ok: m.ok + n.ok, dropped: m.dropped + n.dropped, errors: n.errors.map((x, i) => x + (m.errors[i] ?? 0)) },
+  };
 }
 
 /** What one lane recorded. */
@@ -100,7 +118,8 @@ export function liveOf(lanes: LaneRecords[], sent: number, inFlight: number): Li
     ok += l.recorder.ok + l.warmup.ok;
     total += l.recorder.total + l.warmup.total;
   }
-  return { sent, inFlight, ok, failed: total - ok, p99Ms: p99Of(lanes[0]!.recorder) };
+  const r = lanes[0]!.recorder;
+  return { sent, inFlight, ok, failed: total - ok, p99Ms: p99Of(r), measured: { total: r.total, ok: r.ok, dropped: r.dropped, errors: Array.from(r.errorCounts) } };
 }
 
 /** A worker's share of the spec. Arrivals are interleaved; connections, requests and the in-flight cap are divided. */
@@ -227,7 +246,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
     let finished = 0;
     const reported: boolean[] = [];
     for (let k = 0; k < n; k++) {
-      counts.push({ sent: 0, inFlight: 0, ok: 0, failed: 0, p99Ms: -1 });
+      counts.push(noCounts());
       const onMessage = (m: FromWorker): void => {
         if (m.type === "live") counts[k] = m.counts;
         // every worker runs the same phases; the first one's changes are the run's
@@ -288,7 +307,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   return {
     pids: () => workers.filter((w) => w.exitCode === null).map((w) => w.pid),
     live: () =>
-      counts.reduce((a, c) => ({ sent: a.sent + c.sent, inFlight: a.inFlight + c.inFlight, ok: a.ok + c.ok, failed: a.failed + c.failed, p99Ms: Math.max(a.p99Ms, c.p99Ms) }), { sent: 0, inFlight: 0, ok: 0, failed: 0, p99Ms: -1 }),
+      counts.reduce(sumCounts, noCounts()),
     done,
   };
 }

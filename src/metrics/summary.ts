@@ -4,6 +4,8 @@ import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
 import type { PhaseUsage, ResourceAccumulator } from "./resources.ts";
+import type { GateResult } from "./slo.ts";
+import type { TargetsSummary } from "./targets.ts";
 
 export interface RequestsSummary {
   total: number;
@@ -45,7 +47,7 @@ export interface Summary {
     gateway_cpu_ms_per_request?: number;
   };
   /** The baseline: the same load straight to the mock. */
-  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo" | "upstream">;
+  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo" | "targets" | "upstream">;
   /** What the gateway sent upstream (the mock's counts), when the mock was used. */
   upstream?: UpstreamFigures;
   /** Gateway − direct per percentile, ms (DESIGN.md's overhead(p)). */
@@ -53,7 +55,9 @@ export interface Summary {
   /** Half-width of each overhead's 95 % interval, ms: a difference within it cannot be told from noise. */
   overhead_band_ms?: BandSet;
   /** Gates checked after the run (k6-style thresholds). */
-  slo?: { expr: string; value: number; pass: boolean }[];
+  slo?: GateResult[];
+  /** A preset of targets (--targets), judged on every run; they count as gates only with --strict. */
+  targets?: TargetsSummary;
 }
 
 /** Overhead rows for the metrics both paths have. */

@@ -10,7 +10,7 @@ import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "
 import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
 import { PLOT_SCRIPT } from "./html-script.ts";
 import type { ResultDoc } from "./json.ts";
-import { latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows } from "./rows.ts";
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -165,13 +165,19 @@ function resources(doc: ResultDoc): string {
 
 function gatesAndWarnings(doc: ResultDoc): string {
   const out: string[] = [];
-  const slo = doc.summary.slo ?? [];
-  if (slo.length > 0) {
-    const rows = slo.map((g, i) => ({ key: `gate ${i}`, cells: [g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? "pass" : "FAIL"] }));
-    out.push(table("Gates", ["gate", "measured", "verdict"], rows, "gates"));
-  }
   const w = doc.summary.warnings ?? [];
   if (w.length > 0) out.push(`<ul class="warnings">${w.map((line) => `<li>WARNING: ${esc(line)}</li>`).join("")}</ul>`);
+  const t = doc.summary.targets;
+  const targets = targetRows(doc);
+  if (t && targets.length > 0) {
+    const rows = targets.map((r, i) => ({ key: `target ${i}`, cells: [r.target, r.expr, r.measured, r.verdict, r.note ?? ""] }));
+    out.push(table(`Targets (${t.preset}, ${t.strict ? "enforced" : "not enforced"})`, ["target", "gate", "measured", "verdict", "note"], rows, "gates"));
+  }
+  const gates = gateRows(doc);
+  if (gates.length > 0) {
+    const rows = gates.map((g, i) => ({ key: `gate ${i}`, cells: [g.expr, g.measured, g.verdict, g.note ?? ""] }));
+    out.push(table("Gates", ["gate", "measured", "verdict", "note"], rows, "gates"));
+  }
   return out.join("\n");
 }
 

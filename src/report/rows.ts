@@ -1,6 +1,7 @@
 // Which rows the latency and overhead tables have, shared by the terminal
 // and HTML reports so the two always show the same figures.
 import type { OverheadSet } from "../metrics/summary.ts";
+import { fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
 import type { ResultDoc } from "./json.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
@@ -36,3 +37,42 @@ export const OVERHEAD_ROWS: [keyof OverheadSet, string][] = [
   ["request_path", "request path"],
   ["response_path", "response path"],
 ];
+
+/** A measured value in the unit summary.slo gives it. */
+export function fmtGateValue(value: number | null, unit: string | undefined): string {
+  if (value === null) return "-";
+  switch (unit) {
+    case "ms":
+      return `${fmtMs(value)} ms`;
+    case "MB":
+      return fmtMb(value);
+    case "%":
+      return `${value.toFixed(1)} %`;
+    case "ratio":
+      return fmtPct(value);
+    case "/s":
+      return `${fmtRate(value)}/s`;
+    default:
+      return Number.isInteger(value) ? String(value) : String(+value.toFixed(3));
+  }
+}
+
+export type Verdict = "pass" | "FAIL" | "miss" | "n/a";
+
+/** The verdict table's rows: expression, measured value, verdict, and a note when there is one. */
+export function gateRows(doc: ResultDoc): { expr: string; measured: string; verdict: Verdict; note?: string }[] {
+  return (doc.summary.slo ?? []).map((g) => ({ expr: g.expr, measured: fmtGateValue(g.value, g.unit), verdict: g.pass ? "pass" : "FAIL", ...(g.note ? { note: g.note } : {}) }));
+}
+
+/** The targets table's rows; a missed target is "miss" unless enforced (--strict), then "FAIL". */
+export function targetRows(doc: ResultDoc): { target: string; expr: string; measured: string; verdict: Verdict; note?: string }[] {
+  const t = doc.summary.targets;
+  if (!t) return [];
+  return t.results.map((r) => ({
+    target: r.target,
+    expr: r.expr,
+    measured: fmtGateValue(r.value, r.unit),
+    verdict: r.pass === null ? "n/a" : r.pass ? "pass" : t.strict ? "FAIL" : "miss",
+    ...(r.note ? { note: r.note } : {}),
+  }));
+}

@@ -6,7 +6,7 @@ import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
 import type { ResultDoc } from "./json.ts";
-import { latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, type Verdict } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -163,11 +163,25 @@ const NO_PAINT: Paint = { bad: (s) => s, good: (s) => s, warn: (s) => s };
 const ANSI: Paint = { bad: (s) => `\x1b[31m${s}\x1b[39m`, good: (s) => `\x1b[32m${s}\x1b[39m`, warn: (s) => `\x1b[33m${s}\x1b[39m` };
 
 function gates(doc: ResultDoc, paint: Paint): string {
-  const slo = doc.summary.slo ?? [];
-  if (slo.length === 0) return "";
-  const rows = [["Gates", "measured", "verdict"]];
-  for (const g of slo) rows.push([g.expr, g.expr.startsWith("success") ? fmtPct(g.value) : String(g.value), g.pass ? paint.good("pass") : paint.bad("FAIL")]);
-  return table(rows, TABLE);
+  const rows = gateRows(doc);
+  if (rows.length === 0) return "";
+  const body = [["Gates", "measured", "verdict"], ...rows.map((g) => [g.expr, g.measured, g.verdict === "pass" ? paint.good("pass") : paint.bad("FAIL")])];
+  const failed = rows.filter((g) => g.verdict !== "pass").length;
+  const verdict = failed === 0 ? paint.good(`all ${rows.length} gate${rows.length === 1 ? "" : "s"} passed`) : paint.bad(`${failed} of ${rows.length} gate${rows.length === 1 ? "" : "s"} failed`);
+  return [table(body, TABLE).trimEnd(), ...notes(rows.map((g) => [g.expr, g.note])), verdict].join("\n");
+}
+
+/** Notes under a table: "expr: note" lines. */
+const notes = (xs: [string, string | undefined][]): string[] => xs.filter(([, n]) => n).map(([e, n]) => `  ${e}: ${n}`);
+
+function targets(doc: ResultDoc, paint: Paint): string {
+  const t = doc.summary.targets;
+  const rows = targetRows(doc);
+  if (!t || rows.length === 0) return "";
+  const color = (v: Verdict): string => (v === "pass" ? paint.good(v) : v === "FAIL" ? paint.bad(v) : v === "miss" ? paint.warn(v) : v);
+  const body = [[`Targets (${t.preset})`, "gate", "measured", "verdict"], ...rows.map((r) => [r.target, r.expr, r.measured, color(r.verdict)])];
+  const how = t.strict ? "enforced (--strict): a miss fails the run" : "not enforced: add --strict to fail the run on a miss, or --targets none to hide them";
+  return [table(body, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }).trimEnd(), ...notes(rows.map((r) => [r.expr, r.note])), `  ${how}`].join("\n");
 }
 
 function warnings(doc: ResultDoc, paint: Paint): string {
@@ -179,7 +193,7 @@ function warnings(doc: ResultDoc, paint: Paint): string {
 export function textReport(doc: ResultDoc, opts: { color?: boolean } = {}): string {
   const paint = opts.color ? ANSI : NO_PAINT;
   const head = header(doc).replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"));
-  return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), gates(doc, paint), warnings(doc, paint)]
+  return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), warnings(doc, paint), targets(doc, paint), gates(doc, paint)]
     .map((b) => b.trimEnd())
     .filter((b) => b !== "")
     .join("\n\n");

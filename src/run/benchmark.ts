@@ -14,11 +14,13 @@ import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
-import { successGate } from "../metrics/slo.ts";
+import { ERROR_KIND_NAMES } from "../metrics/outcome.ts";
+import { decidedFailure, evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../metrics/slo.ts";
+import { targetsFor } from "../metrics/targets.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
-import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, scheduledMs, type RunConfig } from "./config.ts";
+import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, plannedRequests, scheduledMs, type RunConfig } from "./config.ts";
 import { requestBodies, requestHeaders } from "./workload.ts";
 
 export interface RunHooks {
@@ -66,8 +68,8 @@ export interface RunResult {
   mock: MockStats | undefined;
   /** How long the load phase lasted, warm-up and drain included. */
   loadMs: number;
-  /** Why the run ended early, when it did ("interrupted", or what failed). */
-  ended: { early: false } | { early: true; reason: string; failed: boolean };
+  /** Why the run ended early, when it did ("interrupted", what failed, or the gate that could no longer pass). */
+  ended: { early: false } | { early: true; reason: string; failed: boolean; gate?: string };
 }
 
 /**
@@ -86,6 +88,27 @@ export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: numbe
   const u = new URL(cfg.target);
   if (u.pathname !== "/" && !pathGiven) return u.href;
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
+}
+
+/** The run's gates: --slo, --min-success, and the targets with --strict. */
+export function gatesOf(cfg: RunConfig): Slo[] {
+  return [...cfg.slo.map((e) => parseSlo(e)), ...(cfg.minSuccess !== undefined ? [successGate(cfg.minSuccess)] : [])];
+}
+
+/** Watches the live counts and calls `fail` once a gate can no longer pass (--abort-on-fail); returns the stop function. */
+function watchGates(gates: Slo[], planned: number | undefined, live: () => LiveCounts, fail: (g: Slo, why: string) => void): () => void {
+  const timer = setInterval(() => {
+    const m = live().measured;
+    const errors = Object.fromEntries(m.errors.map((n, i) => [ERROR_KIND_NAMES[i]!, n]));
+    for (const g of gates) {
+      const why = decidedFailure(g, { total: m.total, ok: m.ok, dropped: m.dropped, errors }, planned);
+      if (why === undefined) continue;
+      clearInterval(timer);
+      fail(g, why);
+      return;
+    }
+  }, 100);
+  return () => clearInterval(timer);
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -125,8 +148,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   const stopSending = new AbortController();
   const abortInFlight = new AbortController();
   let ended: RunResult["ended"] = { early: false };
-  const endEarly = (reason: string, failed: boolean): void => {
-    if (!ended.early) ended = { early: true, reason, failed };
+  const endEarly = (reason: string, failed: boolean, gate?: string): void => {
+    if (!ended.early) ended = { early: true, reason, failed, ...(gate ? { gate } : {}) };
     stopSending.abort();
   };
   const onStop = (): void => endEarly("interrupted", false);
@@ -279,10 +302,22 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     loadPids = () => load.pids();
     const t0 = performance.now();
     const ticker = setInterval(() => hooks.progress(load.live(), performance.now() - t0), hooks.progressEveryMs);
+    // --abort-on-fail: a gate that can no longer pass stops the sending; the results are still reported
+    const gates = gatesOf(cfg);
+    const decisive = cfg.strict && cfg.targets === "seed" ? [...gates, parseSlo("success >= 100%")] : gates;
+    let gateStop: { expr: string; why: string } | undefined;
+    const unwatch = cfg.abortOnFail && decisive.length > 0
+      ? watchGates(decisive, plannedRequests(cfg), () => load.live(), (g, why) => {
+          gateStop = { expr: g.expr, why };
+          hooks.log(`gate ${g.expr} can no longer pass (${why}): stopping the load (--abort-on-fail)`);
+          endEarly(`gate ${g.expr} could no longer pass: ${why} (--abort-on-fail)`, false, g.expr);
+        })
+      : () => {};
     let out: LoadOutcome;
     try {
       out = await load.done;
     } finally {
+      unwatch();
       clearInterval(ticker);
       clearTimeout(drainTimer);
       hooks.progressEnd?.();
@@ -324,7 +359,18 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       // a gateway of the user's (started or attached) may not be pointed at the mock
       unusedMock: (cfg.target || cfg.gateway) && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
     });
-    if (cfg.minSuccess !== undefined) summary.slo = [successGate(summary, cfg.minSuccess)];
+    const verdicts: GateResult[] = gates.map((g) => evaluateSlo(g, summary));
+    summary.targets = targetsFor(cfg.targets, cfg.strict, summary, { stream: cfg.stream });
+    if (cfg.strict && summary.targets) {
+      for (const { target: _, pass, ...t } of summary.targets.results) if (pass !== null) verdicts.push({ ...t, pass });
+    }
+    if (gateStop) {
+      const stop = gateStop;
+      const v = verdicts.find((x) => x.expr === stop.expr);
+      if (v) Object.assign(v, { pass: false, note: `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)` });
+      else verdicts.push({ expr: stop.expr, value: null, pass: false, note: `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)` });
+    }
+    if (verdicts.length > 0) summary.slo = verdicts;
     return {
       config: cfg,
       startedAt,

@@ -3,6 +3,7 @@
 import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
 import type { GatewaySpec } from "../gateway/external.ts";
 import type { LoadMode } from "../load/run.ts";
+import type { TargetPreset } from "../metrics/targets.ts";
 
 export interface RunConfig {
   /** Open loop: arrival rate in requests per second (a ramp's starting rate). */
@@ -87,6 +88,13 @@ export interface RunConfig {
   outDir: string | undefined;
   /** Success ratio below which the run fails its gate (exit 1); undefined: no gate. */
   minSuccess: number | undefined;
+  /** Gates (--slo): expressions checked against the summary; a failure exits 1. */
+  slo: string[];
+  /** The preset of targets shown in the report (--targets), enforced as gates with --strict. */
+  targets: TargetPreset;
+  strict: boolean;
+  /** Stop the load as soon as a gate can no longer pass (--abort-on-fail). */
+  abortOnFail: boolean;
   /** This instance's name when several instances share one load (--instance), for gatebench merge. */
   instance?: string;
   /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
@@ -135,6 +143,10 @@ export const RUN_DEFAULTS = {
   readyTimeoutMs: 15_000,
   stopTimeoutMs: 5_000,
   drainMs: 60_000,
+  slo: [],
+  targets: "seed",
+  strict: false,
+  abortOnFail: false,
 } satisfies Omit<RunConfig, "jsonPath" | "htmlPath" | "outDir" | "minSuccess" | "mock" | "seed">;
 
 /** The open-loop shape of the measured phase (without the warm-up). */
@@ -218,6 +230,18 @@ export function describeLoad(cfg: RunConfig): string {
   else if (cfg.rateToRps !== undefined) shape = `ramp ${cfg.rateRps} → ${cfg.rateToRps} req/s over ${fmtS(total * 1000)} s`;
   else shape = `${cfg.rateRps} req/s for ${fmtS(total * 1000)} s`;
   return `open loop, ${arr} arrivals, ${shape}${warm}`;
+}
+
+/**
+ * The most measured requests the run can send through the gateway, when it
+ * is fixed in advance: constant arrivals (their count, one more for
+ * rounding), or -n; undefined for random arrivals or a closed loop run for
+ * a duration.
+ */
+export function plannedRequests(cfg: RunConfig): number | undefined {
+  if (isClosedLoop(cfg)) return cfg.requests;
+  if (cfg.arrival !== "constant") return undefined;
+  return Math.ceil(new Shape(measuredSegments(cfg)).expected) + 1;
 }
 
 /** Length of the measured phase as scheduled (open loop; closed loop with a duration). */

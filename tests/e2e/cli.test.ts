@@ -95,7 +95,7 @@ test("injected upstream faults: counted on both sides, warned about, and the suc
   expect(got).toBe(doc.run.mock.received.faults["503"]);
   expect(s.status_codes["200"] + got).toBe(50);
   expect(s.errors.http_status).toBe(got);
-  expect(s.slo).toEqual([{ expr: "success >= 100%", value: s.requests.success_ratio, pass: false }]);
+  expect(s.slo).toEqual([{ expr: "success >= 100%", value: s.requests.success_ratio, pass: false, unit: "ratio" }]);
   expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7 });
   expect(r.stdout).toContain("FAIL");
   expect(r.stdout).toContain("WARNING: success");

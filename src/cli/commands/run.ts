@@ -17,6 +17,8 @@ import { log, setVerbose, useColor } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
 import { durationFlag, portFlag, positiveNumberFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
+import { parseSlo, SloError, unmeasurable, type Slo } from "../../metrics/slo.ts";
+import { TARGET_PRESETS } from "../../metrics/targets.ts";
 
 const D = RUN_DEFAULTS;
 
@@ -72,7 +74,11 @@ export const runArgs = {
   json: { type: "string", description: "Also write the full result as JSON to this file (-: JSON on stdout, the report on stderr)", valueHint: "file" },
   html: { type: "string", description: "Also write the HTML report (one self-contained file, plots included) to this file", valueHint: "file" },
   out: { type: "string", description: "Write the run folder: result.json, one .hgrm percentile file per histogram, report.html, gateway.log (files in it are replaced)", valueHint: "dir" },
-  "min-success": { type: "string", description: "Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%)", valueHint: "pct" },
+  slo: { type: "string", description: 'Gate, repeatable: metric[.stat] op value[unit], e.g. "latency.p99 < 250ms", "success >= 99.9%", "rss.load.max < 100MB"; exit 1 when one fails', valueHint: "expr" },
+  "min-success": { type: "string", description: 'Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%); the same as --slo "success >= 100%"', valueHint: "pct" },
+  targets: { type: "string", description: "Preset of targets judged in every report: seed (success 100 %, idle RSS < 20 MB, RSS < 100 MB with 100 streams, unary overhead < 5 ms) or none", default: "seed", valueHint: "preset" },
+  strict: { type: "boolean", description: "Enforce the --targets preset: a missed target fails the run (exit 1) like a gate", default: false },
+  "abort-on-fail": { type: "boolean", description: "Stop the load as soon as a gate can no longer pass (e.g. a failure under success >= 100%); the results are still reported and written", default: false },
   instance: { type: "string", description: "Name of this instance when several gatebench instances share one load (each sends its part of the rate); kept in the result for gatebench merge", valueHint: "id" },
   verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
   ...mockRunArgs(),
@@ -138,6 +144,10 @@ type RunArgValues = {
   html?: string;
   out?: string;
   "min-success"?: string;
+  slo?: string;
+  targets: string;
+  strict: boolean;
+  "abort-on-fail": boolean;
   instance?: string;
   verbose: boolean;
 } & { [K in keyof MockModelValues as `mock-${K}`]?: string };
@@ -284,8 +294,13 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     outDir: optional(a.out, (v) => resolve(v)),
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
     instance: optional(a.instance, instanceFlag),
+    slo: repeated(rawArgs, "slo"),
+    targets: a.targets as RunConfig["targets"],
+    strict: a.strict,
+    abortOnFail: a["abort-on-fail"],
     mock: { flags: mock.flags, seed: mock.seed },
   };
+  checkGates(cfg, given);
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
@@ -317,6 +332,38 @@ function gatewayConfig(a: RunArgValues, rawArgs: string[]): GatewaySpec | undefi
   const template = optional(a["config-template"], (v) => resolve(v));
   if (template !== undefined && !existsSync(template)) throw new UsageError(`--config-template "${a["config-template"]}": no such file`);
   return { command: a.gateway, shell: a["gateway-shell"], configTemplate: template, keepTemp: a["keep-temp"], env, cwd, readyUrl: a["ready-url"] };
+}
+
+/** Every value of a repeatable flag (citty keeps only the last). */
+function repeated(rawArgs: string[], flag: string): string[] {
+  return rawArgs.filter((r) => r.startsWith(`--${flag}=`)).map((r) => r.slice(flag.length + 3));
+}
+
+/** --slo, --targets, --strict, --abort-on-fail: each expression read, and measurable in this run. */
+function checkGates(cfg: RunConfig, given: (flag: string) => boolean): void {
+  if (!(TARGET_PRESETS as readonly string[]).includes(cfg.targets)) throw new UsageError(`--targets "${cfg.targets}": expected ${TARGET_PRESETS.join(" or ")}, e.g. --targets seed --strict`);
+  if (cfg.strict && cfg.targets === "none") throw new UsageError("--strict enforces the --targets preset, and --targets is none: drop one of them");
+  const setup = {
+    stream: cfg.stream,
+    baseline: baselineOrder(cfg) !== undefined,
+    mock: !cfg.noMock,
+    gatewaySampled: !cfg.target || cfg.attachPid !== undefined || cfg.attachPort !== undefined,
+  };
+  for (const expr of cfg.slo) {
+    let slo: Slo;
+    try {
+      slo = parseSlo(expr);
+    } catch (err) {
+      if (err instanceof SloError) throw new UsageError(err.explain("--slo "));
+      throw err;
+    }
+    const why = unmeasurable(slo, setup);
+    if (why) throw new UsageError(`--slo "${slo.expr}": ${why}`);
+  }
+  if (cfg.abortOnFail && cfg.slo.length === 0 && cfg.minSuccess === undefined && !cfg.strict) {
+    throw new UsageError('--abort-on-fail stops a run whose gate can no longer pass, and no gate is set: add one, e.g. --slo "success >= 100%"');
+  }
+  if (given("abort-on-fail") && isClosedLoop(cfg) && cfg.requests === undefined) log.debug("--abort-on-fail with a closed loop for a duration: only 100 % success bounds and counts can be decided early");
 }
 
 function instanceFlag(value: string): string {
@@ -542,6 +589,11 @@ export const runCommand = defineCommand({
       process.stdout.write(`${textReport(doc, { color: useColor(process.stdout) })}\n`);
     }
     const written = writeResults(cfg, doc, result.processes.gateway?.log);
+    if (result.ended.early && result.ended.gate !== undefined) {
+      // --abort-on-fail: the run was stopped because a gate had failed; that is the verdict
+      log.error(`gate failed: ${result.ended.gate} (the load was stopped early: ${result.ended.reason})`);
+      return written ? EXIT.sloFailed : EXIT.runFailed;
+    }
     if (result.ended.early) {
       log.error(`run ended early: ${result.ended.reason}`);
       return EXIT.runFailed;

@@ -1,0 +1,68 @@
+// Named presets of targets: gates a gateway is expected to meet, shown as a
+// pass/fail table in every report and enforced only when asked (--strict).
+//
+// "seed" are the targets gatebench's first users set for an AI gateway:
+// 100 % success at the load tested, under 20 MB of memory idle, under 100 MB
+// holding 100 streams open, under 5 ms added to a unary request. A target
+// that this run cannot judge (a unary run says nothing about 100 streams)
+// is "n/a", with what would measure it.
+import { evaluateSlo, parseSlo, type GateResult } from "./slo.ts";
+import type { Summary } from "./summary.ts";
+
+export const TARGET_PRESETS = ["seed", "none"] as const;
+export type TargetPreset = (typeof TARGET_PRESETS)[number];
+
+/** One target's verdict: pass true/false, or null when this run cannot judge it. */
+export interface TargetResult extends Omit<GateResult, "pass"> {
+  target: string;
+  pass: boolean | null;
+}
+
+export interface TargetsSummary {
+  preset: TargetPreset;
+  /** Whether the targets were enforced (--strict): a miss then fails the run like a gate. */
+  strict: boolean;
+  results: TargetResult[];
+}
+
+/** Streams the memory target is stated for. */
+const STREAMS = 100;
+
+const judged = (target: string, g: GateResult): TargetResult => ({ ...g, target });
+const na = (target: string, g: GateResult, note: string): TargetResult => ({ ...g, target, pass: null, note });
+
+/** The seed targets, judged on a run's summary. */
+export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[] {
+  const out: TargetResult[] = [];
+  const success = evaluateSlo(parseSlo("success >= 100%"), s);
+  out.push(judged("stable: every request succeeds at this load", success));
+
+  const idle = evaluateSlo(parseSlo("rss.idle.max < 20MB"), s);
+  out.push(idle.value === null ? na("lean idle: gateway RSS", idle, "the gateway's memory was not sampled (give --pid or --pid-of-port with --target)") : judged("lean idle: gateway RSS", idle));
+
+  const streams = evaluateSlo(parseSlo("rss.load.max < 100MB"), s);
+  const peak = s.requests.in_flight_peak ?? 0;
+  const target = `lean under load: gateway RSS with ${STREAMS} streams open`;
+  if (streams.value === null) out.push(na(target, streams, "the gateway's memory was not sampled"));
+  else if (run.stream && peak >= STREAMS) out.push(judged(target, streams));
+  else if (run.stream && !streams.pass) out.push({ ...judged(target, streams), note: `already over with ${peak} streams open` });
+  else out.push(na(target, streams, run.stream ? `this run held at most ${peak} streams open; ${streamsHint(s)}` : `a streaming run holding ${STREAMS} streams measures it; ${streamsHint(s)}`));
+
+  const overhead = evaluateSlo(parseSlo("overhead.latency.p50 < 5ms"), s);
+  const name = "light: unary overhead (latency p50)";
+  if (run.stream) out.push(na(name, overhead, "stated for unary requests; run without --stream"));
+  else if (overhead.value === null) out.push(na(name, overhead, "needs the direct baseline (--baseline interleaved)"));
+  else out.push(judged(name, overhead));
+  return out;
+}
+
+/** How to hold 100 streams open: by Little's law, 100 / (seconds per stream) arrivals per second. */
+function streamsHint(s: Summary): string {
+  const answerS = s.latency_ms && s.ttft_ms ? s.latency_ms.p50 / 1000 : undefined;
+  return answerS && answerS > 0 ? `e.g. --stream --rate ${Math.ceil((STREAMS * 1.1) / answerS)} (streams of ${+answerS.toFixed(2)} s)` : "e.g. --stream --rate 140 (the mock's streams take about 0.8 s)";
+}
+
+export function targetsFor(preset: TargetPreset, strict: boolean, s: Summary, run: { stream: boolean }): TargetsSummary | undefined {
+  if (preset === "none") return undefined;
+  return { preset, strict, results: seedTargets(s, run) };
+}
