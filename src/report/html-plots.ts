@@ -18,8 +18,8 @@ export interface PlotSpec {
   title: string;
   /** One line under the title: what is drawn and from where. */
   note: string;
-  /** "seconds": linear time axis; "percentile": 1/(1−p) on a log scale, labelled as percentiles. */
-  xKind: "seconds" | "percentile";
+  /** "seconds": linear time axis; "percentile": 1/(1−p) on a log scale, labelled as percentiles; "rate": offered rate (req/s), linear. */
+  xKind: "seconds" | "percentile" | "rate";
   xLabel: string;
   yLabel: string;
   /** The unit appended to values in the legend. */
@@ -38,6 +38,8 @@ export const PHASE_COLORS: Record<string, string> = {
   baseline: "#efe5f8",
   drain: "#fbe4e4",
   cooldown: "#e2f2f6",
+  /** A sweep: between the highest rate that passed and the lowest that failed. */
+  knee: "#fde2e2",
 };
 export const PHASE_OTHER = "#eeeeee";
 

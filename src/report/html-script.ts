@@ -58,9 +58,11 @@ export const PLOT_SCRIPT = String.raw`
   specs.forEach(function (p) {
     var box = document.querySelector('[data-plot="' + p.id + '"] .chart');
     var pctAxis = p.xKind === "percentile";
+    var rateAxis = p.xKind === "rate";
+    var perSec = function (v) { return v + " req/s"; };
     var series = [{
-      label: pctAxis ? "percentile" : "time",
-      value: function (u, v) { return v == null ? "-" : pctAxis ? pct(v) : secs(v); },
+      label: pctAxis ? "percentile" : rateAxis ? "offered rate" : "time",
+      value: function (u, v) { return v == null ? "-" : pctAxis ? pct(v) : rateAxis ? perSec(v) : secs(v); },
     }];
     p.series.forEach(function (s) {
       series.push({
@@ -68,7 +70,8 @@ export const PLOT_SCRIPT = String.raw`
         stroke: s.color,
         width: 2,
         dash: s.dashed ? [8, 5] : undefined,
-        spanGaps: pctAxis,
+        spanGaps: pctAxis || rateAxis,
+        points: rateAxis ? { show: true, size: 7 } : undefined,
         value: function (u, v) { return withUnit(v, p.yUnit); },
       });
     });
@@ -78,7 +81,7 @@ export const PLOT_SCRIPT = String.raw`
       axes: [
         pctAxis
           ? { label: p.xLabel, splits: pctSplits, filter: function (u, xs) { return xs; }, values: function (u, xs) { return xs.map(pct); } }
-          : { label: p.xLabel, values: function (u, xs) { return xs.map(secs); } },
+          : { label: p.xLabel, values: function (u, xs) { return xs.map(rateAxis ? perSec : secs); } },
         { label: p.yLabel, size: 64 },
       ],
       series: series,

@@ -12,19 +12,19 @@ import { PLOT_SCRIPT } from "./html-script.ts";
 import type { ResultDoc } from "./json.ts";
 import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows } from "./rows.ts";
 
-const esc = (s: unknown): string =>
+export const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Text that goes inside a <script> or <style> element: nothing in it may close the element. */
-const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
+export const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
 
 /** JSON for a data block: `<` escaped, so no string in it can close the tag or open a comment. */
-const jsonBlock = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
+export const jsonBlock = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
 
 const ms = (v: number | undefined): string => (v === undefined ? "-" : `${fmtMs(v)} ms`);
 const signedMs = (v: number | undefined): string => (v === undefined ? "-" : `${v < 0 ? "-" : "+"}${fmtMs(Math.abs(v))} ms`);
 
-interface Row {
+export interface Row {
   /** data-row, for readers and tests. */
   key: string;
   cells: string[];
@@ -32,7 +32,7 @@ interface Row {
   sub?: boolean;
 }
 
-function table(caption: string, head: string[], rows: Row[], cls = ""): string {
+export function table(caption: string, head: string[], rows: Row[], cls = ""): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join("");
   const body = rows.map((r) => `<tr data-row="${esc(r.key)}"${r.sub ? ' class="sub"' : ""}>${r.cells.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join("")}</tr>`).join("\n");
   return `<div class="scroll"><table class="${cls}"><caption>${esc(caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
@@ -181,13 +181,13 @@ function gatesAndWarnings(doc: ResultDoc): string {
   return out.join("\n");
 }
 
-function plotSection(p: PlotSpec): string {
+export function plotSection(p: PlotSpec): string {
   const phases = [...new Set(p.bands.map((b) => b.phase))];
   const key = phases.map((ph) => `<span><i style="background:${PHASE_COLORS[ph] ?? PHASE_OTHER}"></i>${esc(ph)}</span>`).join("");
   return `<section class="plot" data-plot="${esc(p.id)}"><h3>${esc(p.title)}</h3><p class="note">${esc(p.note)}</p><div class="chart"></div>${key ? `<p class="phases">phases: ${key}</p>` : ""}</section>`;
 }
 
-const PAGE_CSS = `
+export const PAGE_CSS = `
 :root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1200px; padding: 16px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }

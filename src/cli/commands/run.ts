@@ -8,7 +8,7 @@ import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, sche
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
-import { resultDoc, type ResultDoc } from "../../report/json.ts";
+import { resultDoc, type ResultDoc, type ToolInfo } from "../../report/json.ts";
 import { progressLine } from "../../report/progress.ts";
 import { textReport } from "../../report/text.ts";
 import { commit, VERSION } from "../../version.ts";
@@ -94,7 +94,7 @@ function mockRunArgs() {
 }
 
 type Str = string | undefined;
-type RunArgValues = {
+export type RunArgValues = {
   rate: Str;
   duration: Str;
   arrival: string;
@@ -402,7 +402,7 @@ function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model:
 }
 
 /** An output file is checked before the run, so a long run is never lost to a typo in its path. */
-function checkWritableFile(flag: string, given: string, path: string): void {
+export function checkWritableFile(flag: string, given: string, path: string): void {
   const parent = dirname(path);
   let ok = false;
   try {
@@ -416,7 +416,7 @@ function checkWritableFile(flag: string, given: string, path: string): void {
 }
 
 /** --out: a folder that exists or can be made (its parent exists and is writable); not a file. */
-function checkOutDir(given: string, dir: string): void {
+export function checkOutDir(given: string, dir: string): void {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--out "${given}": is a file; give a folder, e.g. --out results/run1`);
     try {
@@ -445,14 +445,24 @@ const redacted = (name: string, value: string): string => {
   return `${scheme}[redacted]`;
 };
 
+/** This gatebench, as a result names it. */
+export const toolInfo = (): ToolInfo => ({ version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length });
+
+/** The configuration as a result keeps it: secrets in headers and the gateway's environment redacted. */
+export const configRecord = (cfg: RunConfig): Record<string, unknown> => ({
+  ...cfg,
+  headers: cfg.headers.map(([k, v]) => [k, redacted(k, v)]),
+  ...(cfg.gateway ? { gateway: { ...cfg.gateway, env: cfg.gateway.env.map(([k, v]) => [k, redacted(k, v)]) } } : {}),
+});
+
 export function documentOf(r: RunResult): ResultDoc {
   const gw = r.processes.gateway;
   const mock = r.processes.mock;
   const cfg = r.config;
   const b = r.baseline;
   return resultDoc(
-    { version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length },
-    { ...cfg, headers: cfg.headers.map(([k, v]) => [k, redacted(k, v)]), ...(cfg.gateway ? { gateway: { ...cfg.gateway, env: cfg.gateway.env.map(([k, v]) => [k, redacted(k, v)]) } } : {}) },
+    toolInfo(),
+    configRecord(cfg),
     {
       started_at: r.startedAt,
       load_model: isClosedLoop(cfg) ? "closed" : "open",
@@ -487,7 +497,7 @@ export function documentOf(r: RunResult): ResultDoc {
  * in flight now, then report what was measured. A relaunched run aborts too
  * when its launcher is gone.
  */
-function interrupts(): { stop: AbortController; abort: AbortController; dispose(): void } {
+export function interrupts(): { stop: AbortController; abort: AbortController; dispose(): void } {
   const stop = new AbortController();
   const abort = new AbortController();
   if (process.env[RELAUNCHED_VAR]) {

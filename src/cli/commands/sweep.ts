@@ -1,0 +1,198 @@
+// `gatebench sweep`: the highest rate a gateway takes while meeting its
+// SLOs. The same gateway, mock and load flags as `gatebench run`; each step
+// is one run at one rate (its own gateway, mock, idle phase and warm-up).
+import { defineCommand } from "citty";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { runSweep, type SweepPlan } from "../../run/sweep.ts";
+import { writeAtomic, writeRunFolder } from "../../report/files.ts";
+import { progressLine } from "../../report/progress.ts";
+import { SWEEP_SCHEMA, sweepHtml, sweepText, type SweepDoc } from "../../report/sweep.ts";
+import { roundRate } from "../../metrics/sweep.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { log, setVerbose } from "../log.ts";
+import { durationFlag, positiveNumberFlag } from "../values.ts";
+import { checkOutDir, checkWritableFile, configRecord, documentOf, interrupts, runArgs, runConfigFrom, toolInfo, type RunArgValues } from "./run.ts";
+
+/** Flags of run that a sweep sets itself, or that do not fit one. */
+const NOT_FOR_SWEEP = new Set(["rate", "steps", "step-duration", "concurrency", "requests", "json", "html", "out", "abort-on-fail", "instance"]);
+
+const inherited = Object.fromEntries(Object.entries(runArgs).filter(([k]) => !NOT_FOR_SWEEP.has(k))) as Omit<
+  typeof runArgs,
+  "rate" | "steps" | "step-duration" | "concurrency" | "requests" | "json" | "html" | "out" | "abort-on-fail" | "instance"
+>;
+
+export const sweepArgs = {
+  rates: { type: "string", description: "The rates to run, increasing, e.g. 100,200,400 (stops at the first that fails); default: the automatic search", valueHint: "list" },
+  "start-rate": { type: "string", description: "Automatic search: the first rate; it doubles while every gate passes, then bisects", default: "50", valueHint: "rps" },
+  "max-rate": { type: "string", description: "Automatic search: the highest rate tried", default: "5000", valueHint: "rps" },
+  precision: { type: "string", description: "Automatic search: bisect until the lowest failing rate is within this of the highest passing one", default: "10%", valueHint: "pct" },
+  budget: { type: "string", description: "Time for the whole sweep: no step starts that would likely end after it", default: "10m", valueHint: "duration" },
+  ...inherited,
+  duration: { ...runArgs.duration, description: "Length of each step's measured load (default 10s)" },
+  warmup: { ...runArgs.warmup, description: "Each step's warm-up at its own rate, left out of its figures", default: "2s" },
+  idle: { ...runArgs.idle, description: "Quiet phase before each step's load", default: "1s" },
+  cooldown: { ...runArgs.cooldown, description: "Quiet phase after each step's load", default: "0s" },
+  json: { type: "string", description: "Also write the sweep (every step's summary) as JSON to this file", valueHint: "file" },
+  html: { type: "string", description: "Also write the sweep's HTML page: the table, latency and CPU against the offered rate, the knee shaded", valueHint: "file" },
+  out: { type: "string", description: "Write the sweep folder: sweep.json, sweep.html and each step's full result (step-01-50rps/result.json, …)", valueHint: "dir" },
+} as const;
+
+/** "100,200,400": increasing rates. */
+function ratesFlag(value: string): number[] {
+  const rates = value.split(",").map((v) => positiveNumberFlag("rates", v.trim(), "100,200,400"));
+  for (let i = 1; i < rates.length; i++) {
+    if (rates[i]! <= rates[i - 1]!) throw new UsageError(`--rates "${value}": expected increasing rates, e.g. --rates 100,200,400`);
+  }
+  return rates;
+}
+
+/** "10%" or "0.1": a share above 0 and below 1. */
+function precisionFlag(value: string): number {
+  const v = value.trim();
+  const n = v.endsWith("%") ? Number(v.slice(0, -1)) / 100 : Number(v);
+  if (!(n > 0 && n < 1)) throw new UsageError(`--precision "${value}": expected a share above 0 and below 100%, e.g. --precision 10%`);
+  return n;
+}
+
+export const sweepCommand = defineCommand({
+  meta: { name: "sweep", description: "Find the highest rate that meets every SLO: runs at increasing rates (doubling, then bisecting), each a full run" },
+  args: sweepArgs,
+  async run({ args, rawArgs }): Promise<number> {
+    const a = args as unknown as RunArgValues & Record<string, string | undefined>;
+    setVerbose(Boolean(a.verbose));
+    const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
+    // every step is a run: its flags are checked the way run checks them (the sweep writes its own files)
+    const base = runConfigFrom({ ...a, json: undefined, html: undefined, out: undefined } as RunArgValues, rawArgs);
+    if (given("rates")) {
+      for (const f of ["start-rate", "max-rate", "precision"]) if (given(f)) throw new UsageError(`--rates gives the rates; --${f} belongs to the automatic search: drop one of them`);
+    }
+    const plan: SweepPlan = {
+      budgetMs: durationFlag("budget", a.budget!, { example: "10m" }),
+      ...(a.rates !== undefined
+        ? { rates: ratesFlag(a.rates) }
+        : {
+            search: {
+              startRps: roundRate(positiveNumberFlag("start-rate", a["start-rate"]!, "50")),
+              maxRps: positiveNumberFlag("max-rate", a["max-rate"]!, "5000"),
+              precision: precisionFlag(a.precision!),
+            },
+          }),
+    };
+    if (plan.search && plan.search.maxRps < plan.search.startRps) throw new UsageError(`--max-rate ${plan.search.maxRps} is below --start-rate ${plan.search.startRps}`);
+    const jsonPath = a.json === undefined ? undefined : resolve(a.json);
+    const htmlPath = a.html === undefined ? undefined : resolve(a.html);
+    const outDir = a.out === undefined ? undefined : resolve(a.out);
+    if (jsonPath) checkWritableFile("json", a.json!, jsonPath);
+    if (htmlPath) checkWritableFile("html", a.html!, htmlPath);
+    if (outDir) checkOutDir(a.out!, outDir);
+    if (base.slo.length === 0 && base.minSuccess === undefined && !base.strict) {
+      base.slo = ["success >= 99.9%"];
+      log.info('no --slo given: each step is judged by success >= 99.9% (add the SLOs you care about, e.g. --slo "latency.p99 < 250ms")');
+    }
+    const gates = [...base.slo, ...(base.minSuccess !== undefined ? [`success >= ${+(base.minSuccess * 100).toFixed(4)}%`] : []), ...(base.strict ? [`the ${base.targets} targets (--strict)`] : [])];
+
+    const signals = interrupts();
+    const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+    const startedAt = new Date().toISOString();
+    let current = { k: 0, rate: 0 };
+    let firstUrl = "";
+    let gatewayKind = "";
+    const stepFiles: string[] = [];
+    let outcome: Awaited<ReturnType<typeof runSweep>>;
+    try {
+      outcome = await runSweep(
+        base,
+        plan,
+        {
+          log: (m) => log.debug(m),
+          progressEveryMs: tty ? 250 : 2000,
+          progress: (p, elapsedMs) => {
+            const line = `step ${current.k + 1} at ${current.rate} req/s: ${progressLine({ ...p, elapsedMs, plannedMs: undefined })}`;
+            if (tty) process.stderr.write(`\r\x1b[K${line}`);
+            else log.info(line);
+          },
+          progressEnd: () => {
+            if (tty) process.stderr.write("\r\x1b[K");
+          },
+          stepStart: (k, rate) => {
+            current = { k, rate };
+            log.info(`step ${k + 1}: ${rate} req/s`);
+          },
+          stepDone: (step, result) => {
+            const s = step.summary;
+            const verdict = step.generator_limited ? `generator-limited (${step.generator_limited})` : step.pass ? "pass" : `FAIL (${step.failed.join(", ") || step.ended_early})`;
+            log.info(`step ${current.k + 1}: ${step.rate} req/s → ${verdict}; p99 ${s.latency_ms?.p99 ?? "-"} ms, success ${(s.requests.success_ratio * 100).toFixed(2)} %`);
+            if (!firstUrl) {
+              firstUrl = result.url;
+              gatewayKind = result.config.gateway ? "command" : result.config.target ? "external" : "built-in proxy";
+            }
+            if (outDir) {
+              const dir = join(outDir, `step-${String(current.k + 1).padStart(2, "0")}-${step.rate}rps`);
+              try {
+                mkdirSync(dir, { recursive: true });
+                writeRunFolder(dir, documentOf(result), result.processes.gateway?.log);
+                stepFiles.push(dir);
+              } catch (err) {
+                log.error(`could not write ${dir}: ${(err as Error).message}`);
+              }
+            }
+          },
+        },
+        { stop: signals.stop.signal, abort: signals.abort.signal },
+      );
+    } finally {
+      signals.dispose();
+    }
+    const doc: SweepDoc = {
+      schema: SWEEP_SCHEMA,
+      tool: toolInfo(),
+      config: configRecord(base),
+      sweep: {
+        mode: plan.rates ? "rates" : "search",
+        ...(plan.rates ? { rates: plan.rates } : { start_rps: plan.search!.startRps, max_rps: plan.search!.maxRps, precision: plan.search!.precision }),
+        budget_ms: plan.budgetMs,
+        gates,
+      },
+      started_at: startedAt,
+      target: firstUrl || (base.target ?? "(no step ran)"),
+      gateway: gatewayKind || (base.gateway ? "command" : base.target ? "external" : "built-in proxy"),
+      load: `${base.arrival} arrivals for ${base.durationMs / 1000} s${base.warmupMs > 0 ? ` after a ${base.warmupMs / 1000} s warm-up at the same rate` : ""}, ${base.stream ? "streaming" : "unary"}, ${base.baseline === "off" ? "no baseline" : `baseline ${base.baseline}`}`,
+      steps: outcome.steps,
+      highest_passing_rps: outcome.highestPass ?? null,
+      lowest_failing_rps: outcome.lowestFail ?? null,
+      end: outcome.end,
+      end_note: outcome.endNote,
+    };
+    process.stdout.write(`${sweepText(doc)}\n`);
+    let written = true;
+    const attempt = (what: string, write: () => void): void => {
+      try {
+        write();
+        log.info(`${what} written`);
+      } catch (err) {
+        log.error(`could not write the ${what}: ${(err as Error).message}`);
+        written = false;
+      }
+    };
+    if (jsonPath) attempt(`sweep ${jsonPath}`, () => writeAtomic(jsonPath, `${JSON.stringify(doc, null, 2)}\n`));
+    if (htmlPath) attempt(`HTML page ${htmlPath}`, () => writeAtomic(htmlPath, sweepHtml(doc)));
+    if (outDir) {
+      attempt(`sweep folder ${outDir} (sweep.json, sweep.html, ${stepFiles.length} step folders)`, () => {
+        mkdirSync(outDir, { recursive: true });
+        writeAtomic(join(outDir, "sweep.json"), `${JSON.stringify(doc, null, 2)}\n`);
+        writeAtomic(join(outDir, "sweep.html"), sweepHtml(doc));
+      });
+    }
+    if (outcome.end === "run-failed") {
+      log.error(outcome.endNote);
+      return EXIT.runFailed;
+    }
+    if (outcome.end === "interrupted" || !written) return EXIT.runFailed;
+    if (doc.highest_passing_rps === null && doc.lowest_failing_rps !== null) {
+      log.error("no rate met all SLOs");
+      return EXIT.sloFailed;
+    }
+    return EXIT.ok;
+  },
+});
