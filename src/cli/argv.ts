@@ -71,7 +71,9 @@ function looksLikeFlag(tok: string, long: Map<string, FlagInfo>, short: Map<stri
  */
 export function normalizeArgv(argv: string[], args: ArgsDef, command: string): string[] {
   const { long, short } = tables(args);
-  const positionals = Object.values(args).filter((d) => d.type === "positional").length;
+  // a positional whose hint ends in "..." takes every argument left (gatebench merge FILE...)
+  const defs = Object.values(args).filter((d) => d.type === "positional");
+  const positionals = defs.some((d) => d.valueHint?.endsWith("...")) ? Number.POSITIVE_INFINITY : defs.length;
   const out: string[] = [];
   let seenPositionals = 0;
 

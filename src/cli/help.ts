@@ -46,7 +46,11 @@ export async function renderHelp(
     // positionals by their hint, in order: gatebench report FILE [flags]
     const positional = Object.values(args)
       .filter((d) => d.type === "positional")
-      .map((d) => (d.valueHint ?? "arg").toUpperCase().replace(/[^A-Z0-9]+/g, "_"));
+      .map((d) => {
+        const hint = d.valueHint ?? "arg";
+        const name = hint.replace(/\.\.\.$/, "").toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+        return hint.endsWith("...") ? `${name}...` : name;
+      });
     out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", "Flags:", ...flagLines(args));
     out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
   }

@@ -9,9 +9,12 @@ import { renderHelp } from "./help.ts";
 import { needsRelaunch, relaunch } from "./relaunch.ts";
 import { mockChildCommand, mockCommand } from "./commands/mock.ts";
 import { loadWorkerCommand } from "./commands/load-worker.ts";
+import { mergeCommand } from "./commands/merge.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
+import { compareCommand } from "./commands/compare.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
+import { sweepCommand } from "./commands/sweep.ts";
 import { TemplateError } from "../gateway/template.ts";
 import { ConfigError } from "../run/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -24,6 +27,9 @@ const commands: Record<string, AnyCommand> = {
   run: runCommand,
   mock: mockCommand,
   report: reportCommand,
+  compare: compareCommand,
+  merge: mergeCommand,
+  sweep: sweepCommand,
   __mock: mockChildCommand,
   __proxy: proxyChildCommand,
   __load: loadWorkerCommand,
@@ -43,6 +49,10 @@ const EXAMPLES: Record<string, string> = {
   gatebench run --rate 200 --duration 30s --json result.json
   gatebench mock --port 9091                  the mock upstream alone, for manual tests
   gatebench report result.json --html r.html  a saved result again, as an HTML page with plots
+  gatebench run --slo "latency.p99 < 250ms" --json out.json && gatebench compare base.json out.json --fail-on-regression 10%
+                                              CI: gates, then a comparison with a saved baseline
+  gatebench sweep --slo "latency.p99 < 50ms"  the highest rate that meets the SLO
+  gatebench merge a.json b.json --out all.json   instances that shared one load, as one result
 `,
   report: `Examples:
 
@@ -52,6 +62,41 @@ const EXAMPLES: Record<string, string> = {
 Exit codes:
 
   0 done · 2 the file is missing, not JSON, or not a gatebench/v1 result
+`,
+  merge: `Examples:
+
+  gatebench merge pod-0.json pod-1.json --out total.json
+                                                the results of instances that shared one load (each: gatebench run
+                                                --instance pod-N --json pod-N.json) as one result, and its report
+  gatebench merge runs/*.json --html total.html the same, with the merged HTML page
+
+Exit codes:
+
+  0 done · 2 fewer than 2 files, a file that is not a result, or parts that are not instances of one load
+`,
+  sweep: `Examples:
+
+  gatebench sweep --slo "latency.p99 < 50ms" --slo "success >= 99.9%"
+                                                 from 50 req/s, doubling, then bisecting to 10 %: the highest rate meeting both
+  gatebench sweep --rates 100,200,400,800 --duration 20s --out sweep1
+                                                 these rates only (stops at the first failure); every step's files in sweep1
+  gatebench sweep --gateway "nginx -p /tmp -c {{CONFIG}}" --config-template nginx.conf --stream --slo "ttft.p99 < 200ms" --html sweep.html
+
+Exit codes:
+
+  0 done (the answer is the last line) · 1 no rate met the SLOs · 2 usage error · 3 a step could not be run, or the sweep was interrupted
+`,
+  compare: `Examples:
+
+  gatebench compare base.json new.json           every metric of new.json against base.json, with its noise
+  gatebench compare base.json new.json --fail-on-regression 10%
+                                                 CI: exit 1 when new.json is worse beyond noise by over 10 %
+  gatebench compare a.json b.json c.json --json cmp.json
+                                                 b and c each against a; the comparison also as JSON
+
+Exit codes:
+
+  0 no regression beyond the bound · 1 a regression beyond --fail-on-regression · 2 usage error (fewer than 2 files, a file that is not a gatebench/v1 result)
 `,
   run: `Examples:
 
@@ -65,6 +110,10 @@ Exit codes:
   gatebench run --target http://127.0.0.1:4000 --stream
                                                     a gateway already running, pointed at the mock on :9091
   gatebench run --baseline sequential --out runs/1  the direct baseline first; every result file in runs/1
+  gatebench run --rate 200 --slo "latency.p99 < 250ms" --slo "success >= 99.9%" --json out.json
+                                                    gates: exit 1 when one fails (CI)
+  gatebench run --stream --rate 140 --targets seed --strict --abort-on-fail
+                                                    the seed targets enforced; stop at the first sign they cannot be met
 
 Exit codes:
 
@@ -112,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = commands[name]!;
     const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const normalized = normalizeArgv(rest, args ?? {}, `gatebench ${name}`);
-    if (name === "run" && needsRelaunch()) return await relaunch(argv);
+    if ((name === "run" || name === "sweep") && needsRelaunch()) return await relaunch(argv);
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {

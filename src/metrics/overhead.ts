@@ -60,16 +60,28 @@ export function overheadOf(gateway: Histogram, direct: Histogram): Overhead | un
   if (gateway.totalCount === 0 || direct.totalCount === 0) return undefined;
   const value = {} as OverheadRow;
   const band = {} as BandRow;
-  const enough = (h: Histogram, q: number): boolean => h.totalCount * Math.min(q, 1 - q) >= MIN_TAIL;
   for (const [key, p] of Object.entries(OVERHEAD_PERCENTILES) as [OverheadKey, number][]) {
-    const g = quantileInterval(gateway, p);
-    const d = quantileInterval(direct, p);
-    const se = (x: { low: number; high: number }): number => (x.high - x.low) / (2 * Z95);
-    const spread = Z95 * Math.hypot(se(g), se(d)) + resolutionUs(Math.max(g.value, d.value));
-    value[key] = ms(g.value - d.value);
-    band[key] = enough(gateway, p / 100) && enough(direct, p / 100) ? ms(spread) : null;
+    value[key] = ms(valueAt(gateway, p) - valueAt(direct, p));
+    const spread = differenceBandUs(gateway, direct, p);
+    band[key] = spread === null ? null : ms(spread);
   }
   return { value, band };
+}
+
+/**
+ * Half-width (µs) of the 95 % interval of percentile p of `a` minus the
+ * same of `b`: each side's order-statistic interval as a standard error,
+ * combined as independent, plus the larger value's bucket width. Null when
+ * fewer than MIN_TAIL requests lie beyond p on either side.
+ */
+export function differenceBandUs(a: Histogram, b: Histogram, p: number): number | null {
+  const q = p / 100;
+  const enough = (h: Histogram): boolean => h.totalCount * Math.min(q, 1 - q) >= MIN_TAIL;
+  if (!enough(a) || !enough(b)) return null;
+  const ia = quantileInterval(a, p);
+  const ib = quantileInterval(b, p);
+  const se = (x: { low: number; high: number }): number => (x.high - x.low) / (2 * Z95);
+  return Z95 * Math.hypot(se(ia), se(ib)) + resolutionUs(Math.max(ia.value, ib.value));
 }
 
 /** Whether a difference is within its band: no overhead can be told from noise. */

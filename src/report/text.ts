@@ -162,12 +162,16 @@ export interface Paint {
 const NO_PAINT: Paint = { bad: (s) => s, good: (s) => s, warn: (s) => s };
 const ANSI: Paint = { bad: (s) => `\x1b[31m${s}\x1b[39m`, good: (s) => `\x1b[32m${s}\x1b[39m`, warn: (s) => `\x1b[33m${s}\x1b[39m` };
 
+/** Colours for a terminal (`color`), or none. */
+export const painter = (color: boolean | undefined): Paint => (color ? ANSI : NO_PAINT);
+
 function gates(doc: ResultDoc, paint: Paint): string {
   const rows = gateRows(doc);
   if (rows.length === 0) return "";
   const body = [["Gates", "measured", "verdict"], ...rows.map((g) => [g.expr, g.measured, g.verdict === "pass" ? paint.good("pass") : paint.bad("FAIL")])];
   const failed = rows.filter((g) => g.verdict !== "pass").length;
-  const verdict = failed === 0 ? paint.good(`all ${rows.length} gate${rows.length === 1 ? "" : "s"} passed`) : paint.bad(`${failed} of ${rows.length} gate${rows.length === 1 ? "" : "s"} failed`);
+  const n = rows.length;
+  const verdict = failed === 0 ? paint.good(n === 1 ? "the gate passed" : `all ${n} gates passed`) : paint.bad(n === 1 ? "the gate failed" : `${failed} of ${n} gates failed`);
   return [table(body, TABLE).trimEnd(), ...notes(rows.map((g) => [g.expr, g.note])), verdict].join("\n");
 }
 
@@ -191,7 +195,7 @@ function warnings(doc: ResultDoc, paint: Paint): string {
 
 /** The report; `color` (a terminal, no NO_COLOR) marks failures red, passes green, warnings yellow. */
 export function textReport(doc: ResultDoc, opts: { color?: boolean } = {}): string {
-  const paint = opts.color ? ANSI : NO_PAINT;
+  const paint = painter(opts.color);
   const head = header(doc).replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"));
   return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), warnings(doc, paint), targets(doc, paint), gates(doc, paint)]
     .map((b) => b.trimEnd())

@@ -3,9 +3,12 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { compareArgs } from "../../src/cli/commands/compare.ts";
+import { mergeArgs } from "../../src/cli/commands/merge.ts";
 import { mockArgs } from "../../src/cli/commands/mock.ts";
 import { reportArgs } from "../../src/cli/commands/report.ts";
 import { runArgs } from "../../src/cli/commands/run.ts";
+import { sweepArgs } from "../../src/cli/commands/sweep.ts";
 
 const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
 
@@ -14,6 +17,9 @@ describe("README", () => {
     ["run", runArgs],
     ["mock", mockArgs],
     ["report", reportArgs],
+    ["compare", compareArgs],
+    ["sweep", sweepArgs],
+    ["merge", mergeArgs],
   ] as const)("documents every flag of gatebench %s", (_name, args) => {
     const missing = Object.entries(args)
       .filter(([, def]) => (def as { type: string }).type !== "positional")

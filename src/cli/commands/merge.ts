@@ -1,0 +1,84 @@
+// `gatebench merge A.json B.json … --out total.json`: the results of several
+// gatebench instances that shared one load (gatebench run --instance pod-0
+// --json pod-0.json, …) as one result: histograms added, counts and rates
+// summed, resources kept per instance (src/metrics/merge.ts). Prints the
+// merged terminal report; --out writes the merged result, --html its page.
+import { defineCommand } from "citty";
+import { MergeError, mergeResults, type MergedDoc } from "../../metrics/merge.ts";
+import { jsonText, writeAtomic } from "../../report/files.ts";
+import { htmlReport } from "../../report/html.ts";
+import { textReport } from "../../report/text.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { log, setVerbose, useColor } from "../log.ts";
+import { readResult } from "./report.ts";
+import { evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../../metrics/slo.ts";
+import { targetsFor, type TargetPreset } from "../../metrics/targets.ts";
+
+export const mergeArgs = {
+  files: { type: "positional", description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load", required: false, valueHint: "file..." },
+  out: { type: "string", description: "Write the merged result (schema gatebench/v1, readable by gatebench report) to this file, e.g. --out total.json", valueHint: "file" },
+  html: { type: "string", description: "Also write the merged HTML report to this file, e.g. --html total.html", valueHint: "file" },
+  verbose: { type: "boolean", description: "Show stack traces of failures", default: false },
+} as const;
+
+/** Sets the merged summary's gates and targets from the parts' common config; the gates' verdicts. */
+function judge(doc: MergedDoc): GateResult[] {
+  const c = doc.config as { slo?: string[]; minSuccess?: number; targets?: TargetPreset; strict?: boolean; stream?: boolean };
+  const gates: Slo[] = [...(c.slo ?? []).map((e) => parseSlo(e)), ...(c.minSuccess !== undefined ? [successGate(c.minSuccess)] : [])];
+  const verdicts = gates.map((g) => evaluateSlo(g, doc.summary));
+  doc.summary.targets = targetsFor(c.targets ?? "none", c.strict ?? false, doc.summary, { stream: c.stream ?? false });
+  if (c.strict && doc.summary.targets) for (const { target: _, pass, ...t } of doc.summary.targets.results) if (pass !== null) verdicts.push({ ...t, pass });
+  if (verdicts.length > 0) doc.summary.slo = verdicts;
+  else delete doc.summary.slo;
+  return verdicts;
+}
+
+/** Writes one output file, or a UsageError naming the flag. */
+function write(flag: string, path: string, text: string): void {
+  try {
+    writeAtomic(path, text);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = { ENOENT: "no such directory", EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "permission denied" }[e?.code ?? ""] ?? e?.message ?? String(err);
+    throw new UsageError(`--${flag} "${path}": cannot write it (${why}); give a path in a writable directory, e.g. --${flag} total.${flag === "out" ? "json" : "html"}`);
+  }
+  log.info(`merged ${flag === "out" ? "result" : "HTML report"} written to ${path}`);
+}
+
+export const mergeCommand = defineCommand({
+  meta: {
+    name: "merge",
+    description: "Merge the results of gatebench instances that shared one load (each run with --instance ID --json FILE) into one result (e.g. gatebench merge pod-*.json --out total.json)",
+  },
+  args: mergeArgs,
+
+  run({ args }): number {
+    setVerbose(Boolean(args.verbose));
+    // citty keeps the first positional in args.files and all of them in args._
+    const files = (args._ as string[] | undefined) ?? [];
+    if (files.length < 2) {
+      throw new UsageError(`gatebench merge needs at least 2 result files (got ${files.length}), e.g. gatebench merge pod-0.json pod-1.json --out total.json`);
+    }
+    const parts = files.map((file) => ({ file, doc: readResult(file) }));
+    let doc: MergedDoc;
+    try {
+      doc = mergeResults(parts);
+    } catch (err) {
+      if (err instanceof MergeError) throw new UsageError(err.message);
+      throw err;
+    }
+    // the instances' gates (their configs agree on them), judged again on the merged figures
+    const verdicts = judge(doc);
+    const out = args.out as string | undefined;
+    const html = args.html as string | undefined;
+    if (out !== undefined) write("out", out, jsonText(doc));
+    if (html !== undefined) write("html", html, htmlReport(doc));
+    process.stdout.write(`${textReport(doc, { color: useColor(process.stdout) })}\n`);
+    const failed = verdicts.filter((g) => !g.pass);
+    if (failed.length > 0) {
+      log.error(`gate failed on the merged figures: ${failed.map((g) => g.expr).join(", ")}`);
+      return EXIT.sloFailed;
+    }
+    return EXIT.ok;
+  },
+});
