@@ -72,7 +72,8 @@ Exit codes:
 
 Exit codes:
 
-  0 done · 2 fewer than 2 files, a file that is not a result, or parts that are not instances of one load
+  0 done · 1 a gate of the instances fails on the merged figures · 2 fewer than 2 files, a file that is not a result,
+  or parts that are not instances of one load
 `,
   sweep: `Examples:
 

@@ -27,6 +27,8 @@ export interface Slo {
   /** The bound in the metric's own unit (ms, MB, %, ratio, per second, count). */
   bound: number;
   quantity: Quantity;
+  /** The unit values are reported in: ms, MB, %, ratio, /s, MB/min, or "" for counts and plain numbers. */
+  unit: string;
   needs: Need[];
   /** The metric's value in a summary; undefined when the run did not measure it. */
   read(s: Summary): number | undefined;
@@ -40,7 +42,8 @@ export interface GateResult {
   /** The measured value in `unit`; null when the run did not measure it. */
   value: number | null;
   pass: boolean;
-  unit?: string;
+  /** ms, MB, %, ratio, /s, MB/min, or "" for counts and plain numbers. */
+  unit: string;
   /** Why there is no value, or what makes the verdict uncertain. */
   note?: string;
 }
@@ -69,6 +72,7 @@ export class SloError extends Error {
 const UNITS: Record<string, { quantity: Quantity; factor: number }> = {
   us: { quantity: "time", factor: 0.001 },
   µs: { quantity: "time", factor: 0.001 },
+  μs: { quantity: "time", factor: 0.001 },
   ms: { quantity: "time", factor: 1 },
   s: { quantity: "time", factor: 1000 },
   m: { quantity: "time", factor: 60_000 },
@@ -103,6 +107,8 @@ export const QUANTITY_UNIT: Record<Quantity, string> = { time: "ms", size: "MB",
 
 interface MetricDef {
   quantity: Quantity;
+  /** The unit of a plain number, when it has one (MB/min), reported and accepted on the bound. */
+  unit?: string;
   needs?: Need[];
   read(s: Summary): number | undefined;
   band?(s: Summary): number | null | undefined;
@@ -118,6 +124,8 @@ class Unknown {
 
 const HISTOGRAMS = ["latency", "service_time", "ttfb", "ttft", "itl", "tpot", "schedule_lag", "request_path", "response_path"] as const;
 const STATS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max", "count"] as const;
+/** Other names users write for a statistic (k6, Prometheus): read as gatebench's. */
+const STAT_ALIASES: Record<string, string> = { avg: "avg", average: "avg", med: "p50", median: "p50" };
 const STREAM_ONLY = new Set(["ttft", "itl", "tpot"]);
 const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
 const OVERHEAD_STATS = ["p50", "p90", "p99", "p999"] as const;
@@ -170,7 +178,7 @@ function notOne(what: string, word: string, choices: readonly string[], segment:
 /** A histogram metric's statistic, from `view` (the summary or its direct part). */
 function histogramMetric(segs: string[], at: number, view: (s: Summary) => Partial<Summary> | undefined, needs: Need[]): MetricDef | Unknown {
   const name = segs[at]!;
-  const stat = segs[at + 1];
+  const stat = segs[at + 1] === "avg" ? "mean" : segs[at + 1];
   if (stat === undefined) return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a statistic, e.g. ${segs.slice(0, at + 1).join(".")}.p99 (one of: ${oneOf(STATS)})`, at);
   if (!(STATS as readonly string[]).includes(stat)) return notOne("statistic", stat, STATS, at + 1);
   if (segs.length > at + 2) return new Unknown(`nothing follows the statistic ${stat}`, at + 2);
@@ -225,7 +233,8 @@ function resourceMetric(segs: string[]): MetricDef | Unknown | undefined {
   }
   const kind = RESOURCE_STATS[segs[at]!];
   if (!kind) return at === 1 ? notOne("resource", segs[at]!, Object.keys(RESOURCE_STATS), at) : undefined;
-  const [phase, stat] = [segs[at + 1], segs[at + 2]];
+  const phase = segs[at + 1];
+  const stat = segs[at + 2] === "mean" ? "avg" : segs[at + 2];
   const example = `${segs.slice(0, at + 1).join(".")}.load.${kind.stats.at(-1) === "max" ? "max" : kind.stats[0]}`;
   if (phase === undefined) return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a phase and a statistic, e.g. ${example} (phases: ${oneOf(PHASES)})`, at);
   if (!(PHASES as readonly string[]).includes(phase)) return notOne("phase", phase, PHASES, at + 1);
@@ -294,7 +303,7 @@ function metricOf(segs: string[]): MetricDef | Unknown {
     case "rss_per_stream":
       return only({ quantity: "size", needs: ["gateway-samples", "stream"], read: (s) => num(s.derived?.gateway_rss_mb_per_stream) });
     case "rss_growth":
-      return only({ quantity: "number", needs: ["gateway-samples"], read: (s) => num(s.derived?.gateway_rss_growth_mb_per_min) });
+      return only({ quantity: "number", unit: "MB/min", needs: ["gateway-samples"], read: (s) => num(s.derived?.gateway_rss_growth_mb_per_min) });
   }
   return notOne("metric", root, ROOTS, 0);
 }
@@ -306,7 +315,8 @@ const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)/;
 
 /** Reads one expression; throws SloError pointing at the part that is wrong. */
 export function parseSlo(text: string): Slo {
-  const expr = text.trim();
+  // tabs and newlines (a YAML block in CI) read as spaces
+  const expr = text.replace(/\s+/g, " ").trim();
   const fail = (at: number, length: number, reason: string): never => {
     throw new SloError(expr, at, length, reason);
   };
@@ -319,7 +329,11 @@ export function parseSlo(text: string): Slo {
   const m = METRIC_RE.exec(expr);
   if (!m) fail(0, expr.match(/^\S+/)![0].length, 'expected a metric name first, e.g. "latency.p99 < 250ms" or "success >= 100%"');
   const metric = m![0];
-  const segs = metric.split(".");
+  if (/\.p99\.9$/.test(metric) || expr.slice(metric.length).startsWith("(")) {
+    const at = metric.search(/\.p99\.9$/) >= 0 ? metric.search(/\.p99\.9$/) + 1 : metric.lastIndexOf(".") + 1;
+    fail(at, metric.length - at + (expr.slice(metric.length).match(/^\([^)]*\)/)?.[0].length ?? 0), "percentiles are written p50, p90, p95, p99, p999 (the 99.9th), e.g. latency.p999 < 1s");
+  }
+  const segs = metric.toLowerCase().split(".").map((x) => STAT_ALIASES[x] ?? x);
   const def = metricOf(segs);
   if (def instanceof Unknown) {
     if (def.segment < 0 || def.segment >= segs.length) fail(0, metric.length, def.reason);
@@ -347,12 +361,12 @@ export function parseSlo(text: string): Slo {
   i += n![0].length;
   skip();
   const unitAt = i;
-  const unit = expr.slice(i).match(/^[A-Za-zµ%/]+/)?.[0] ?? "";
+  const unit = expr.slice(i).match(/^[A-Za-zµμ%/]+/)?.[0] ?? "";
   i += unit.length;
   skip();
   if (i < expr.length) fail(i, expr.length - i, `unexpected "${expr.slice(i)}" after the value`);
-  const bound = boundOf(d.quantity, value, unit, metric, op!, (reason) => fail(valueAt, unitAt + unit.length - valueAt, reason));
-  return { expr, metric, op: op!, bound, quantity: d.quantity, needs: d.needs ?? [], read: d.read, band: d.band };
+  const bound = boundOf(d.quantity, value, unit, metric, op!, (reason) => fail(valueAt, unitAt + unit.length - valueAt, reason), d.unit);
+  return { expr, metric: segs.join("."), op: op!, bound, quantity: d.quantity, unit: d.unit ?? QUANTITY_UNIT[d.quantity], needs: d.needs ?? [], read: d.read, band: d.band };
 }
 
 function example(q: Quantity): string {
@@ -360,8 +374,12 @@ function example(q: Quantity): string {
 }
 
 /** The bound in the metric's unit; `fail` with a reason when the unit does not fit the quantity. */
-function boundOf(q: Quantity, value: number, unit: string, metric: string, op: Op, fail: (reason: string) => never): number {
-  const given = unit === "" ? undefined : UNITS[unit.toLowerCase()] ?? (unit === "M" ? undefined : UNITS[unit]);
+function boundOf(q: Quantity, value: number, unit: string, metric: string, op: Op, fail: (reason: string) => never, defUnit?: string): number {
+  if (value < 0 && !metric.startsWith("overhead.")) fail(`${metric} is never negative: give a bound of 0 or more`);
+  if (q === "number" && defUnit !== undefined && unit.toLowerCase() === defUnit.toLowerCase()) return value;
+  if (unit === "M") fail(`"M" could be MB or minutes: write ${q === "size" ? "MB" : q === "time" ? "m or min" : "MB (megabytes) or m (minutes)"}`);
+  if (/^[KMG]b$/.test(unit)) fail(`"${unit}" reads as megabits; sizes are in bytes: write ${unit.toUpperCase()}`);
+  const given = unit === "" ? undefined : UNITS[unit.toLowerCase()];
   if (unit !== "" && !given) fail(`unknown unit "${unit}"; ${metric} is ${UNIT_NAMES[q]}, e.g. ${metric} ${op} ${example(q)}`);
   const mismatch = (): never => fail(`${metric} is ${UNIT_NAMES[q].replace(/ \(.*\)$/, "")}, and ${value}${unit} is ${given ? UNIT_NAMES[given.quantity].replace(/ \(.*\)$/, "") : "a bare number"}; write it as ${UNIT_NAMES[q]}, e.g. ${metric} ${op} ${example(q)}`);
   switch (q) {
@@ -374,19 +392,21 @@ function boundOf(q: Quantity, value: number, unit: string, metric: string, op: O
       if (!given) fail(`${metric} is a percentage (of one core for CPU): write the bound with %, e.g. ${metric} ${op} ${example(q)}`);
       if (given!.quantity !== "percent") mismatch();
       return value;
-    case "ratio":
+    case "ratio": {
       if (given && given.quantity !== "percent") mismatch();
-      if (given) return value / 100;
-      if (value > 1) fail(`${metric} is a ratio, at most 1: write a percentage or a fraction, e.g. ${metric} ${op} 99.9% or ${metric} ${op} 0.999`);
-      return value;
+      const ratio = given ? value / 100 : value;
+      if (ratio > 1 || ratio < 0) fail(`${metric} is a ratio from 0 to 100 %: write a percentage or a fraction, e.g. ${metric} ${op} 99.9% or ${metric} ${op} 0.999`);
+      return ratio;
+    }
     case "rate":
       if (given && given.quantity !== "rate") mismatch();
       return value;
     case "count":
       if (given) mismatch();
+      if (!Number.isInteger(value)) fail(`${metric} is a count: give a whole number, e.g. ${metric} ${op} 0`);
       return value;
     case "number":
-      if (given) fail(`${metric} is a plain number: drop the unit, e.g. ${metric} ${op} ${value}`);
+      if (given || unit !== "") fail(`${metric} is a plain number${defUnit ? ` (${defUnit})` : ""}: drop the unit, e.g. ${metric} ${op} ${value}`);
       return value;
   }
 }
@@ -420,14 +440,14 @@ const NEED_WHY: Record<Need, string> = {
 
 /** The verdict of one gate on a summary. A metric the run did not measure fails, with a note saying why. */
 export function evaluateSlo(slo: Slo, s: Summary): GateResult {
-  const unit = QUANTITY_UNIT[slo.quantity];
+  const unit = slo.unit;
   const value = slo.read(s);
   if (value === undefined) {
     const why = slo.needs.length > 0 ? `${slo.metric} ${slo.needs.map((n) => NEED_WHY[n]).join(", and ")}` : "no data";
-    return { expr: slo.expr, value: null, pass: false, ...(unit ? { unit } : {}), note: `not measured in this run: ${why}` };
+    return { expr: slo.expr, value: null, pass: false, unit, note: `not measured in this run: ${why}` };
   }
   const pass = compare(value, slo.op, slo.bound);
-  const out: GateResult = { expr: slo.expr, value, pass, ...(unit ? { unit } : {}) };
+  const out: GateResult = { expr: slo.expr, value, pass, unit };
   const band = slo.band?.(s);
   if (band === null) out.note = "too few requests beyond this percentile for a 95 % band";
   else if (band !== undefined && Math.abs(value - slo.bound) <= band) out.note = `within noise of the bound (±${band} ms)`;
@@ -456,6 +476,13 @@ export interface Tally {
   errors: Record<string, number>;
 }
 
+/** Whether decidedFailure can ever decide this gate before the run's end. */
+export function decidable(slo: Slo): boolean {
+  const upper = slo.op === "<" || slo.op === "<=" || slo.op === "==";
+  if (slo.metric === "success") return slo.op === ">=" || slo.op === ">";
+  return upper && (slo.metric === "errors" || slo.metric === "requests.failed" || slo.metric === "requests.dropped" || slo.metric.startsWith("errors."));
+}
+
 /**
  * Whether a gate can no longer pass, whatever the rest of the run does, and
  * why; undefined while it still can (or cannot be decided before the end).
@@ -468,7 +495,7 @@ export function decidedFailure(slo: Slo, t: Tally, planned: number | undefined):
   const failed = t.total - t.ok;
   const grows = (count: number, what: string): string | undefined => {
     const over = slo.op === "<" ? count >= slo.bound : slo.op === "<=" || slo.op === "==" ? count > slo.bound : false;
-    return over ? `${count} ${what} so far` : undefined;
+    return over ? `${count} ${count === 1 ? what.replace(/s$/, "") : what} so far` : undefined;
   };
   switch (slo.metric) {
     case "errors":

@@ -15,7 +15,7 @@ import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { ERROR_KIND_NAMES } from "../metrics/outcome.ts";
-import { decidedFailure, evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../metrics/slo.ts";
+import { decidable, decidedFailure, evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../metrics/slo.ts";
 import { targetsFor } from "../metrics/targets.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
@@ -306,6 +306,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const gates = gatesOf(cfg);
     const decisive = cfg.strict && cfg.targets === "seed" ? [...gates, parseSlo("success >= 100%")] : gates;
     let gateStop: { expr: string; why: string } | undefined;
+    if (cfg.abortOnFail && !decisive.some((g) => decidable(g))) hooks.log("warning: --abort-on-fail: none of the gates can be decided before the end (only success, requests.failed, requests.dropped, errors and errors.<kind> can); the run goes to its end");
     const unwatch = cfg.abortOnFail && decisive.length > 0
       ? watchGates(decisive, plannedRequests(cfg), () => load.live(), (g, why) => {
           gateStop = { expr: g.expr, why };
@@ -367,8 +368,10 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     if (gateStop) {
       const stop = gateStop;
       const v = verdicts.find((x) => x.expr === stop.expr);
+      // the other gates saw only the requests sent before the stop
+      for (const x of verdicts) if (x !== v && x.pass) x.note = `judged on the ${summary.requests.total} requests sent before the stop${x.note ? `; ${x.note}` : ""}`;
       if (v) Object.assign(v, { pass: false, note: `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)` });
-      else verdicts.push({ expr: stop.expr, value: null, pass: false, note: `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)` });
+      else verdicts.push({ expr: stop.expr, value: null, pass: false, unit: "", note: `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)` });
     }
     if (verdicts.length > 0) summary.slo = verdicts;
     return {

@@ -233,15 +233,15 @@ export function describeLoad(cfg: RunConfig): string {
 }
 
 /**
- * The most measured requests the run can send through the gateway, when it
- * is fixed in advance: constant arrivals (their count, one more for
- * rounding), or -n; undefined for random arrivals or a closed loop run for
- * a duration.
+ * The measured requests the run sends through the gateway, when fixed in
+ * advance: constant arrivals (one at each 1/rate, so the expected count
+ * rounded up), or -n; undefined for random arrivals or a closed loop run
+ * for a duration.
  */
 export function plannedRequests(cfg: RunConfig): number | undefined {
   if (isClosedLoop(cfg)) return cfg.requests;
   if (cfg.arrival !== "constant") return undefined;
-  return Math.ceil(new Shape(measuredSegments(cfg)).expected) + 1;
+  return Math.ceil(new Shape(measuredSegments(cfg)).expected - 1e-9);
 }
 
 /** Length of the measured phase as scheduled (open loop; closed loop with a duration). */

@@ -26,8 +26,8 @@ const runs = (): Promise<CliRun[]> =>
     run("whole", 100),
     run("s", 50, ["--instance", "s", "--stream"]),
     // a gate each half fails alone (100 requests) and their merge passes (200)
-    run("g0", 50, ["--instance", "g0", "--slo", "requests.total == 200"]),
-    run("g1", 50, ["--instance", "g1", "--slo", "requests.total == 200"]),
+    run("g0", 50, ["--instance", "g0", "--slo", "requests.total == 200", "--slo", "rss.load.max < 1GB"]),
+    run("g1", 50, ["--instance", "g1", "--slo", "requests.total == 200", "--slo", "rss.load.max < 1GB"]),
   ]));
 
 describe("gatebench merge", () => {
@@ -68,8 +68,12 @@ describe("gatebench merge", () => {
     expect([g0!.code, g1!.code]).toEqual([1, 1]);
     const m = await cli(["merge", path("g0.json"), path("g1.json"), "--out", path("gated.json")]);
     expect(m.code).toBe(0);
-    expect(read("gated.json").summary.slo).toEqual([{ expr: "requests.total == 200", value: 200, pass: true }]);
-    expect(m.stdout.trimEnd().split("\n").at(-1)).toBe("the gate passed");
+    const [total, rss] = read("gated.json").summary.slo!;
+    expect(total).toEqual({ expr: "requests.total == 200", value: 200, pass: true, unit: "" });
+    // the gateway's memory is each instance's own: judged on each
+    expect(rss).toMatchObject({ expr: "rss.load.max < 1GB", pass: true, unit: "MB" });
+    expect(rss!.note).toContain("per instance (g0 pass, g1 pass)");
+    expect(m.stdout.trimEnd().split("\n").at(-1)).toBe("all 2 gates passed");
   }, 60_000);
 
   test("a streaming part with a unary one: exit 2, naming stream", async () => {

@@ -50,11 +50,18 @@ describe("parseSlo: good expressions", () => {
     ["cpu_per_request < 2ms", "cpu_per_request", "<", 2, "time"],
     ["tokens.per_second >= 500", "tokens.per_second", ">=", 500, "rate"],
     ["upstream.per_request_sent <= 1", "upstream.per_request_sent", "<=", 1, "number"],
+    ["latency.avg < 5ms", "latency.avg", "<", 5, "time"],
+    ["latency.median < 5ms", "latency.p50", "<", 5, "time"],
+    ["LATENCY.P99 < 1S", "latency.p99", "<", 1000, "time"],
+    ["cpu.load.mean < 50%", "cpu.load.mean", "<", 50, "percent"],
+    ["rss_growth < 5MB/min", "rss_growth", "<", 5, "number"],
+    ["itl.p50 < 800μs", "itl.p50", "<", 0.8, "time"],
+    ["overhead.latency.p50 > -1ms", "overhead.latency.p50", ">", -1, "time"],
   ])("%p", (text, metric, op, bound, quantity) => {
     const s = parseSlo(text);
     expect([s.metric, s.op, s.quantity]).toEqual([metric, op, quantity] as never);
     expect(s.bound).toBeCloseTo(bound as number, 9);
-    expect(s.expr).toBe((text as string).trim());
+    expect(s.expr).toBe((text as string).replace(/\s+/g, " ").trim());
   });
 });
 
@@ -66,7 +73,7 @@ describe("parseSlo: bad expressions point at the bad token", () => {
     ["latency.p99 < 250", "250", "give the bound a unit"],
     ["cpu.load.avg < 80", "80", "write the bound with %"],
     ["errors.timeout == 0ms", "0ms", "is a count"],
-    ["success >= 101", "101", "at most 1"],
+    ["success >= 101", "101", "a ratio from 0 to 100 %"],
     ["latency.p99 < 250parsecs", "250parsecs", 'unknown unit "parsecs"'],
     ["latncy.p99 < 3ms", "latncy", 'did you mean "latency"?'],
     ["latency < 3ms", "latency", "needs a statistic"],
@@ -83,6 +90,14 @@ describe("parseSlo: bad expressions point at the bad token", () => {
     ["latency.p99 < 3ms or so", "or so", 'unexpected "or so"'],
     ["success.p99 >= 1", "p99", "success has no statistic"],
     ["<= 3ms", "<=", "expected a metric name first"],
+    ["success >= 150%", "150%", "a ratio from 0 to 100 %"],
+    ["latency.p99 < -5ms", "-5ms", "never negative"],
+    ["errors.timeout == 0.5", "0.5", "give a whole number"],
+    ["rss.load.max < 100M", "100M", 'could be MB or minutes: write MB'],
+    ["rss.load.max < 100Mb", "100Mb", "megabits"],
+    ["latency.p99.9 < 1s", "p99.9", "p999 (the 99.9th)"],
+    ["latency.p(99) < 1s", "p(99)", "percentiles are written p50"],
+    ["rss_growth < 5MB", "5MB", "plain number (MB/min)"],
   ])("%p", (text, part, reason) => {
     let err: unknown;
     try {
@@ -98,6 +113,10 @@ describe("parseSlo: bad expressions point at the bad token", () => {
     const lines = e.explain("--slo ").split("\n");
     expect(lines).toHaveLength(3);
     expect(lines[2]!.indexOf("^") - lines[1]!.indexOf(e.expr)).toBe(e.at);
+  });
+
+  test("tabs and newlines read as spaces", () => {
+    expect(parseSlo("latency.p99\t<\n250ms").expr).toBe("latency.p99 < 250ms");
   });
 
   test("an empty expression", () => {
@@ -131,6 +150,9 @@ describe("evaluateSlo on a summary", () => {
     ["overhead.latency.p50 < 5ms", 2, true],
     ["cpu_per_request < 1ms", 0.6, true],
     ["fds.load.max < 100", 12, true],
+    ["latency.avg < 130ms", 120, true],
+    ["latency.median <= 120ms", 120, true],
+    ["cpu.load.mean < 50%", 42, true],
   ])("%p → %p, pass %p", (text, value, pass) => {
     const g = evaluateSlo(parseSlo(text as string), s);
     expect(g.value).toBe(value as number);
@@ -151,7 +173,7 @@ describe("evaluateSlo on a summary", () => {
 
   test("units report the summary's units", () => {
     expect(evaluateSlo(parseSlo("rss.load.max < 1GB"), s)).toEqual({ expr: "rss.load.max < 1GB", value: 64, pass: true, unit: "MB" });
-    expect(evaluateSlo(parseSlo("errors == 5"), s)).toEqual({ expr: "errors == 5", value: 5, pass: true });
+    expect(evaluateSlo(parseSlo("errors == 5"), s)).toEqual({ expr: "errors == 5", value: 5, pass: true, unit: "" });
   });
 });
 
@@ -185,7 +207,7 @@ describe("decidedFailure: a gate that can no longer pass (--abort-on-fail)", () 
   });
   test("counts only grow: errors.timeout == 0 at the first timeout, errors < 3 at the third error", () => {
     expect(decidedFailure(parseSlo("errors.timeout == 0"), tally(5, 5), 100)).toBeUndefined();
-    expect(decidedFailure(parseSlo("errors.timeout == 0"), tally(5, 4, { timeout: 1 }), 100)).toContain("1 timeout errors");
+    expect(decidedFailure(parseSlo("errors.timeout == 0"), tally(5, 4, { timeout: 1 }), 100)).toContain("1 timeout error so far");
     expect(decidedFailure(parseSlo("errors < 3"), tally(5, 3), 100)).toBeUndefined();
     expect(decidedFailure(parseSlo("errors < 3"), tally(5, 2), 100)).toContain("3 failed requests");
     expect(decidedFailure(parseSlo("requests.dropped == 0"), tally(5, 5, {}, 2), 100)).toContain("2 dropped");

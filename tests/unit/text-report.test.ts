@@ -7,7 +7,7 @@ const ESC = "\x1b[";
 describe("terminal report colours", () => {
   test("off: plain text, nothing for a pipe or NO_COLOR to strip", () => {
     const doc = smallResult("the gateway is slow");
-    doc.summary.slo = [{ expr: "success >= 100%", value: 1, pass: true }];
+    doc.summary.slo = [{ expr: "success >= 100%", value: 1, pass: true, unit: "ratio" }];
     expect(textReport(doc)).not.toContain(ESC);
     expect(textReport(doc)).toContain("WARNING: the gateway is slow");
   });
@@ -15,8 +15,8 @@ describe("terminal report colours", () => {
   test("on: warnings yellow, a failed gate red, a passed one green; the figures untouched", () => {
     const doc = smallResult("the gateway is slow");
     doc.summary.slo = [
-      { expr: "success >= 100%", value: 1, pass: true },
-      { expr: "success >= 100%", value: 0.5, pass: false },
+      { expr: "success >= 100%", value: 1, pass: true, unit: "ratio" },
+      { expr: "success >= 100%", value: 0.5, pass: false, unit: "ratio" },
     ];
     const out = textReport(doc, { color: true });
     expect(out).toContain(`${ESC}33mWARNING:${ESC}39m the gateway is slow`);

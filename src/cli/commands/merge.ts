@@ -25,7 +25,15 @@ export const mergeArgs = {
 function judge(doc: MergedDoc): GateResult[] {
   const c = doc.config as { slo?: string[]; minSuccess?: number; targets?: TargetPreset; strict?: boolean; stream?: boolean };
   const gates: Slo[] = [...(c.slo ?? []).map((e) => parseSlo(e)), ...(c.minSuccess !== undefined ? [successGate(c.minSuccess)] : [])];
-  const verdicts = gates.map((g) => evaluateSlo(g, doc.summary));
+  // a figure kept per instance (a gateway's memory and CPU, its growth) is judged on each instance: pass when every one passed
+  const perInstance = (g: Slo, v: GateResult): GateResult => {
+    if (v.value !== null) return v;
+    const own = doc.run.parts.map((p) => p.slo?.find((x) => x.expr === g.expr));
+    if (own.some((x) => x === undefined || x.value === null)) return v;
+    const worst = own.find((x) => !x!.pass) ?? own[0]!;
+    return { ...v, value: worst!.value, pass: own.every((x) => x!.pass), note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}` };
+  };
+  const verdicts = gates.map((g) => perInstance(g, evaluateSlo(g, doc.summary)));
   doc.summary.targets = targetsFor(c.targets ?? "none", c.strict ?? false, doc.summary, { stream: c.stream ?? false });
   if (c.strict && doc.summary.targets) for (const { target: _, pass, ...t } of doc.summary.targets.results) if (pass !== null) verdicts.push({ ...t, pass });
   if (verdicts.length > 0) doc.summary.slo = verdicts;

@@ -75,7 +75,7 @@ export const runArgs = {
   html: { type: "string", description: "Also write the HTML report (one self-contained file, plots included) to this file", valueHint: "file" },
   out: { type: "string", description: "Write the run folder: result.json, one .hgrm percentile file per histogram, report.html, gateway.log (files in it are replaced)", valueHint: "dir" },
   slo: { type: "string", description: 'Gate, repeatable: metric[.stat] op value[unit], e.g. "latency.p99 < 250ms", "success >= 99.9%", "rss.load.max < 100MB"; exit 1 when one fails', valueHint: "expr" },
-  "min-success": { type: "string", description: 'Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%); the same as --slo "success >= 100%"', valueHint: "pct" },
+  "min-success": { type: "string", description: 'Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%); --min-success 99.9% is --slo "success >= 99.9%"', valueHint: "pct" },
   targets: { type: "string", description: "Preset of targets judged in every report: seed (success 100 %, idle RSS < 20 MB, RSS < 100 MB with 100 streams, unary overhead < 5 ms) or none", default: "seed", valueHint: "preset" },
   strict: { type: "boolean", description: "Enforce the --targets preset: a missed target fails the run (exit 1) like a gate", default: false },
   "abort-on-fail": { type: "boolean", description: "Stop the load as soon as a gate can no longer pass (e.g. a failure under success >= 100%); the results are still reported and written", default: false },
