@@ -3,7 +3,10 @@
 // flag's value is bound to it with `=`, and anything unknown is refused with
 // the closest known flag. citty alone would accept unknown flags silently.
 import type { ArgDef, ArgsDef } from "citty";
+import { closest } from "../closest.ts";
 import { UsageError } from "./errors.ts";
+
+export { closest };
 
 interface FlagInfo {
   name: string;
@@ -12,34 +15,6 @@ interface FlagInfo {
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/** Edit distance, for "did you mean". */
-export function levenshtein(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
-export function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = c.startsWith(word) || word.startsWith(c) ? Math.min(1, levenshtein(word, c)) : levenshtein(word, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 function tables(args: ArgsDef) {
   const long = new Map<string, FlagInfo>();

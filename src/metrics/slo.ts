@@ -6,6 +6,7 @@
 // must be one of that quantity's, and is converted to the unit the summary
 // holds it in (ms, MB, %, a ratio, per second, a count). A malformed
 // expression throws SloError, which says where in the text it went wrong.
+import { closest } from "../closest.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Summary } from "./summary.ts";
 
@@ -144,30 +145,6 @@ const ROOTS = ["success", "throughput", "rate", "requests", "errors", "status", 
 
 const oneOf = (xs: readonly string[]): string => xs.join(", ");
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-
-function closest(word: string, choices: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of choices) {
-    const d = editDistance(word, c);
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** "X is not a …; one of …", with a guess when one is close. */
 function notOne(what: string, word: string, choices: readonly string[], segment: number): Unknown {
@@ -463,6 +440,11 @@ export function unmeasurable(slo: Slo, run: { stream: boolean; baseline: boolean
 /** The success gate of --min-success, as an expression. */
 export function successGate(minRatio: number): Slo {
   return parseSlo(`success >= ${+(minRatio * 100).toFixed(4)}%`);
+}
+
+/** A run's gates from its config: each --slo, and --min-success. */
+export function gatesFrom(c: { slo?: string[]; minSuccess?: number }): Slo[] {
+  return [...(c.slo ?? []).map((e) => parseSlo(e)), ...(c.minSuccess !== undefined ? [successGate(c.minSuccess)] : [])];
 }
 
 // ---- deciding early (--abort-on-fail) -------------------------------------

@@ -6,7 +6,7 @@
 // holding 100 streams open, under 5 ms added to a unary request. A target
 // that this run cannot judge (a unary run says nothing about 100 streams)
 // is "n/a", with what would measure it.
-import { evaluateSlo, parseSlo, type GateResult } from "./slo.ts";
+import { evaluateSlo, parseSlo, type GateResult, type Slo } from "./slo.ts";
 import type { Summary } from "./summary.ts";
 
 export const TARGET_PRESETS = ["seed", "none"] as const;
@@ -28,19 +28,30 @@ export interface TargetsSummary {
 /** Streams the memory target is stated for. */
 const STREAMS = 100;
 
+/** The seed targets' gates, in the order of the table. */
+const SEED = {
+  success: parseSlo("success >= 100%"),
+  idle: parseSlo("rss.idle.max < 20MB"),
+  streams: parseSlo("rss.load.max < 100MB"),
+  overhead: parseSlo("overhead.latency.p50 < 5ms"),
+};
+
+/** A preset's gates (what --strict enforces, where it can judge them). */
+export const presetGates = (preset: TargetPreset): Slo[] => (preset === "seed" ? Object.values(SEED) : []);
+
 const judged = (target: string, g: GateResult): TargetResult => ({ ...g, target });
 const na = (target: string, g: GateResult, note: string): TargetResult => ({ ...g, target, pass: null, note });
 
 /** The seed targets, judged on a run's summary. */
 export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[] {
   const out: TargetResult[] = [];
-  const success = evaluateSlo(parseSlo("success >= 100%"), s);
+  const success = evaluateSlo(SEED.success, s);
   out.push(judged("stable: every request succeeds at this load", success));
 
-  const idle = evaluateSlo(parseSlo("rss.idle.max < 20MB"), s);
+  const idle = evaluateSlo(SEED.idle, s);
   out.push(idle.value === null ? na("lean idle: gateway RSS", idle, "the gateway's memory was not sampled (give --pid or --pid-of-port with --target)") : judged("lean idle: gateway RSS", idle));
 
-  const streams = evaluateSlo(parseSlo("rss.load.max < 100MB"), s);
+  const streams = evaluateSlo(SEED.streams, s);
   const peak = s.requests.in_flight_peak ?? 0;
   const target = `lean under load: gateway RSS with ${STREAMS} streams open`;
   if (streams.value === null) out.push(na(target, streams, "the gateway's memory was not sampled"));
@@ -48,7 +59,7 @@ export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[
   else if (run.stream && !streams.pass) out.push({ ...judged(target, streams), note: `already over with ${peak} streams open` });
   else out.push(na(target, streams, run.stream ? `this run held at most ${peak} streams open; ${streamsHint(s)}` : `a streaming run holding ${STREAMS} streams measures it; ${streamsHint(s)}`));
 
-  const overhead = evaluateSlo(parseSlo("overhead.latency.p50 < 5ms"), s);
+  const overhead = evaluateSlo(SEED.overhead, s);
   const name = "light: unary overhead (latency p50)";
   if (run.stream) out.push(na(name, overhead, "stated for unary requests; run without --stream"));
   else if (overhead.value === null) out.push(na(name, overhead, "needs the direct baseline (--baseline interleaved)"));
@@ -65,4 +76,24 @@ function streamsHint(s: Summary): string {
 export function targetsFor(preset: TargetPreset, strict: boolean, s: Summary, run: { stream: boolean }): TargetsSummary | undefined {
   if (preset === "none") return undefined;
   return { preset, strict, results: seedTargets(s, run) };
+}
+
+/**
+ * The verdicts of a run's gates on its summary, with the targets judged into
+ * summary.targets (and, with --strict, each judged target among the
+ * verdicts). `adjust` may revise a gate's verdict (merge: figures kept per
+ * instance). Sets summary.slo when there is any verdict.
+ */
+export function judge(
+  gates: Slo[],
+  s: Summary,
+  t: { preset: TargetPreset; strict: boolean; stream: boolean },
+  adjust: (g: Slo, v: GateResult) => GateResult = (_, v) => v,
+): GateResult[] {
+  const verdicts = gates.map((g) => adjust(g, evaluateSlo(g, s)));
+  s.targets = targetsFor(t.preset, t.strict, s, { stream: t.stream });
+  if (t.strict && s.targets) for (const { target: _, pass, ...r } of s.targets.results) if (pass !== null) verdicts.push({ ...r, pass });
+  if (verdicts.length > 0) s.slo = verdicts;
+  else delete s.slo;
+  return verdicts;
 }

@@ -16,10 +16,10 @@ export const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Text that goes inside a <script> or <style> element: nothing in it may close the element. */
-export const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
+const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
 
 /** JSON for a data block: `<` escaped, so no string in it can close the tag or open a comment. */
-export const jsonBlock = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
+const jsonBlock = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
 
 const ms = (v: number | undefined): string => (v === undefined ? "-" : `${fmtMs(v)} ms`);
 const signedMs = (v: number | undefined): string => (v === undefined ? "-" : `${v < 0 ? "-" : "+"}${fmtMs(Math.abs(v))} ms`);
@@ -181,13 +181,13 @@ function gatesAndWarnings(doc: ResultDoc): string {
   return out.join("\n");
 }
 
-export function plotSection(p: PlotSpec): string {
+function plotSection(p: PlotSpec): string {
   const phases = [...new Set(p.bands.map((b) => b.phase))];
   const key = phases.map((ph) => `<span><i style="background:${PHASE_COLORS[ph] ?? PHASE_OTHER}"></i>${esc(ph)}</span>`).join("");
   return `<section class="plot" data-plot="${esc(p.id)}"><h3>${esc(p.title)}</h3><p class="note">${esc(p.note)}</p><div class="chart"></div>${key ? `<p class="phases">phases: ${key}</p>` : ""}</section>`;
 }
 
-export const PAGE_CSS = `
+const PAGE_CSS = `
 :root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1200px; padding: 16px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
@@ -208,10 +208,11 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margi
 footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
 `;
 
-/** The HTML report of a result document: one page that opens offline. */
-export function htmlReport(doc: ResultDoc): string {
-  const plots = plotSpecs(doc);
-  const title = `gatebench report: ${doc.run.target}`;
+/**
+ * One self-contained page: the title, the tables in `body`, the plots, and
+ * uPlot with the page's script inline (a CSP forbids any request).
+ */
+export function htmlPage(title: string, body: string, plots: PlotSpec[], footer: { version: string; schema: string }): string {
   const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
   return `<!doctype html>
 <html lang="en">
@@ -225,21 +226,21 @@ export function htmlReport(doc: ResultDoc): string {
 </head>
 <body>
 <h1>${esc(title)}</h1>
-${header(doc)}
-<h2>Figures</h2>
-${figures(doc)}
-${outcomes(doc)}
-<h2>Resources</h2>
-${resources(doc)}
-${gatesAndWarnings(doc)}
+${body}
 <h2>Plots</h2>
 ${plots.length > 0 ? plots.map(plotSection).join("\n") : `<p class="note">no data to plot</p>`}
 <noscript><p class="alert">The plots need JavaScript; the tables above do not.</p></noscript>
-<footer>gatebench ${esc(doc.tool.version)} · rendered from a ${esc(doc.schema)} result · self-contained: opens offline</footer>
+<footer>gatebench ${esc(footer.version)} · rendered from a ${esc(footer.schema)} result · self-contained: opens offline</footer>
 <script type="application/json" id="gatebench-data">${jsonBlock({ plots, phaseColors: PHASE_COLORS, phaseOther: PHASE_OTHER })}</script>
 <script>${inlineSafe(uplotJs, "script")}</script>
 <script>${inlineSafe(PLOT_SCRIPT, "script")}</script>
 </body>
 </html>
 `;
+}
+
+/** The HTML report of a result document: one page that opens offline. */
+export function htmlReport(doc: ResultDoc): string {
+  const body = [header(doc), "<h2>Figures</h2>", figures(doc), outcomes(doc), "<h2>Resources</h2>", resources(doc), gatesAndWarnings(doc)].join("\n");
+  return htmlPage(`gatebench report: ${doc.run.target}`, body, plotSpecs(doc), { version: doc.tool.version, schema: doc.schema });
 }

@@ -2,14 +2,11 @@
 // terminal table (offered rate → what came out, and the verdict) and its
 // HTML page (the table, latency and CPU against the offered rate, the knee
 // shaded).
-import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
-import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import { getBorderCharacters, table as textTable, type TableUserConfig } from "table";
 import { stepFigures, type SweepEnd, type SweepStep } from "../metrics/sweep.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
-import { PHASE_COLORS, PHASE_OTHER, type PlotSpec } from "./html-plots.ts";
-import { PLOT_SCRIPT } from "./html-script.ts";
-import { esc, inlineSafe, jsonBlock, PAGE_CSS, plotSection, table as htmlTable } from "./html.ts";
+import type { PlotSpec } from "./html-plots.ts";
+import { esc, htmlPage, table as htmlTable } from "./html.ts";
 import type { ToolInfo } from "./json.ts";
 
 export const SWEEP_SCHEMA = "gatebench-sweep/v1";
@@ -168,9 +165,6 @@ export function sweepPlots(doc: SweepDoc): PlotSpec[] {
 
 /** The HTML page of a sweep: one self-contained file. */
 export function sweepHtml(doc: SweepDoc): string {
-  const plots = sweepPlots(doc);
-  const title = `gatebench sweep: ${doc.target}`;
-  const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
   const best = doc.highest_passing_rps;
   const rows = byRate(doc).map((st) => ({ key: `step ${st.rate}`, cells: cells(st, best) }));
   const items: [string, string][] = [
@@ -180,30 +174,11 @@ export function sweepHtml(doc: SweepDoc): string {
     ["each step", doc.load],
     ["gates", doc.sweep.gates.join(" · ")],
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<title>${esc(title)}</title>
-<style>${inlineSafe(uplotCss, "style")}</style>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<h1>${esc(title)}</h1>
-<dl>${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>
-<p class="verdict"><strong>${esc(verdictLine(doc))}</strong></p>
-<h2>Steps</h2>
-${htmlTable("Each offered rate and what came out", HEAD, rows, "sweep")}
-<h2>Plots</h2>
-${plots.length > 0 ? plots.map(plotSection).join("\n") : `<p class="note">no data to plot</p>`}
-<noscript><p class="alert">The plots need JavaScript; the tables above do not.</p></noscript>
-<footer>gatebench ${esc(doc.tool.version)} · rendered from a ${esc(doc.schema)} result · self-contained: opens offline</footer>
-<script type="application/json" id="gatebench-data">${jsonBlock({ plots, phaseColors: PHASE_COLORS, phaseOther: PHASE_OTHER })}</script>
-<script>${inlineSafe(uplotJs, "script")}</script>
-<script>${inlineSafe(PLOT_SCRIPT, "script")}</script>
-</body>
-</html>
-`;
+  const body = [
+    `<dl>${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`,
+    `<p class="verdict"><strong>${esc(verdictLine(doc))}</strong></p>`,
+    "<h2>Steps</h2>",
+    htmlTable("Each offered rate and what came out", HEAD, rows, "sweep"),
+  ].join("\n");
+  return htmlPage(`gatebench sweep: ${doc.target}`, body, sweepPlots(doc), { version: doc.tool.version, schema: doc.schema });
 }

@@ -15,8 +15,8 @@ import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import { ERROR_KIND_NAMES } from "../metrics/outcome.ts";
-import { decidable, decidedFailure, evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../metrics/slo.ts";
-import { targetsFor } from "../metrics/targets.ts";
+import { decidable, decidedFailure, gatesFrom, type Slo } from "../metrics/slo.ts";
+import { judge, presetGates } from "../metrics/targets.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
@@ -88,11 +88,6 @@ export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: numbe
   const u = new URL(cfg.target);
   if (u.pathname !== "/" && !pathGiven) return u.href;
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
-}
-
-/** The run's gates: --slo, --min-success, and the targets with --strict. */
-export function gatesOf(cfg: RunConfig): Slo[] {
-  return [...cfg.slo.map((e) => parseSlo(e)), ...(cfg.minSuccess !== undefined ? [successGate(cfg.minSuccess)] : [])];
 }
 
 /** Watches the live counts and calls `fail` once a gate can no longer pass (--abort-on-fail); returns the stop function. */
@@ -303,8 +298,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const t0 = performance.now();
     const ticker = setInterval(() => hooks.progress(load.live(), performance.now() - t0), hooks.progressEveryMs);
     // --abort-on-fail: a gate that can no longer pass stops the sending; the results are still reported
-    const gates = gatesOf(cfg);
-    const decisive = cfg.strict && cfg.targets === "seed" ? [...gates, parseSlo("success >= 100%")] : gates;
+    const gates = gatesFrom(cfg);
+    const decisive = cfg.strict ? [...gates, ...presetGates(cfg.targets)] : gates;
     let gateStop: { expr: string; why: string } | undefined;
     if (cfg.abortOnFail && !decisive.some((g) => decidable(g))) hooks.log("warning: --abort-on-fail: none of the gates can be decided before the end (only success, requests.failed, requests.dropped, errors and errors.<kind> can); the run goes to its end");
     const unwatch = cfg.abortOnFail && decisive.length > 0
@@ -360,11 +355,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       // a gateway of the user's (started or attached) may not be pointed at the mock
       unusedMock: (cfg.target || cfg.gateway) && mock && upstreamStats?.requests === 0 ? `${cfg.host}:${mock.port}` : undefined,
     });
-    const verdicts: GateResult[] = gates.map((g) => evaluateSlo(g, summary));
-    summary.targets = targetsFor(cfg.targets, cfg.strict, summary, { stream: cfg.stream });
-    if (cfg.strict && summary.targets) {
-      for (const { target: _, pass, ...t } of summary.targets.results) if (pass !== null) verdicts.push({ ...t, pass });
-    }
+    const verdicts = judge(gates, summary, { preset: cfg.targets, strict: cfg.strict, stream: cfg.stream });
     if (gateStop) {
       const stop = gateStop;
       const v = verdicts.find((x) => x.expr === stop.expr);

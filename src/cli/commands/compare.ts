@@ -5,11 +5,10 @@
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { compareDoc, compareText } from "../../report/compare.ts";
-import { writeAtomic } from "../../report/files.ts";
 import { SCHEMA, type ResultDoc } from "../../report/json.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { setVerbose, useColor } from "../log.ts";
-import { readResult } from "./report.ts";
+import { readResult, writeOutput } from "./report.ts";
 
 /** Files compare takes at most: A and four more (a wider table no longer fits a terminal). */
 const MAX_FILES = 5;
@@ -89,12 +88,7 @@ export const compareCommand = defineCommand({
     const toStdout = json === "-";
     if (json !== undefined && !toStdout) {
       // the file first: a path that cannot be written is a usage error before anything is printed
-      try {
-        writeAtomic(json, `${JSON.stringify(cmp, null, 2)}\n`);
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        throw new UsageError(`--json "${json}": cannot write it (${e?.code ?? e?.message ?? String(err)}); give a path in a writable directory, e.g. --json compare.json`);
-      }
+      writeOutput("json", json, `${JSON.stringify(cmp, null, 2)}\n`, "compare.json");
     }
     const text = compareText(cmp, { color: useColor(toStdout ? process.stderr : process.stdout), verbose: Boolean(args.verbose) });
     if (toStdout) {

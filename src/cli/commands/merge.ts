@@ -5,14 +5,14 @@
 // merged terminal report; --out writes the merged result, --html its page.
 import { defineCommand } from "citty";
 import { MergeError, mergeResults, type MergedDoc } from "../../metrics/merge.ts";
-import { jsonText, writeAtomic } from "../../report/files.ts";
+import { jsonText } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
 import { textReport } from "../../report/text.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";
-import { readResult } from "./report.ts";
-import { evaluateSlo, parseSlo, successGate, type GateResult, type Slo } from "../../metrics/slo.ts";
-import { targetsFor, type TargetPreset } from "../../metrics/targets.ts";
+import { readResult, writeOutput } from "./report.ts";
+import { gatesFrom, type GateResult, type Slo } from "../../metrics/slo.ts";
+import { judge, type TargetPreset } from "../../metrics/targets.ts";
 
 export const mergeArgs = {
   files: { type: "positional", description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load", required: false, valueHint: "file..." },
@@ -22,9 +22,9 @@ export const mergeArgs = {
 } as const;
 
 /** Sets the merged summary's gates and targets from the parts' common config; the gates' verdicts. */
-function judge(doc: MergedDoc): GateResult[] {
+function judgeMerged(doc: MergedDoc): GateResult[] {
   const c = doc.config as { slo?: string[]; minSuccess?: number; targets?: TargetPreset; strict?: boolean; stream?: boolean };
-  const gates: Slo[] = [...(c.slo ?? []).map((e) => parseSlo(e)), ...(c.minSuccess !== undefined ? [successGate(c.minSuccess)] : [])];
+
   // a figure kept per instance (a gateway's memory and CPU, its growth) is judged on each instance: pass when every one passed
   const perInstance = (g: Slo, v: GateResult): GateResult => {
     if (v.value !== null) return v;
@@ -33,24 +33,7 @@ function judge(doc: MergedDoc): GateResult[] {
     const worst = own.find((x) => !x!.pass) ?? own[0]!;
     return { ...v, value: worst!.value, pass: own.every((x) => x!.pass), note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}` };
   };
-  const verdicts = gates.map((g) => perInstance(g, evaluateSlo(g, doc.summary)));
-  doc.summary.targets = targetsFor(c.targets ?? "none", c.strict ?? false, doc.summary, { stream: c.stream ?? false });
-  if (c.strict && doc.summary.targets) for (const { target: _, pass, ...t } of doc.summary.targets.results) if (pass !== null) verdicts.push({ ...t, pass });
-  if (verdicts.length > 0) doc.summary.slo = verdicts;
-  else delete doc.summary.slo;
-  return verdicts;
-}
-
-/** Writes one output file, or a UsageError naming the flag. */
-function write(flag: string, path: string, text: string): void {
-  try {
-    writeAtomic(path, text);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = { ENOENT: "no such directory", EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "permission denied" }[e?.code ?? ""] ?? e?.message ?? String(err);
-    throw new UsageError(`--${flag} "${path}": cannot write it (${why}); give a path in a writable directory, e.g. --${flag} total.${flag === "out" ? "json" : "html"}`);
-  }
-  log.info(`merged ${flag === "out" ? "result" : "HTML report"} written to ${path}`);
+  return judge(gatesFrom(c), doc.summary, { preset: c.targets ?? "none", strict: c.strict ?? false, stream: c.stream ?? false }, perInstance);
 }
 
 export const mergeCommand = defineCommand({
@@ -76,11 +59,17 @@ export const mergeCommand = defineCommand({
       throw err;
     }
     // the instances' gates (their configs agree on them), judged again on the merged figures
-    const verdicts = judge(doc);
+    const verdicts = judgeMerged(doc);
     const out = args.out as string | undefined;
     const html = args.html as string | undefined;
-    if (out !== undefined) write("out", out, jsonText(doc));
-    if (html !== undefined) write("html", html, htmlReport(doc));
+    if (out !== undefined) {
+      writeOutput("out", out, jsonText(doc), "total.json");
+      log.info(`merged result written to ${out}`);
+    }
+    if (html !== undefined) {
+      writeOutput("html", html, htmlReport(doc), "total.html");
+      log.info(`merged HTML report written to ${html}`);
+    }
     process.stdout.write(`${textReport(doc, { color: useColor(process.stdout) })}\n`);
     const failed = verdicts.filter((g) => !g.pass);
     if (failed.length > 0) {

@@ -20,6 +20,15 @@ function reason(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+/** Writes an output file given with --FLAG (atomically), or a UsageError that says why it cannot and gives an example. */
+export function writeOutput(flag: string, path: string, text: string, example: string): void {
+  try {
+    writeAtomic(path, text);
+  } catch (err) {
+    throw new UsageError(`--${flag} "${path}": cannot write it (${reason(err)}); give a path in a writable directory, e.g. --${flag} ${example}`);
+  }
+}
+
 /** The result document in `path`, or a UsageError that says plainly what is wrong with it. */
 export function readResult(path: string): ResultDoc {
   let text: string;
@@ -70,11 +79,7 @@ export const reportCommand = defineCommand({
       return EXIT.ok;
     }
     const page = htmlReport(doc);
-    try {
-      writeAtomic(out, page);
-    } catch (err) {
-      throw new UsageError(`--html "${out}": cannot write it (${reason(err)}); give a path in a writable directory, e.g. --html report.html`);
-    }
+    writeOutput("html", out, page, "report.html");
     log.info(`HTML report written to ${out} (${Math.round(Buffer.byteLength(page) / 1024)} KB)`);
     return EXIT.ok;
   },

@@ -300,7 +300,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     abortOnFail: a["abort-on-fail"],
     mock: { flags: mock.flags, seed: mock.seed },
   };
-  checkGates(cfg, given);
+  checkGates(cfg);
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
@@ -340,7 +340,7 @@ function repeated(rawArgs: string[], flag: string): string[] {
 }
 
 /** --slo, --targets, --strict, --abort-on-fail: each expression read, and measurable in this run. */
-function checkGates(cfg: RunConfig, given: (flag: string) => boolean): void {
+function checkGates(cfg: RunConfig): void {
   if (!(TARGET_PRESETS as readonly string[]).includes(cfg.targets)) throw new UsageError(`--targets "${cfg.targets}": expected ${TARGET_PRESETS.join(" or ")}, e.g. --targets seed --strict`);
   if (cfg.strict && cfg.targets === "none") throw new UsageError("--strict enforces the --targets preset, and --targets is none: drop one of them");
   const setup = {
@@ -363,7 +363,6 @@ function checkGates(cfg: RunConfig, given: (flag: string) => boolean): void {
   if (cfg.abortOnFail && cfg.slo.length === 0 && cfg.minSuccess === undefined && !cfg.strict) {
     throw new UsageError('--abort-on-fail stops a run whose gate can no longer pass, and no gate is set: add one, e.g. --slo "success >= 100%"');
   }
-  if (given("abort-on-fail") && isClosedLoop(cfg) && cfg.requests === undefined) log.debug("--abort-on-fail with a closed loop for a duration: only 100 % success bounds and counts can be decided early");
 }
 
 function instanceFlag(value: string): string {

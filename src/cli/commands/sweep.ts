@@ -8,6 +8,7 @@ import { runSweep, type SweepPlan } from "../../run/sweep.ts";
 import { writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { progressLine } from "../../report/progress.ts";
 import { SWEEP_SCHEMA, sweepHtml, sweepText, type SweepDoc } from "../../report/sweep.ts";
+import { gatesFrom } from "../../metrics/slo.ts";
 import { roundRate } from "../../metrics/sweep.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
@@ -90,7 +91,7 @@ export const sweepCommand = defineCommand({
       base.slo = ["success >= 99.9%"];
       log.info('no --slo given: each step is judged by success >= 99.9% (add the SLOs you care about, e.g. --slo "latency.p99 < 250ms")');
     }
-    const gates = [...base.slo, ...(base.minSuccess !== undefined ? [`success >= ${+(base.minSuccess * 100).toFixed(4)}%`] : []), ...(base.strict ? [`the ${base.targets} targets (--strict)`] : [])];
+    const gates = [...gatesFrom(base).map((g) => g.expr), ...(base.strict ? [`the ${base.targets} targets (--strict)`] : [])];
 
     const signals = interrupts();
     const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
