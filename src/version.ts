@@ -1,10 +1,12 @@
 // gatebench's version, the git commit it was built from, and the Bun it runs on.
 import pkg from "../package.json" with { type: "json" };
 
-// Replaced at build time by `bun build --define GATEBENCH_COMMIT='"…"'`.
+// Replaced at build time (scripts/compile.ts defines both); from a checkout,
+// the version is package.json's and the commit is read from git.
 declare const GATEBENCH_COMMIT: string;
+declare const GATEBENCH_VERSION: string;
 
-export const VERSION: string = pkg.version;
+export const VERSION: string = typeof GATEBENCH_VERSION === "string" ? GATEBENCH_VERSION : pkg.version;
 
 let cachedCommit: string | undefined;
 

@@ -1,16 +1,19 @@
 // The user's gateway: its command line and config rendered with the
 // placeholders, started in its own process group (so a shell, npm or a
-// supervisor and everything they start are stopped together), its output
+// supervisor and everything they start are stopped together; on Windows,
+// its process tree), its output
 // written to a log file, and waited on until it answers. A gateway that
 // exits before it is ready, or takes too long, is a ProcessFailure naming
 // the command, its exit status and the last lines of its stderr.
 import type { Subprocess } from "bun";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describeExit, LineTail, ProcessFailure } from "./process.ts";
 import { groupMembers } from "./tree.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
+
+const WINDOWS = process.platform === "win32";
 
 export interface GatewaySpec {
   /** The command line as given to --gateway. */
@@ -57,7 +60,7 @@ export function renderConfig(spec: GatewaySpec, values: PlaceholderValues): stri
 /** The argv the gateway runs with, placeholders replaced. */
 export function gatewayArgv(spec: GatewaySpec, values: PlaceholderValues): string[] {
   const line = render(spec.command, values, process.env, "--gateway");
-  if (spec.shell) return ["sh", "-c", line];
+  if (spec.shell) return shellArgv(line);
   const argv = splitCommand(line);
   if (argv.length === 0) throw new TemplateError("--gateway is empty: give the gateway's command line, e.g. --gateway \"nginx -c {{CONFIG}}\"");
   return argv;
@@ -151,8 +154,11 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
   }
 }
 
+/** A command line run by the system's shell: `sh -c` (POSIX) or `cmd /d /s /c` (Windows). */
+export const shellArgv = (line: string): string[] => (WINDOWS ? ["cmd.exe", "/d", "/s", "/c", line] : ["sh", "-c", line]);
+
 const extensionOf = (path: string): string => {
-  const base = path.split("/").pop() ?? "";
+  const base = basename(path);
   const noTmpl = base.replace(/\.(tmpl|template|tpl)$/, "");
   const dot = noTmpl.lastIndexOf(".");
   return dot > 0 ? noTmpl.slice(dot) : "";
@@ -163,10 +169,24 @@ function groupAlive(pgid: number): boolean {
   const members = groupMembers(pgid);
   if (members) return members.length > 0;
   try {
-    process.kill(-pgid, 0);
+    process.kill(WINDOWS ? pgid : -pgid, 0);
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Asks the group led by `pgid` to stop (SIGTERM), or makes it (SIGKILL). On
+ * Windows, which has neither groups nor SIGTERM, taskkill ends the tree:
+ * without /F it asks, as closing a window does; with /F it forces.
+ */
+function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void {
+  try {
+    if (WINDOWS) Bun.spawnSync(["taskkill", "/PID", String(pgid), "/T", ...(signal === "SIGKILL" ? ["/F"] : [])], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    else process.kill(-pgid, signal);
+  } catch {
+    // gone meanwhile
   }
 }
 
@@ -178,19 +198,11 @@ export async function stopGateway(gw: ExternalGateway, graceMs: number): Promise
   gw.stopping = true;
   const pgid = gw.pid;
   if (groupAlive(pgid)) {
-    try {
-      process.kill(-pgid, "SIGTERM");
-    } catch {
-      // gone meanwhile
-    }
+    signalGroup(pgid, "SIGTERM");
     const deadline = performance.now() + graceMs;
     while (groupAlive(pgid) && performance.now() < deadline) await Bun.sleep(20);
     if (groupAlive(pgid)) {
-      try {
-        process.kill(-pgid, "SIGKILL");
-      } catch {
-        // gone meanwhile
-      }
+      signalGroup(pgid, "SIGKILL");
       const hard = performance.now() + 5000;
       while (groupAlive(pgid) && performance.now() < hard) await Bun.sleep(20);
     }
@@ -214,7 +226,7 @@ export async function runHook(
 ): Promise<{ code: number | null; output: string; line: string }> {
   const line = render(command, values, process.env, what);
   const env = { ...(process.env as Record<string, string>), ...placeholderEnv(values), ...Object.fromEntries(extraEnv) };
-  const proc = Bun.spawn(["sh", "-c", line], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL" });
+  const proc = Bun.spawn(shellArgv(line), { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL" });
   const tail = new LineTail(20);
   const dec = new TextDecoder();
   await Promise.all([pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))), pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true })))]);

@@ -1,6 +1,8 @@
-// Processes from /proc (Linux): a gateway started through npm, a shell or
-// a supervisor has children, found again at every sample, by process group
+// The processes of a gateway: one started through npm, a shell or a
+// supervisor has children, found again at every sample, by process group
 // (a gateway gatebench started) or by parentage (one it attached to).
+// Linux reads /proc; macOS and the BSDs ask `ps`; Windows, which has no
+// process groups, asks its process table and goes by parentage alone.
 import { readdirSync, readFileSync } from "node:fs";
 
 interface ProcEntry {
@@ -9,8 +11,10 @@ interface ProcEntry {
   pgrp: number;
 }
 
-/** Every live (not zombie) process, or undefined where there is no /proc. */
-function processes(): ProcEntry[] | undefined {
+const WINDOWS = process.platform === "win32";
+
+/** Every live (not zombie) process from /proc, or undefined where there is no /proc. */
+function fromProc(): ProcEntry[] | undefined {
   let entries: string[];
   try {
     entries = readdirSync("/proc");
@@ -29,17 +33,71 @@ function processes(): ProcEntry[] | undefined {
       // gone meanwhile
     }
   }
-  return out;
+  return out.length > 0 ? out : undefined;
 }
 
-/** Live processes of the group `pgid`; undefined where there is no /proc. */
+/** Every live process from `ps` (POSIX: macOS, the BSDs, Linux without /proc), or undefined. */
+export function fromPs(): ProcEntry[] | undefined {
+  try {
+    const r = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid=,pgid=,stat="], { stdin: "ignore", stderr: "ignore" });
+    if (!r.success) return undefined;
+    const out: ProcEntry[] = [];
+    for (const line of r.stdout.toString().split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3]!.startsWith("Z")) continue;
+      out.push({ pid: Number(f[0]), ppid: Number(f[1]), pgrp: Number(f[2]) });
+    }
+    return out.length > 0 ? out : undefined;
+  } catch {
+    return undefined; // no ps
+  }
+}
+
+/** Windows' process table (pid and parent; each process its own "group"), or undefined. */
+function fromWindows(): ProcEntry[] | undefined {
+  try {
+    const r = Bun.spawnSync(
+      ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId)\" }"],
+      { stdin: "ignore", stderr: "ignore" },
+    );
+    if (!r.success) return undefined;
+    const out: ProcEntry[] = [];
+    for (const line of r.stdout.toString().split(/\r?\n/)) {
+      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+      if (pid && ppid !== undefined && !Number.isNaN(ppid)) out.push({ pid, ppid, pgrp: pid });
+    }
+    return out.length > 0 ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asking `ps` or PowerShell costs a process start: their answer is kept this long. */
+const LISTING_TTL_MS = 1000;
+let listed: { atMs: number; entries: ProcEntry[] | undefined } | undefined;
+
+/** Every live (not zombie) process, or undefined where this platform cannot tell. */
+function processes(): ProcEntry[] | undefined {
+  const linux = fromProc();
+  if (linux) return linux;
+  const now = performance.now();
+  if (!listed || now - listed.atMs > LISTING_TTL_MS) listed = { atMs: now, entries: WINDOWS ? fromWindows() : fromPs() };
+  return listed.entries;
+}
+
+/**
+ * Live processes of the group `pgid`; undefined where this platform cannot
+ * tell. On Windows, which has no process groups, the leader and its
+ * descendants.
+ */
 export function groupMembers(pgid: number): number[] | undefined {
-  return processes()
-    ?.filter((p) => p.pgrp === pgid)
-    .map((p) => p.pid);
+  const all = processes();
+  if (!all) return undefined;
+  if (WINDOWS) return all.some((p) => p.pid === pgid) ? [pgid, ...descendants(pgid)] : [];
+  return all.filter((p) => p.pgrp === pgid).map((p) => p.pid);
 }
 
-/** Every live descendant of `pid` (children, their children, …); empty where /proc cannot tell. */
+/** Every live descendant of `pid` (children, their children, …); empty where this platform cannot tell. */
 export function descendants(pid: number): number[] {
   const all = processes();
   if (!all) return [];
@@ -69,11 +127,20 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** This process's open-file limit (ulimit -n, from /proc), or undefined. */
+/** This process's open-file limit (ulimit -n: from /proc on Linux, from a child shell on macOS and the BSDs), or undefined. */
 export function openFileLimit(): number | undefined {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
     return m ? Number(m[1]) : undefined;
+  } catch {
+    // no /proc
+  }
+  if (WINDOWS) return undefined; // no such limit on sockets there
+  try {
+    // a child inherits this process's limits
+    const r = Bun.spawnSync(["sh", "-c", "ulimit -n"], { stdin: "ignore", stderr: "ignore" });
+    const n = Number(r.stdout.toString().trim());
+    return r.success && Number.isInteger(n) && n > 0 ? n : undefined; // "unlimited" reads as NaN
   } catch {
     return undefined;
   }
