@@ -1,6 +1,9 @@
 // --help text, rendered from the citty definitions so it cannot drift from
-// what the parser accepts. Plain text: it reads the same in a pipe and a TTY.
+// what the parser accepts; a flag's label, default and meaning come from
+// reference.ts, like the README's flag tables. Plain text: it reads the same
+// in a pipe and a TTY.
 import type { ArgsDef, CommandDef, CommandMeta } from "citty";
+import { byGroup, type Flag, flagDoc, flagSpellings, flagsOf } from "./reference.ts";
 
 // biome-ignore lint: citty's CommandDef is generic over each command's args
 type AnyCommand = CommandDef<any>;
@@ -9,19 +12,43 @@ async function resolved<T>(v: T | Promise<T> | (() => T | Promise<T>) | undefine
   return typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
 }
 
-function flagLines(args: ArgsDef): string[] {
-  const rows: [string, string][] = [];
-  for (const [name, def] of Object.entries(args)) {
-    if (def.type === "positional") continue;
-    const alias = (def as { alias?: string | string[] }).alias;
-    const shorts = (alias === undefined ? [] : Array.isArray(alias) ? alias : [alias]).map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
-    const hint = def.type === "boolean" ? "" : ` <${def.valueHint ?? "value"}>`;
-    const left = [...shorts, `--${name}`].join(", ") + hint;
-    const dflt = def.default !== undefined && def.default !== false ? ` (default ${def.default})` : "";
-    rows.push([left, `${def.description ?? ""}${dflt}`]);
+const WIDTH = 100; // help lines wrap here, so long meanings stay readable in a terminal
+
+/**
+ * `words` in lines of at most `width` characters (a longer word gets a line of
+ * its own). A quoted example ("latency.p99 < 250ms") counts as one word.
+ */
+function wrap(words: string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
-  const width = Math.max(...rows.map(([l]) => l.length));
-  return rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`);
+  return [...lines, line];
+}
+
+const words = (text: string): string[] => text.match(/"[^"]*"\S*|\S+/g) ?? [];
+
+/** The flags under their group headings ("Flags:" when a command has none); labels, defaults and meanings from reference.ts. */
+function flagLines(args: ArgsDef): string[] {
+  const flags = flagsOf(args);
+  const label = (f: Flag): string => flagSpellings(f).join(", ");
+  const width = Math.max(0, ...flags.map((f) => label(f).length));
+  const indent = " ".repeat(2 + width + 3);
+  const out: string[] = [];
+  for (const { group, flags: some } of byGroup(flags)) {
+    if (out.length > 0) out.push("");
+    out.push(`${group ?? "Flags"}:`);
+    for (const f of some) {
+      const { meaning, dflt } = flagDoc(f);
+      const [first, ...rest] = wrap([...words(meaning), ...(dflt === undefined ? [] : [`(default ${dflt})`])], Math.max(40, WIDTH - indent.length));
+      out.push(`  ${label(f).padEnd(width)}   ${first}`, ...rest.map((l) => indent + l));
+    }
+  }
+  return out;
 }
 
 export async function renderHelp(
@@ -51,7 +78,7 @@ export async function renderHelp(
         const name = hint.replace(/\.\.\.$/, "").toUpperCase().replace(/[^A-Z0-9]+/g, "_");
         return hint.endsWith("...") ? `${name}...` : name;
       });
-    out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", "Flags:", ...flagLines(args));
+    out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", ...flagLines(args));
     out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
   }
   if (footer) out.push("", footer.trimEnd());

@@ -157,13 +157,19 @@ export interface LoadHandle {
   pids(): number[];
 }
 
+/**
+ * How long after startLoad is called its first arrival is due: a moment for
+ * the ticker thread to start, or for the worker processes, so that the
+ * first send is not late.
+ */
+export const loadLeadMs = (workers: number): number => (workers <= 1 ? 30 : 300 + 50 * workers);
+
 export function startLoad(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   return spec.workers <= 1 ? inThread(spec, hooks) : inWorkers(spec, hooks);
 }
 
 function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
-  // a moment for the ticker thread to start, so the first send is not late
-  const startAtMs = performance.now() + 30;
+  const startAtMs = performance.now() + loadLeadMs(1);
   const gw = newLane(startAtMs);
   const direct = spec.direct ? newLane(startAtMs) : undefined;
   const lanes = direct ? [gw, direct] : [gw];
@@ -222,8 +228,7 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   const n = spec.workers;
   const argv = hooks.workerArgv;
   if (!argv) throw new Error("more than one load worker needs the command that starts one (workerArgv)");
-  const lead = 300 + 50 * n; // time for the worker processes to start before the load does
-  const startAtMs = performance.now() + lead;
+  const startAtMs = performance.now() + loadLeadMs(n);
   const startAtEpochMs = performance.timeOrigin + startAtMs;
   const gw = newLane(startAtMs);
   const direct = spec.direct ? newLane(startAtMs) : undefined;

@@ -7,9 +7,9 @@
 // average of the parts' percentiles); counts, rates and throughputs add up.
 // Kept per instance: resources and their series ("gateway@pod-0", …), the
 // figures derived from one gateway's samples (in run.parts), and gate verdicts.
-// Approximate: the timeline, aligned by each part's run.started_at to the
-// nearest second; its per-second p50/p99 cannot be merged from the rows and
-// are null.
+// Approximate: the timeline, aligned by when each part's load began
+// (run.load_started_at, else run.started_at) to the nearest second; its
+// per-second p50/p99 cannot be merged from the rows and are null.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 // type only (erased at run time): the document's shape is declared with its writer
 import type { ResultDoc, RunInfo, UpstreamCounts } from "../report/json.ts";
@@ -39,6 +39,7 @@ export interface PartInfo {
   concurrency?: number;
   seed?: unknown;
   started_at: string;
+  load_started_at?: string;
   tool_version: string;
   completed: boolean;
   ended_early?: string;
@@ -107,7 +108,10 @@ function checkParts(parts: MergeInput[]): string[] {
       const shapeDiffers = (a === undefined) !== (b === undefined) || (Array.isArray(a) && Array.isArray(b) && a.length !== b.length);
       if (shapeDiffers) throw new MergeError(`cannot merge ${name(p0, 0)} and ${name(p, i)}: their configs differ in ${k} (${show(a)} vs ${show(b)}); rates add up only for loads of one shape`);
     }
-    if (Number.isNaN(Date.parse(p.doc.run.started_at))) throw new MergeError(`cannot merge: "${p.file}" has run.started_at ${show(p.doc.run.started_at)}, not a time`);
+    for (const key of ["started_at", "load_started_at"] as const) {
+      const v = p.doc.run[key];
+      if ((key === "started_at" || v !== undefined) && Number.isNaN(Date.parse(v!))) throw new MergeError(`cannot merge: "${p.file}" has run.${key} ${show(v)}, not a time`);
+    }
   });
   return ids;
 }
@@ -270,7 +274,8 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
   const warm = runs.map((r) => r.warmup);
   const early = runs.flatMap((r, i) => (r.completed ? [] : [`${ids[i]}: ${r.ended_early ?? "did not complete"}`]));
   const run: MergedDoc["run"] = {
-    started_at: runs[earliest]!.started_at,
+    started_at: runs.map((r) => r.started_at).sort()[0]!,
+    ...(runs.every((r) => r.load_started_at) ? { load_started_at: runs[earliest]!.load_started_at } : {}),
     load_model: runs[0]!.load_model,
     load: describeLoad(docs, ids, cfg),
     target: common(runs.map((r) => r.target), ids),
@@ -313,6 +318,7 @@ function partInfo(p: MergeInput, instance: string): PartInfo {
     ...(typeof c.concurrency === "number" ? { concurrency: c.concurrency } : {}),
     ...(c.seed !== undefined ? { seed: c.seed } : {}),
     started_at: r.started_at,
+    ...(r.load_started_at ? { load_started_at: r.load_started_at } : {}),
     tool_version: tool.version,
     completed: r.completed,
     ...(r.ended_early ? { ended_early: r.ended_early } : {}),
@@ -360,7 +366,8 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
     summary.overhead_band_ms = band;
   }
   const cfg = mergedConfig(docs.map((d) => d.config), ids);
-  const startsMs = docs.map((d) => Date.parse(d.run.started_at));
+  // when each part's load began: processes started apart may begin together (--start-at)
+  const startsMs = docs.map((d) => Date.parse(d.run.load_started_at ?? d.run.started_at));
   const run = mergedRun(parts, ids, cfg, startsMs);
   if (run.mock?.received && docs.every((d) => d.summary.upstream)) {
     summary.upstream = upstreamFigures(run.mock.received, summary.requests.total + (run.warmup?.requests ?? 0), summary.errors);
@@ -372,7 +379,7 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
   const spreadMs = Math.max(...startsMs) - t0;
   const offsets = startsMs.map((ms) => Math.round((ms - t0) / 1000));
   if (!run.completed) warnings.push(`not every instance completed its schedule (${run.ended_early}): the merged figures cover less than the planned load`);
-  if (spreadMs > START_SPREAD_WARN_MS) warnings.push(`the instances started up to ${round(spreadMs / 1000, 1)} s apart (run.started_at): the total rate held only while all of them were sending`);
+  if (spreadMs > START_SPREAD_WARN_MS) warnings.push(`the instances' loads began up to ${round(spreadMs / 1000, 1)} s apart (run.load_started_at; --start-at makes them begin together): the total rate held only while all of them were sending`);
   if (!allSame(docs.map((d) => d.tool.version))) warnings.push(`the instances ran different gatebench versions (${ids.map((id, i) => `${id}: ${docs[i]!.tool.version}`).join(", ")})`);
   docs.forEach((d, i) => {
     for (const w of d.summary.warnings ?? []) warnings.push(`${ids[i]}: ${w}`);

@@ -28,6 +28,8 @@ export interface UpstreamCounts {
 
 export interface RunInfo {
   started_at: string;
+  /** When the load's first arrival was due (--start-at, or after the idle phase), ISO 8601 with ms; absent in files from before it was recorded. */
+  load_started_at?: string;
   /** "open" (arrivals on a schedule) or "closed" (fixed concurrency). */
   load_model: "open" | "closed";
   /** The load in words, e.g. "open loop, constant arrivals, 50 req/s for 10 s". */

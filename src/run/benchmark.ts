@@ -9,8 +9,8 @@ import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
 import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
 import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
-import { sleepOrAbort } from "../load/engine.ts";
-import { startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
+import { sleepOrAbort, Waiter } from "../load/engine.ts";
+import { loadLeadMs, startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
@@ -20,7 +20,8 @@ import { judge, presetGates } from "../metrics/targets.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "../metrics/summary.ts";
 import { warningsFor } from "../metrics/warnings.ts";
 import type { MockStats } from "../mock/server.ts";
-import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, plannedRequests, scheduledMs, type RunConfig } from "./config.ts";
+import { baselineOrder, describeBaseline, describeLoad, isClosedLoop, loadMode, plannedRequests, scheduledMs, START_AT_SLACK_MS, startAtAdvice, type RunConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
 import { requestBodies, requestHeaders } from "./workload.ts";
 
 export interface RunHooks {
@@ -68,6 +69,8 @@ export interface RunResult {
   mock: MockStats | undefined;
   /** How long the load phase lasted, warm-up and drain included. */
   loadMs: number;
+  /** When the load's first arrival was due (warm-up included), wall clock, ISO 8601 with milliseconds: --start-at, or soon after it. */
+  loadStartedAt: string;
   /** Why the run ended early, when it did ("interrupted", what failed, or the gate that could no longer pass). */
   ended: { early: false } | { early: true; reason: string; failed: boolean; gate?: string };
 }
@@ -106,6 +109,32 @@ function watchGates(gates: Slo[], planned: number | undefined, live: () => LiveC
   return () => clearInterval(timer);
 }
 
+/**
+ * --start-at: waits until startLoad, called then, has its first arrival due
+ * at the instant (never before it), or until a stop. A load that could begin
+ * at the earliest more than START_AT_SLACK_MS after the instant is refused
+ * (ConfigError, exit 2); less late, it begins at once and says so.
+ * `wallMinusPerfMs` turns performance.now() into wall-clock time, the clock
+ * the instant is given on (and that NTP keeps in step across machines).
+ */
+async function waitForStartAt(cfg: RunConfig, wallMinusPerfMs: number, readyTookMs: number, hooks: RunHooks, signal: AbortSignal): Promise<void> {
+  const startAtMs = Date.parse(cfg.startAt!);
+  const goMs = startAtMs - wallMinusPerfMs - loadLeadMs(cfg.workers);
+  const lateMs = performance.now() - goMs;
+  if (lateMs > START_AT_SLACK_MS) {
+    const passedS = (wallMinusPerfMs + performance.now() - startAtMs) / 1000;
+    const steps = [!cfg.noMock && "the mock", !cfg.target && "the gateway", cfg.setup && "--setup", cfg.idleMs > 0 && `the ${cfg.idleMs / 1000} s idle phase`].filter(Boolean);
+    const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}`;
+    throw new ConfigError(`--start-at "${cfg.startAt}": passed ${passedS.toFixed(1)} s ago when the load was ready to begin (${took}); ${startAtAdvice(Math.ceil(readyTookMs / 1000) + 10)}`);
+  }
+  if (lateMs > 0) {
+    hooks.log(`warning: --start-at ${cfg.startAt} has passed: the load begins ${Math.round(lateMs)} ms late (run.load_started_at records when)`);
+    return;
+  }
+  hooks.log(`waiting until ${cfg.startAt} (--start-at, ${(-lateMs / 1000).toFixed(1)} s from now) to begin the load`);
+  await new Waiter(1).until(goMs, signal);
+}
+
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
 
 /**
@@ -138,6 +167,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
   let external: ExternalGateway | undefined;
   let hookValues: PlaceholderValues | undefined;
   const startedAt = new Date().toISOString();
+  const startedMs = performance.now();
   // Stop signals are watched from the first moment: a Ctrl-C while the
   // children start must not be lost.
   const stopSending = new AbortController();
@@ -273,6 +303,16 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     await sampler.start("idle");
     hooks.log(`idle phase: ${cfg.idleMs} ms`);
     await sleepOrAbort(cfg.idleMs, stopSending.signal);
+    // the idle phase's samples go on while --start-at is awaited: the gateway is idle still
+    const wallMinusPerfMs = Date.now() - performance.now();
+    if (cfg.startAt !== undefined && !stopSending.signal.aborted) {
+      try {
+        await waitForStartAt(cfg, wallMinusPerfMs, performance.now() - startedMs, hooks, stopSending.signal);
+      } catch (err) {
+        await sampler.stop();
+        throw err;
+      }
+    }
 
     const request: PreparedRequest = { url, method: cfg.method, headers: requestHeaders(cfg), bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs };
     const direct = directMock && order ? { request: { ...request, url: directUrl(url, cfg.host, directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
@@ -385,6 +425,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       resourceSeries: sampler.acc.seriesOut(),
       mock: upstreamStats,
       loadMs,
+      loadStartedAt: new Date(wallMinusPerfMs + out.startedMs).toISOString(),
       ended,
     };
   } finally {

@@ -97,6 +97,12 @@ export interface RunConfig {
   abortOnFail: boolean;
   /** This instance's name when several instances share one load (--instance), for gatebench merge. */
   instance?: string;
+  /**
+   * The wall-clock instant the load begins (--start-at), ISO 8601 in UTC
+   * with milliseconds: the first arrival is due then, so instances on
+   * several machines begin together. Undefined: as soon as the idle phase ends.
+   */
+  startAt?: string;
   /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
   mock: { flags: Record<string, string>; seed: number };
 }
@@ -148,6 +154,18 @@ export const RUN_DEFAULTS = {
   strict: false,
   abortOnFail: false,
 } satisfies Omit<RunConfig, "jsonPath" | "htmlPath" | "outDir" | "minSuccess" | "mock" | "seed">;
+
+/**
+ * --start-at: a load may begin up to this long after the instant (it then
+ * begins at once, and run.load_started_at says when); later is refused, as
+ * its instances would not overlap as planned.
+ */
+export const START_AT_SLACK_MS = 1000;
+/** --start-at at most this far ahead: further is likelier a wrong date than a plan. */
+export const START_AT_HORIZON_MS = 24 * 3_600_000;
+
+/** The end of a --start-at error: how far ahead to pick the instant, and a command that prints one. */
+export const startAtAdvice = (aheadS: number): string => `pick a time at least ${aheadS} s ahead, e.g. --start-at $(date -u -d '+${aheadS} sec' +%FT%TZ)`;
 
 /** The open-loop shape of the measured phase (without the warm-up). */
 export function measuredSegments(cfg: RunConfig): Segment[] {

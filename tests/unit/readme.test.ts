@@ -1,41 +1,62 @@
-// The README documents every flag the commands accept, so it cannot fall
-// behind --help (both come from the same citty definitions).
+// The README's flag tables are generated (bun run docs) from the citty
+// definitions --help is rendered from: each must match them, every command
+// with flags has its tables, and every flag is documented exactly once.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { compareArgs } from "../../src/cli/commands/compare.ts";
-import { mergeArgs } from "../../src/cli/commands/merge.ts";
-import { mockArgs } from "../../src/cli/commands/mock.ts";
-import { reportArgs } from "../../src/cli/commands/report.ts";
-import { runArgs } from "../../src/cli/commands/run.ts";
-import { sweepArgs } from "../../src/cli/commands/sweep.ts";
+import { differences, documentedWith, flagTables, README, userCommands } from "../../scripts/docs.ts";
+import { type FlagDef, flagRow, flagsOf, lineDiff, markdownTable, readRegions } from "../../src/cli/reference.ts";
 
-const readme = readFileSync(join(import.meta.dir, "..", "..", "README.md"), "utf8");
+const readme = readFileSync(README, "utf8");
+const commands = await userCommands();
+const found = differences(readme, flagTables(commands));
 
 describe("README", () => {
-  test.each([
-    ["run", runArgs],
-    ["mock", mockArgs],
-    ["report", reportArgs],
-    ["compare", compareArgs],
-    ["sweep", sweepArgs],
-    ["merge", mergeArgs],
-  ] as const)("documents every flag of gatebench %s", (_name, args) => {
-    const missing = Object.entries(args)
-      .filter(([, def]) => (def as { type: string }).type !== "positional")
-      .filter(([name]) => !name.startsWith("mock-")) // --mock-<name> is documented once, as the mock's flags
-      .filter(([name, def]) => {
-        const alias = (def as { alias?: string }).alias;
-        const row = alias ? `\`-${alias}\`, \`--${name}` : `\`--${name}`;
-        return !readme.includes(row);
-      })
-      .map(([name]) => name);
-    expect(missing).toEqual([]);
+  test("every flag table is the one generated from the definitions (else: run bun run docs)", () => {
+    expect(found.stale.join("\n\n")).toBe("");
+  });
+
+  test("every command with flags has its tables, and no table is left over", () => {
+    expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(["run", "mock", "report", "compare", "sweep", "merge"]));
+    expect([...found.missing, ...found.unknown]).toEqual([]);
+  });
+
+  test("every flag is in exactly one table: its command's, or the one it is documented with", () => {
+    const regions = [...readRegions(readme)];
+    const problems: string[] = [];
+    for (const { name, args } of commands) {
+      for (const f of flagsOf(args)) {
+        const home = documentedWith(name, f) ?? { command: name, name: f.name };
+        const row = new RegExp(`^\\| [^|]*\`--${home.name}[ \`]`, "m"); // in the first cell of a row
+        const tables = regions.filter(([id, body]) => (id === home.command || id.startsWith(`${home.command}:`)) && row.test(body)).map(([id]) => id);
+        if (tables.length !== 1) problems.push(`gatebench ${name} --${f.name}: as --${home.name} in ${tables.length} tables of ${home.command} [${tables.join(", ")}]`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   test("states the metric definitions", () => {
     for (const m of ["latency", "service time", "TTFB", "TTFT", "ITL", "TPOT", "success", "throughput", "rate"]) {
       expect(readme).toMatch(new RegExp(`^\\| ${m} \\|`, "m"));
     }
+  });
+});
+
+describe("a flag's table row (the same label and default as --help)", () => {
+  test.each([
+    ["alias and hint", "concurrency", { type: "string", alias: "c", description: "Closed loop", valueHint: "n" }, ["`-c`, `--concurrency <n>`", "", "Closed loop"]],
+    ["citty default", "arrival", { type: "string", description: "Arrivals", default: "constant", valueHint: "kind" }, ["`--arrival <kind>`", "constant", "Arrivals"]],
+    ["default in the description", "seed", { type: "string", description: "Seed (default: random)" }, ["`--seed <value>`", "random", "Seed"]],
+    ["a switch, off", "stream", { type: "boolean", description: "Stream", default: false }, ["`--stream`", "", "Stream"]],
+    ["flags in the text, with a value", "out", { type: "string", description: "Folder, e.g. --out runs/1, not with --json x" }, ["`--out <value>`", "", "Folder, e.g. `--out runs/1`, not with `--json` x"]],
+  ] as [string, string, FlagDef, string[]][])("%s", (_what, name, def, [flag, dflt, meaning]) => {
+    expect(flagRow({ name, def })).toEqual({ flag: flag!, dflt: dflt!, meaning: meaning! });
+  });
+
+  test("a table escapes pipes and leaves an empty cell empty", () => {
+    expect(markdownTable([{ flag: "`--jitter <dist>`", dflt: "", meaning: "normal|lognormal" }])).toBe("| flag | default | meaning |\n|---|---|---|\n| `--jitter <dist>` | | normal\\|lognormal |\n");
+  });
+
+  test("a stale table is shown as a line diff", () => {
+    expect(lineDiff("a\nb\nc", "a\nB\nc")).toBe("  a\n- b\n+ B\n  c");
   });
 });

@@ -21,11 +21,11 @@ export const compareArgs = {
   more: { type: "positional", description: "More results, each set against the baseline", required: false, valueHint: "c..." },
   "fail-on-regression": {
     type: "string",
-    description: "Exit 1 when a later file is worse than A beyond noise by more than this on a gated metric (latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages), e.g. 10%",
+    description: "Exit 1 when a later file is worse than A beyond noise by more than this percentage on a gated metric (latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages), e.g. 10%; a bare number is refused",
     valueHint: "pct",
   },
-  json: { type: "string", description: "Also write the comparison as JSON to this file (-: JSON on stdout, the table on stderr)", valueHint: "file" },
-  verbose: { type: "boolean", description: "Show the noise band of each change, and stack traces of failures", default: false },
+  json: { type: "string", description: "Also write the comparison as JSON to this file (schema gatebench-compare/v1; -: JSON on stdout, the table on stderr)", valueHint: "file" },
+  verbose: { type: "boolean", description: "Add a column with each change's 95 % noise band (or why there is none), and show stack traces of failures", default: false },
 } as const;
 
 /** "10%" → 10. A bare number is refused: 10 or 0.1 would be a guess. */

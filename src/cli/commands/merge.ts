@@ -16,7 +16,7 @@ import { judge, type TargetPreset } from "../../metrics/targets.ts";
 
 export const mergeArgs = {
   files: { type: "positional", description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load", required: false, valueHint: "file..." },
-  out: { type: "string", description: "Write the merged result (schema gatebench/v1, readable by gatebench report) to this file, e.g. --out total.json", valueHint: "file" },
+  out: { type: "string", description: "Write the merged result (schema gatebench/v1, readable by gatebench report) to this file, e.g. --out total.json; without it, only the report is printed", valueHint: "file" },
   html: { type: "string", description: "Also write the merged HTML report to this file, e.g. --html total.html", valueHint: "file" },
   verbose: { type: "boolean", description: "Show stack traces of failures", default: false },
 } as const;

@@ -4,11 +4,11 @@ import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { GatewaySpec } from "../../gateway/external.ts";
-import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, SLICE_ANSWERS, sliceFor, type RunConfig } from "../../run/config.ts";
+import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, SLICE_ANSWERS, sliceFor, START_AT_HORIZON_MS, START_AT_SLACK_MS, startAtAdvice, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
-import { resultDoc, type ResultDoc, type ToolInfo } from "../../report/json.ts";
+import { resultDoc, type ResultDoc, type RunInfo, type ToolInfo } from "../../report/json.ts";
 import { progressLine } from "../../report/progress.ts";
 import { textReport } from "../../report/text.ts";
 import { commit, VERSION } from "../../version.ts";
@@ -24,73 +24,74 @@ const D = RUN_DEFAULTS;
 
 export const runArgs = {
   // the load model
-  rate: { type: "string", description: `Requests per second on an open-loop schedule; FROM:TO ramps linearly over the duration, e.g. 10:500 (default ${D.rateRps})`, valueHint: "rps" },
-  duration: { type: "string", description: `Length of the measured load (500ms, 10s, 1m) (default ${D.durationMs / 1000}s)`, valueHint: "duration" },
-  arrival: { type: "string", description: "Arrivals: constant (evenly spaced) or poisson (random, seeded)", default: D.arrival, valueHint: "kind" },
-  seed: { type: "string", description: "Seed for Poisson arrivals and the mock: the same seed replays the run (default: random, printed)", valueHint: "n" },
-  steps: { type: "string", description: "Rates held one after the other, e.g. 50,100,200 (with --step-duration, or --duration split evenly)", valueHint: "list" },
-  "step-duration": { type: "string", description: "How long each of --steps lasts", valueHint: "duration" },
-  warmup: { type: "string", description: "Load first at the starting rate for this long, left out of the figures", default: "0", valueHint: "duration" },
-  "max-in-flight": { type: "string", description: "Open requests at most; arrivals beyond are dropped and counted, never delayed", default: String(D.maxInFlight), valueHint: "n" },
-  concurrency: { type: "string", alias: "c", description: "Closed loop (hey-style): this many connections, each sending when its response ends", valueHint: "n" },
-  requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", valueHint: "n" },
-  workers: { type: "string", description: "Load generator processes; arrivals are interleaved across them", default: String(D.workers), valueHint: "n" },
-  baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the run takes twice as long), sequential (direct first), off", default: D.baseline, valueHint: "mode" },
-  "baseline-slice": { type: "string", description: `Length of each interleaved slice (default: ${D.baselineSliceMs / 1000}s, or ${SLICE_ANSWERS}× the mock's answer time when longer, e.g. 4s for its default 800 ms stream)`, valueHint: "duration" },
+  rate: { type: "string", description: `Requests per second on an open-loop schedule; FROM:TO ramps linearly over the duration, e.g. 10:500 (default ${D.rateRps})`, group: "Load model", valueHint: "rps" },
+  duration: { type: "string", description: `Length of the measured load (500ms, 10s, 1m) (default ${D.durationMs / 1000}s)`, group: "Load model", valueHint: "duration" },
+  arrival: { type: "string", description: "Arrivals: constant (evenly spaced) or poisson (random exponential gaps, drawn from --seed)", group: "Load model", default: D.arrival, valueHint: "kind" },
+  seed: { type: "string", description: "Seed for Poisson arrivals and the mock's draws; printed in the report and the JSON, so the same seed replays the run (default random)", group: "Load model", valueHint: "n" },
+  steps: { type: "string", description: "Rates held one after the other, e.g. 50,100,200 (with --step-duration, or --duration split evenly)", group: "Load model", valueHint: "list" },
+  "step-duration": { type: "string", description: "How long each of --steps lasts; the load then lasts steps × this (default --duration ÷ steps)", group: "Load model", valueHint: "duration" },
+  warmup: { type: "string", description: "Load first at the starting rate for this long; those requests are sent but left out of the figures", group: "Load model", default: "0", valueHint: "duration" },
+  "max-in-flight": { type: "string", description: "Open requests at most; arrivals beyond are dropped and counted, never delayed", group: "Load model", default: String(D.maxInFlight), valueHint: "n" },
+  concurrency: { type: "string", alias: "c", description: "Closed loop instead (hey-style): this many connections, each sending when its last response ends", group: "Load model", valueHint: "n" },
+  requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", group: "Load model", valueHint: "n" },
+  workers: { type: "string", description: "Load generator processes; arrivals (or the connections of a closed loop) are interleaved across them, and their histograms merge exactly", group: "Load model", default: String(D.workers), valueHint: "n" },
+  baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the load takes twice --duration), sequential (direct first), or off", group: "Load model", default: D.baseline, valueHint: "mode" },
+  "baseline-slice": { type: "string", description: `Length of each interleaved slice; ${SLICE_ANSWERS} × the mock's answer time, in whole seconds, when that is longer (4s for its default 800 ms stream) (default ${D.baselineSliceMs / 1000}s)`, group: "Load model", valueHint: "duration" },
   // the gateway
-  gateway: { type: "string", description: 'The gateway\'s command line, started for the run (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', valueHint: "command" },
-  "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, env assignments)", default: false },
-  "config-template": { type: "string", description: "Config rendered with the placeholders into a temp file (mode 0600), passed as {{CONFIG}}", valueHint: "file" },
-  "keep-temp": { type: "boolean", description: "Keep the rendered config after the run", default: false },
-  "gateway-env": { type: "string", description: "Environment variable for the gateway, K=V, repeatable", valueHint: "K=V" },
-  "gateway-cwd": { type: "string", description: "Working directory of the gateway", valueHint: "dir" },
-  "ready-url": { type: "string", description: "Readiness: GET this URL until it answers below 500 (default: a TCP connect to the gateway port)", valueHint: "url" },
-  "ready-timeout": { type: "string", description: "How long the gateway may take to get ready", default: "30s", valueHint: "duration" },
-  setup: { type: "string", description: "Command (sh -c, placeholders and env) run after the gateway is ready and before the load; failing stops the run", valueHint: "command" },
-  teardown: { type: "string", description: "Command (sh -c) run after the run, before the gateway is stopped", valueHint: "command" },
-  "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when stopping the gateway", default: "5s", valueHint: "duration" },
+  gateway: { type: "string", description: 'The gateway\'s command line, started for the run and split into argv without a shell (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', group: "The gateway", valueHint: "command" },
+  "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, VAR=value cmd, cmd & other)", group: "The gateway", default: false },
+  "config-template": { type: "string", description: "Config rendered with the placeholders into a temp file (mode 0600) whose path is {{CONFIG}}; removed after the run", group: "The gateway", valueHint: "file" },
+  "keep-temp": { type: "boolean", description: "Keep the rendered config after the run", group: "The gateway", default: false },
+  "gateway-env": { type: "string", description: "Environment variable for the gateway, K=V, repeatable", group: "The gateway", valueHint: "K=V" },
+  "gateway-cwd": { type: "string", description: "Working directory of the gateway", group: "The gateway", valueHint: "dir" },
+  "ready-url": { type: "string", description: "Readiness: GET this URL (placeholders allowed) until it answers below 500 (default a TCP connect to the gateway port)", group: "The gateway", valueHint: "url" },
+  "ready-timeout": { type: "string", description: "How long the gateway may take to get ready", group: "The gateway", default: "30s", valueHint: "duration" },
+  setup: { type: "string", description: "Command run through sh -c (placeholders and variables as for --gateway) after the gateway is ready and before the load, e.g. to create routes through an admin API; a failure stops the run (exit 3) with its output", group: "The gateway", valueHint: "command" },
+  teardown: { type: "string", description: "Command (sh -c) run after the run, before the gateway is stopped; a failure is logged", group: "The gateway", valueHint: "command" },
+  "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when the gateway is stopped", group: "The gateway", default: "5s", valueHint: "duration" },
   // what is sent
-  target: { type: "string", description: "Base URL of a gateway that is already running (none is started), e.g. http://127.0.0.1:4000", valueHint: "url" },
-  pid: { type: "string", description: "With --target: the gateway's process, sampled with its descendants for CPU and RSS", valueHint: "pid" },
-  "pid-of-port": { type: "string", description: "With --target: sample the process listening on this port (Linux)", valueHint: "port" },
-  "no-mock": { type: "boolean", description: "Do not start the mock (with --target: a gateway with a real upstream, or any HTTP server)", default: false },
-  path: { type: "string", description: `Request path (default ${D.path})`, valueHint: "path" },
-  method: { type: "string", description: "HTTP method", default: D.method, valueHint: "method" },
-  header: { type: "string", alias: "H", description: 'Request header "Name: value", repeatable', valueHint: "header" },
-  body: { type: "string", alias: "d", description: "Request body, sent as given (JSON objects get --stream/--max-tokens/--model applied)", valueHint: "json" },
-  "body-file": { type: "string", description: "Request body from a file", valueHint: "file" },
-  prompts: { type: "string", description: 'JSONL file cycled through: request bodies, {"prompt": "…"} objects or strings', valueHint: "file" },
-  model: { type: "string", description: `Model to ask for (default ${D.model})`, valueHint: "name" },
-  "max-tokens": { type: "string", description: "Sets max_tokens in each body", valueHint: "n" },
-  "prompt-tokens": { type: "string", description: "Generated prompt of about this many tokens", valueHint: "n" },
-  stream: { type: "boolean", description: "Stream: stream: true with stream_options.include_usage, SSE read event by event", default: false },
-  timeout: { type: "string", description: "Per-request timeout", default: `${D.timeoutMs / 1000}s`, valueHint: "duration" },
+  target: { type: "string", description: "Base URL of a gateway that is already running, e.g. http://127.0.0.1:4000; none is started, but the mock still is, on --mock-port (default the built-in proxy)", group: "The gateway", valueHint: "url" },
+  pid: { type: "string", description: "With --target: the gateway's process, sampled with its descendants for CPU and RSS", group: "The gateway", valueHint: "pid" },
+  "pid-of-port": { type: "string", description: "With --target: sample the process listening on this port (Linux)", group: "The gateway", valueHint: "port" },
+  "no-mock": { type: "boolean", description: "Do not start the mock, so there is no baseline either; with --target, for a gateway with a real upstream or any HTTP server", group: "The mock", default: false },
+  path: { type: "string", description: `Request path, appended to the target; a --target with a path of its own is used as it is unless --path is given (default ${D.path})`, group: "What is sent", valueHint: "path" },
+  method: { type: "string", description: "HTTP method (GET and HEAD send no body)", group: "What is sent", default: D.method, valueHint: "method" },
+  header: { type: "string", alias: "H", description: 'Request header "Name: value", repeatable; added to the defaults content-type: application/json and authorization: Bearer gatebench, replacing one of the same name', group: "What is sent", valueHint: "header" },
+  body: { type: "string", alias: "d", description: "Request body; a JSON object gets --stream, --max-tokens and --model applied when those flags are given, anything else is sent as it is", group: "What is sent", valueHint: "json" },
+  "body-file": { type: "string", description: "Request body from a file, as --body", group: "What is sent", valueHint: "file" },
+  prompts: { type: "string", description: 'JSONL file of bodies cycled in order, one per line: a request body (with messages), {"prompt": "…"}, or a JSON string', group: "What is sent", valueHint: "file" },
+  model: { type: "string", description: `Model to ask for; overrides the one in a given body (default ${D.model})`, group: "What is sent", valueHint: "name" },
+  "max-tokens": { type: "string", description: "Sets max_tokens in each body", group: "What is sent", valueHint: "n" },
+  "prompt-tokens": { type: "string", description: "Generated prompt of about this many tokens", group: "What is sent", valueHint: "n" },
+  stream: { type: "boolean", description: "Ask for a stream (stream: true with stream_options.include_usage) and read its SSE event by event", group: "What is sent", default: false },
+  timeout: { type: "string", description: "Per-request timeout; a request over it is a timeout error", group: "What is sent", default: `${D.timeoutMs / 1000}s`, valueHint: "duration" },
   // phases and output
-  idle: { type: "string", description: "Quiet phase before the load, for the gateway's idle footprint", default: `${D.idleMs / 1000}s`, valueHint: "duration" },
-  "sample-interval": { type: "string", description: "How often CPU and RSS are sampled", default: `${D.sampleIntervalMs}ms`, valueHint: "duration" },
-  cooldown: { type: "string", description: "Quiet phase after the load, to see memory come back", default: `${D.cooldownMs / 1000}s`, valueHint: "duration" },
-  port: { type: "string", description: "Gateway port (0 picks a free one)", default: String(D.port), valueHint: "port" },
-  "mock-port": { type: "string", description: "Mock upstream port (0 picks a free one)", default: String(D.mockPort), valueHint: "port" },
-  json: { type: "string", description: "Also write the full result as JSON to this file (-: JSON on stdout, the report on stderr)", valueHint: "file" },
-  html: { type: "string", description: "Also write the HTML report (one self-contained file, plots included) to this file", valueHint: "file" },
-  out: { type: "string", description: "Write the run folder: result.json, one .hgrm percentile file per histogram, report.html, gateway.log (files in it are replaced)", valueHint: "dir" },
-  slo: { type: "string", description: 'Gate, repeatable: metric[.stat] op value[unit], e.g. "latency.p99 < 250ms", "success >= 99.9%", "rss.load.max < 100MB"; exit 1 when one fails', valueHint: "expr" },
-  "min-success": { type: "string", description: 'Gate: exit 1 if the success ratio is below this (e.g. 100%, 99.9%); --min-success 99.9% is --slo "success >= 99.9%"', valueHint: "pct" },
-  targets: { type: "string", description: "Preset of targets judged in every report: seed (success 100 %, idle RSS < 20 MB, RSS < 100 MB with 100 streams, unary overhead < 5 ms) or none", default: "seed", valueHint: "preset" },
-  strict: { type: "boolean", description: "Enforce the --targets preset: a missed target fails the run (exit 1) like a gate", default: false },
-  "abort-on-fail": { type: "boolean", description: "Stop the load as soon as a gate can no longer pass (e.g. a failure under success >= 100%); the results are still reported and written", default: false },
-  instance: { type: "string", description: "Name of this instance when several gatebench instances share one load (each sends its part of the rate); kept in the result for gatebench merge", valueHint: "id" },
-  verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", default: false },
+  idle: { type: "string", description: "Quiet phase before the load: the gateway's idle footprint", group: "Phases and output", default: `${D.idleMs / 1000}s`, valueHint: "duration" },
+  "sample-interval": { type: "string", description: "How often CPU and RSS are sampled (at least 50ms)", group: "Phases and output", default: `${D.sampleIntervalMs}ms`, valueHint: "duration" },
+  cooldown: { type: "string", description: "Quiet phase after the load: does memory come back?", group: "Phases and output", default: `${D.cooldownMs / 1000}s`, valueHint: "duration" },
+  port: { type: "string", description: "Gateway port; 0 picks a free one (the report says which)", group: "The gateway", default: String(D.port), valueHint: "port" },
+  "mock-port": { type: "string", description: "Mock upstream port; 0 picks a free one", group: "The mock", default: String(D.mockPort), valueHint: "port" },
+  json: { type: "string", description: "Also write the full result as JSON to this file, checked before the run (-: JSON on stdout, the report on stderr); secret headers and variables are written as [redacted]", group: "Phases and output", valueHint: "file" },
+  html: { type: "string", description: "Also write the HTML report to this file: one self-contained page (it opens offline) with the summary tables and plots", group: "Phases and output", valueHint: "file" },
+  out: { type: "string", description: "Write the run folder, created if needed (files in it are replaced): result.json, one .hgrm percentile file per histogram, report.html, and gateway.log for a --gateway", group: "Phases and output", valueHint: "dir" },
+  slo: { type: "string", description: 'Gate, repeatable: metric[.stat] op value[unit], e.g. "latency.p99 < 250ms", "success >= 99.9%", "rss.load.max < 100MB"; exit 1 when one fails', group: "Gates", valueHint: "expr" },
+  "min-success": { type: "string", description: 'Gate: exit 1 when the success ratio is below this (100%, 99.9% or 0.999); --min-success 99.9% is --slo "success >= 99.9%"', group: "Gates", valueHint: "pct" },
+  targets: { type: "string", description: "Preset of targets judged in every report: seed (success 100 %, idle RSS < 20 MB, RSS < 100 MB with 100 streams, unary overhead < 5 ms) or none", group: "Gates", default: "seed", valueHint: "preset" },
+  strict: { type: "boolean", description: "Enforce the --targets preset: a missed target fails the run (exit 1) like a gate", group: "Gates", default: false },
+  "abort-on-fail": { type: "boolean", description: "Stop the load as soon as a gate can no longer pass (a failure under success >= 100%, a timeout under errors.timeout == 0); the report and files are still written, exit 1", group: "Gates", default: false },
+  instance: { type: "string", description: "Name of this instance when several gatebench instances share one load, each sending its part of the rate; kept in config.instance for gatebench merge", group: "Phases and output", valueHint: "id" },
+  "start-at": { type: "string", description: "Begin the load at this instant, ISO 8601 with a zone (e.g. 2026-11-23T10:00:00Z), so that instances on several machines begin together; the mock, the gateway, --setup and the idle phase come first", group: "Phases and output", valueHint: "time" },
+  verbose: { type: "boolean", description: "Debug logs, and stack traces on errors", group: "Phases and output", default: false },
   ...mockRunArgs(),
 } as const;
 
 /** The mock's behaviour flags, as --mock-NAME (see gatebench mock --help). */
 function mockRunArgs() {
-  const out: Record<string, { type: "string"; description: string; valueHint: string; default?: string }> = {};
+  const out: Record<string, { type: "string"; description: string; group: string; valueHint: string; default?: string }> = {};
   for (const [name, def] of Object.entries(mockModelArgs)) {
-    out[`mock-${name}`] = { type: "string", description: `Mock: ${def.description.charAt(0).toLowerCase()}${def.description.slice(1)}`, valueHint: def.valueHint, ...("default" in def ? { default: def.default } : {}) };
+    out[`mock-${name}`] = { type: "string", description: `Mock: ${def.description.charAt(0).toLowerCase()}${def.description.slice(1)}`, group: "The mock", valueHint: def.valueHint, ...("default" in def ? { default: def.default } : {}) };
   }
-  return out as { [K in keyof typeof mockModelArgs as `mock-${K}`]: { type: "string"; description: string; valueHint: string } };
+  return out as { [K in keyof typeof mockModelArgs as `mock-${K}`]: { type: "string"; description: string; group: string; valueHint: string } };
 }
 
 type Str = string | undefined;
@@ -149,6 +150,7 @@ export type RunArgValues = {
   strict: boolean;
   "abort-on-fail": boolean;
   instance?: string;
+  "start-at"?: string;
   verbose: boolean;
 } & { [K in keyof MockModelValues as `mock-${K}`]?: string };
 
@@ -301,6 +303,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     mock: { flags: mock.flags, seed: mock.seed },
   };
   checkGates(cfg);
+  if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.readyTimeoutMs);
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
@@ -363,6 +366,48 @@ function checkGates(cfg: RunConfig): void {
   if (cfg.abortOnFail && cfg.slo.length === 0 && cfg.minSuccess === undefined && !cfg.strict) {
     throw new UsageError('--abort-on-fail stops a run whose gate can no longer pass, and no gate is set: add one, e.g. --slo "success >= 100%"');
   }
+}
+
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
+
+/**
+ * An ISO 8601 date and time with its zone ("2026-11-23T10:00:00Z",
+ * "2026-11-23T11:00:00.5+01:00", "2026-11-23 10:00Z") as epoch ms;
+ * undefined for anything else, a time without a zone included (which
+ * zone would it be on another machine?) and a day the month lacks.
+ */
+export function parseInstant(value: string): number | undefined {
+  const m = ISO_INSTANT.exec(value.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? "0"].map(Number) as [number, number, number, number, number, number];
+  const [offH, offM] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
+  if (offH > 23 || offM > 59) return undefined;
+  const utc = Date.UTC(y, mo - 1, d, h, mi, sec);
+  const t = new Date(utc);
+  // Date.UTC rolls Feb 30 over into March: the fields must come back as given
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h || t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) return undefined;
+  const fractionMs = m[7] ? Math.trunc(Number(`0.${m[7]}`) * 1000) : 0;
+  const offsetMs = m[8] ? 0 : (m[9] === "-" ? -1 : 1) * (offH * 60 + offM) * 60_000;
+  return utc + fractionMs - offsetMs;
+}
+
+/**
+ * --start-at: the instant in UTC with milliseconds. Refused: not a time with
+ * a zone; an instant the load cannot meet (passed, or nearer than the idle
+ * phase, by more than START_AT_SLACK_MS); one more than 24 h ahead.
+ */
+function startAtFlag(value: string, idleMs: number, readyTimeoutMs: number, nowMs = Date.now()): string {
+  const ms = parseInstant(value);
+  if (ms === undefined) throw new UsageError(`--start-at "${value}": expected an ISO 8601 date and time with a zone (Z or +hh:mm), e.g. --start-at 2026-11-23T10:00:00Z or --start-at $(date -u -d '+2 min' +%FT%TZ)`);
+  const span = (x: number): string => (x < 120_000 ? `${(x / 1000).toFixed(1)} s` : x < 7_200_000 ? `${Math.round(x / 60_000)} min` : x < 172_800_000 ? `${Math.round(x / 3_600_000)} h` : `${Math.round(x / 86_400_000)} days`);
+  // the load begins after the idle phase at the earliest; the mock and the gateway may take up to --ready-timeout before it
+  const advice = startAtAdvice(Math.ceil((idleMs + readyTimeoutMs) / 1000));
+  if (ms + START_AT_SLACK_MS < nowMs + idleMs) {
+    if (ms <= nowMs) throw new UsageError(`--start-at "${value}": passed ${span(nowMs - ms)} ago; ${advice}`);
+    throw new UsageError(`--start-at "${value}": only ${span(ms - nowMs)} ahead, and the ${idleMs / 1000} s idle phase comes first; ${advice}`);
+  }
+  if (ms - nowMs > START_AT_HORIZON_MS) throw new UsageError(`--start-at "${value}": ${span(ms - nowMs)} ahead; give a time within the next 24 h, e.g. --start-at $(date -u -d '+2 min' +%FT%TZ)`);
+  return new Date(ms).toISOString();
 }
 
 function instanceFlag(value: string): string {
@@ -459,26 +504,28 @@ export function documentOf(r: RunResult): ResultDoc {
   const mock = r.processes.mock;
   const cfg = r.config;
   const b = r.baseline;
+  const run: RunInfo = {
+    started_at: r.startedAt,
+    load_started_at: r.loadStartedAt,
+    load_model: isClosedLoop(cfg) ? "closed" : "open",
+    load: describeLoad(cfg),
+    target: r.url,
+    gateway: gw
+      ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) }
+      : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
+    mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
+    baseline: b
+      ? { order: b.order, ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}), url: b.url, mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined } }
+      : undefined,
+    warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
+    load_ms: Math.round(r.loadMs),
+    completed: !r.ended.early,
+    ended_early: r.ended.early ? r.ended.reason : undefined,
+  };
   return resultDoc(
     toolInfo(),
     configRecord(cfg),
-    {
-      started_at: r.startedAt,
-      load_model: isClosedLoop(cfg) ? "closed" : "open",
-      load: describeLoad(cfg),
-      target: r.url,
-      gateway: gw
-        ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) }
-        : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
-      mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
-      baseline: b
-        ? { order: b.order, ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}), url: b.url, mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined } }
-        : undefined,
-      warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
-      load_ms: Math.round(r.loadMs),
-      completed: !r.ended.early,
-      ended_early: r.ended.early ? r.ended.reason : undefined,
-    },
+    run,
     r.summary,
     {
       ...r.recorder.histograms,

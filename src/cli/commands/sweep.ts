@@ -16,27 +16,27 @@ import { durationFlag, positiveNumberFlag } from "../values.ts";
 import { checkOutDir, checkWritableFile, configRecord, documentOf, interrupts, runArgs, runConfigFrom, toolInfo, type RunArgValues } from "./run.ts";
 
 /** Flags of run that a sweep sets itself, or that do not fit one. */
-const NOT_FOR_SWEEP = new Set(["rate", "steps", "step-duration", "concurrency", "requests", "json", "html", "out", "abort-on-fail", "instance"]);
+const NOT_FOR_SWEEP = new Set(["rate", "steps", "step-duration", "concurrency", "requests", "json", "html", "out", "abort-on-fail", "instance", "start-at"]);
 
 const inherited = Object.fromEntries(Object.entries(runArgs).filter(([k]) => !NOT_FOR_SWEEP.has(k))) as Omit<
   typeof runArgs,
-  "rate" | "steps" | "step-duration" | "concurrency" | "requests" | "json" | "html" | "out" | "abort-on-fail" | "instance"
+  "rate" | "steps" | "step-duration" | "concurrency" | "requests" | "json" | "html" | "out" | "abort-on-fail" | "instance" | "start-at"
 >;
 
 export const sweepArgs = {
-  rates: { type: "string", description: "The rates to run, increasing, e.g. 100,200,400 (stops at the first that fails); default: the automatic search", valueHint: "list" },
-  "start-rate": { type: "string", description: "Automatic search: the first rate; it doubles while every gate passes, then bisects", default: "50", valueHint: "rps" },
-  "max-rate": { type: "string", description: "Automatic search: the highest rate tried", default: "5000", valueHint: "rps" },
-  precision: { type: "string", description: "Automatic search: bisect until the lowest failing rate is within this of the highest passing one", default: "10%", valueHint: "pct" },
-  budget: { type: "string", description: "Time for the whole sweep: no step starts that would likely end after it", default: "10m", valueHint: "duration" },
+  rates: { type: "string", description: "Run these rates, increasing, instead of the automatic search, e.g. 100,200,400; stops at the first that fails", group: "The sweep", valueHint: "list" },
+  "start-rate": { type: "string", description: "Automatic search: the first rate; it doubles while every gate passes, then bisects", group: "The sweep", default: "50", valueHint: "rps" },
+  "max-rate": { type: "string", description: "Automatic search: the highest rate tried; when it passes, the answer is that the knee lies above it", group: "The sweep", default: "5000", valueHint: "rps" },
+  precision: { type: "string", description: "Automatic search: bisect until the lowest failing rate is within this share of the highest passing one", group: "The sweep", default: "10%", valueHint: "pct" },
+  budget: { type: "string", description: "Time for the whole sweep: a step that would likely end after it is not started (each step is assumed to take as long as the last)", group: "The sweep", default: "10m", valueHint: "duration" },
   ...inherited,
   duration: { ...runArgs.duration, description: "Length of each step's measured load (default 10s)" },
   warmup: { ...runArgs.warmup, description: "Each step's warm-up at its own rate, left out of its figures", default: "2s" },
   idle: { ...runArgs.idle, description: "Quiet phase before each step's load", default: "1s" },
   cooldown: { ...runArgs.cooldown, description: "Quiet phase after each step's load", default: "0s" },
-  json: { type: "string", description: "Also write the sweep (every step's summary) as JSON to this file", valueHint: "file" },
-  html: { type: "string", description: "Also write the sweep's HTML page: the table, latency and CPU against the offered rate, the knee shaded", valueHint: "file" },
-  out: { type: "string", description: "Write the sweep folder: sweep.json, sweep.html and each step's full result (step-01-50rps/result.json, …)", valueHint: "dir" },
+  json: { type: "string", description: "Also write the sweep as JSON to this file (schema gatebench-sweep/v1: the settings; every step's rate, verdict, failed gates and summary; highest_passing_rps and lowest_failing_rps; why the sweep ended)", group: "The sweep", valueHint: "file" },
+  html: { type: "string", description: "Also write the sweep's HTML page to this file: the table, then latency p50/p99 (and overhead) and the gateway's CPU against the offered rate, the knee shaded between the highest passing and lowest failing rates", group: "The sweep", valueHint: "file" },
+  out: { type: "string", description: "Write the sweep folder: sweep.json, sweep.html and each step's run folder (step-01-50rps/result.json, its .hgrm files, report.html)", group: "The sweep", valueHint: "dir" },
 } as const;
 
 /** "100,200,400": increasing rates. */
