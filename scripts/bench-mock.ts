@@ -78,13 +78,16 @@ try {
     // each stream lasts ~10 s: all n are open together from 5 s to 10 s
     const m = await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "200"]);
     let peakRss = 0;
+    let peakCpu = 0;
     const sampler = setInterval(async () => {
       try {
-        peakRss = Math.max(peakRss, (await pidusage(m.pid)).memory);
+        const u = await pidusage(m.pid);
+        peakRss = Math.max(peakRss, u.memory);
+        peakCpu = Math.max(peakCpu, u.cpu);
       } catch {
         // the mock is stopping
       }
-    }, 250);
+    }, 500);
     try {
       const r = await drive(`http://127.0.0.1:${m.port}/v1/chat/completions`, n / openSeconds, openSeconds, streamBody, true);
       clearInterval(sampler);
@@ -95,6 +98,9 @@ try {
       console.log(`client ITL            p50 ${itl.p50} ms  p99 ${itl.p99} ms  max ${itl.max} ms`);
       console.log(`mock chunk lateness   p50 ${st.lateness_ms.chunk.p50} ms  p99 ${st.lateness_ms.chunk.p99} ms`);
       console.log(`mock peak RSS         ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+      // with all n open, n × 20 chunks are due each second; CPU per chunk tells how many streams one core could keep on time
+      const chunksPerS = n * (1000 / 50);
+      console.log(`mock peak CPU         ${peakCpu.toFixed(0)} % of a core, for ${chunksPerS} chunks/s due: ${((peakCpu / 100) * 1e6 / chunksPerS).toFixed(1)} µs per chunk`);
       console.log(`client CPU            ${r.cpuPct.toFixed(0)} % of a core`);
     } finally {
       clearInterval(sampler);

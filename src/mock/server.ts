@@ -7,7 +7,7 @@ import type { Fault } from "./model.ts";
 import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
 import { LAST_EVENT_COMMENT, MOCK_HEADERS, MockPlan, type MockOptions, type RequestPlan } from "./plan.ts";
 import { MockCounters } from "./stats.ts";
-import { Ticker, TIMER_LATE_MS } from "./ticker.ts";
+import { Ticker } from "./ticker.ts";
 
 export { LAST_EVENT_COMMENT, MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
 export type { MockStats } from "./stats.ts";
@@ -16,19 +16,6 @@ export type { MockStats } from "./stats.ts";
 
 const JSON_TYPE = "application/json";
 const SSE_TYPE = "text/event-stream";
-
-/**
- * Waits until `deadlineMs` (performance.now() clock) without busy-waiting:
- * never early, typically 0.1–1 ms late. The mock must not spend CPU that the
- * gateway under test could use.
- */
-async function sleepUntil(deadlineMs: number): Promise<void> {
-  for (;;) {
-    const remaining = deadlineMs - performance.now();
-    if (remaining <= 0) return;
-    await Bun.sleep(Math.max(1, Math.ceil(remaining - TIMER_LATE_MS)));
-  }
-}
 
 /** Epoch microseconds: comparable with another process's clock. */
 const epochUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -57,6 +44,8 @@ export function startMock(o: MockOptions) {
   const counters = new MockCounters();
   const ticker = new Ticker();
   const plan = new MockPlan(o);
+  /** Waits until `deadlineMs` (performance.now() clock) on the shared ticker: never early, no CPU spent waiting. */
+  const sleepUntil = (deadlineMs: number): Promise<void> | undefined => (deadlineMs > performance.now() ? ticker.until(deadlineMs) : undefined);
   let seq = 0;
 
   function json(status: number, body: string, receivedUs: number, extra: Record<string, string> = {}): Response {
@@ -196,6 +185,7 @@ export function startMock(o: MockOptions) {
     // Streams may be slow on purpose, and a hang waits for the client; never time a client out.
     idleTimeout: 0,
     async fetch(req, srv) {
+      ticker.poll();
       const arrivedMs = performance.now();
       const receivedUs = epochUs();
       const path = pathOf(req.url);

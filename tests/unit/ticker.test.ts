@@ -38,3 +38,23 @@ test("many streams share the heap: 5000 steps due at random times all run, in or
   expect(seen).toHaveLength(5000);
   for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]! - 1); // same tick: any order within 1 ms
 });
+
+test("until resolves at its time, never before; poll runs what is due without waiting for the timer", async () => {
+  const t = new Ticker();
+  const start = performance.now();
+  await t.until(start + 15);
+  expect(performance.now()).toBeGreaterThanOrEqual(start + 15);
+
+  // a step comes due while this code holds the event loop: the timer cannot
+  // fire, but a poll (an arriving request) runs it at once
+  let ranAt = 0;
+  const due = performance.now() + 2;
+  t.add({ dueMs: due, run: (now) => ((ranAt = now), undefined) });
+  while (performance.now() < due + 1) {
+    // busy: no timer can run here
+  }
+  expect(ranAt).toBe(0);
+  t.poll();
+  expect(ranAt).toBeGreaterThanOrEqual(due);
+  expect(t.size).toBe(0);
+});
