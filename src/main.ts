@@ -1,6 +1,12 @@
 #!/usr/bin/env bun
 // gatebench's entry point, for `bun run bench`, `bun src/main.ts` and the compiled binary.
-import { main } from "./cli/main.ts";
-
-const code = await main(process.argv.slice(2));
-process.exit(code);
+// --version answers before the CLI (and everything it imports) is loaded:
+// scripts and CI ask it often, and it should cost a process start, no more.
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version")) {
+  const { versionLine } = await import("./version.ts");
+  process.stdout.write(`${versionLine()}\n`);
+  process.exit(0);
+}
+const { main } = await import("./cli/main.ts");
+process.exit(await main(argv));
