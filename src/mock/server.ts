@@ -48,15 +48,14 @@ export function startMock(o: MockOptions) {
   const sleepUntil = (deadlineMs: number): Promise<void> | undefined => (deadlineMs > performance.now() ? ticker.until(deadlineMs) : undefined);
   let seq = 0;
 
-  function json(status: number, body: string, receivedUs: number, extra: Record<string, string> = {}): Response {
+  function json(status: number, body: string, receivedUs: number, extra?: Record<string, string>): Response {
     counters.bytesOut += Buffer.byteLength(body);
-    return new Response(body, {
-      status,
-      headers: { "content-type": JSON_TYPE, [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()), ...extra },
-    });
+    const headers: Record<string, string> = { "content-type": JSON_TYPE, [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()) };
+    if (extra) Object.assign(headers, extra);
+    return new Response(body, { status, headers });
   }
 
-  function apiError(status: number, message: string, receivedUs: number, param?: string, extra: Record<string, string> = {}): Response {
+  function apiError(status: number, message: string, receivedUs: number, param?: string, extra?: Record<string, string>): Response {
     return json(status, errorBody(message, "invalid_request_error", param), receivedUs, extra);
   }
 
@@ -123,15 +122,21 @@ export function startMock(o: MockOptions) {
   /**
    * Applies the request's fault: an answer instead of the model's, or
    * undefined when the request goes on (after holding its first byte back,
-   * for the slow fault).
+   * for the slow fault). Without a fault, undefined at once: no await on
+   * the common path.
    */
-  async function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Promise<Response | undefined> {
+  function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Response | Promise<Response | undefined> | undefined {
+    if (p.fault === undefined && p.holdMs === 0) return undefined;
+    return faultAnswer(p, req, arrivedMs, receivedUs);
+  }
+
+  async function faultAnswer(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Promise<Response | undefined> {
     const fault: Fault | undefined = p.fault;
     if (fault === "429" || fault === "500" || fault === "503") {
       counters.faultsDone(fault);
       const a = FAULT_ANSWERS[fault];
       const body = JSON.stringify({ error: { message: a.message, type: a.type, param: null, code: a.code ?? null } });
-      return json(Number(fault), body, receivedUs, fault === "429" ? { "retry-after": "1" } : {});
+      return json(Number(fault), body, receivedUs, fault === "429" ? { "retry-after": "1" } : undefined);
     }
     if (fault === "hang") {
       counters.faultsDone("hang");
@@ -139,7 +144,8 @@ export function startMock(o: MockOptions) {
       return new Response(null, { status: 499 });
     }
     if (fault === "slow") counters.faultsDone("slow");
-    if (p.holdMs > 0) await sleepUntil(arrivedMs + p.holdMs);
+    const hold = sleepUntil(arrivedMs + p.holdMs);
+    if (hold) await hold;
     return undefined;
   }
 
@@ -149,7 +155,8 @@ export function startMock(o: MockOptions) {
     const info = parsed.info;
     const p = plan.forRequest(req.headers, info.maxTokens);
     if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
-    const early = await answerFault(p, req, arrivedMs, receivedUs);
+    const fault = answerFault(p, req, arrivedMs, receivedUs);
+    const early = fault && (await fault);
     if (early) return early;
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
@@ -162,7 +169,8 @@ export function startMock(o: MockOptions) {
         const half = body.slice(0, Math.floor(body.length / 2));
         return stream(2, () => half, arrivedMs + p.latencyMs, () => 0, () => "", receivedUs, req.signal, 1);
       }
-      await sleepUntil(arrivedMs + p.latencyMs);
+      const wait = sleepUntil(arrivedMs + p.latencyMs);
+      if (wait) await wait;
       counters.late("unary", performance.now() - arrivedMs - p.latencyMs);
       return json(200, body, receivedUs);
     }
@@ -228,12 +236,15 @@ export function startMock(o: MockOptions) {
       const p = plan.forRequest(req.headers, undefined);
       if ("error" in p) return apiError(400, p.error, receivedUs, p.header);
       // (a cut has nothing to cut in a single JSON answer here: it answers normally)
-      const early = await answerFault(p, req, arrivedMs, receivedUs);
+      const fault = answerFault(p, req, arrivedMs, receivedUs);
+      const early = fault && (await fault);
       if (early) return early;
-      await sleepUntil(arrivedMs + p.latencyMs);
+      const wait = sleepUntil(arrivedMs + p.latencyMs);
+      if (wait) await wait;
       return json(200, embeddingsBody(parsed.info, o.embeddingDim), receivedUs);
     }
-    return generate(req, route === "/chat/completions" ? "chat" : "completion", text, arrivedMs, receivedUs);
+    // (awaited: an async function returning a promise as it is costs more turns of the loop)
+    return await generate(req, route === "/chat/completions" ? "chat" : "completion", text, arrivedMs, receivedUs);
   }
 
   return { server, counters };

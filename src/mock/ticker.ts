@@ -16,6 +16,8 @@ export interface Step {
 export const TIMER_LATE_MS = 0.1;
 /** Longest run of steps before the event loop gets a turn. */
 const SLICE_MS = 4;
+/** Longest run of steps a poll takes: it comes before a request is read, which must not wait long. */
+const POLL_SLICE_MS = 0.5;
 
 export class Ticker {
   private heap: Step[] = [];
@@ -37,10 +39,15 @@ export class Ticker {
     return new Promise((resolve) => this.add({ dueMs, run: () => void resolve() }));
   }
 
-  /** Runs what is due now, if anything: called on each request's arrival. */
+  /**
+   * Runs what is due now, if anything, for half a millisecond at most:
+   * called on each request's arrival. When the ticker is behind (a slice is
+   * already queued), it leaves the work to that slice, so that a flood of
+   * due steps cannot hold up reading requests.
+   */
   poll(): void {
     const first = this.heap[0];
-    if (first && first.dueMs <= performance.now()) this.tick();
+    if (!this.immediate && first && first.dueMs <= performance.now()) this.tick(POLL_SLICE_MS);
   }
 
   private arm(): void {
@@ -68,12 +75,12 @@ export class Ticker {
     this.timer = setTimeout(() => this.tick(), wait);
   }
 
-  private tick(): void {
+  private tick(sliceMs = SLICE_MS): void {
     this.armedFor = Number.POSITIVE_INFINITY;
     let now = performance.now();
     // Work in slices, so that accepting connections and reading requests
     // go on even when thousands of chunks are due at once.
-    const sliceEnd = now + SLICE_MS;
+    const sliceEnd = now + sliceMs;
     while (this.heap.length > 0 && this.heap[0]!.dueMs <= now && now < sliceEnd) {
       const step = this.pop()!;
       const next = step.run(now);
