@@ -283,7 +283,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     let attached: number | undefined;
     if (cfg.target && (cfg.attachPid !== undefined || cfg.attachPort !== undefined)) {
       attached = cfg.attachPid ?? portHolderPid(cfg.attachPort!);
-      if (attached === undefined) throw new ProcessFailure(`--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead`);
+      if (attached === undefined) throw new ProcessFailure(process.platform === "linux" ? `--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead` : `--pid-of-port works on Linux only (it reads /proc); give the gateway's process with --pid instead`);
       if (!alive(attached)) throw new ProcessFailure(`--pid ${attached}: no such process (or not this user's)`);
       hooks.log(`sampling the gateway's process ${attached} and its descendants`);
     }
