@@ -28,7 +28,13 @@ export const fileName = (name: string): string => `gatebench-${name}${name.start
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : process.argv[i + 1];
+  if (i === -1) return undefined;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith("--")) {
+    console.error(`build:all: --${name} needs a value, e.g. --only linux-x64,windows-x64 or --version 1.2.3`);
+    process.exit(2);
+  }
+  return v;
 }
 
 if (import.meta.main) {

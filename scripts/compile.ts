@@ -9,10 +9,14 @@ export const ROOT = join(import.meta.dir, "..");
 
 /** The short commit of the checkout, with "-dirty" when tracked files changed; "unknown" without git. */
 export function gitCommit(): string {
-  const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stderr: "ignore" });
-  if (!r.success) return "unknown";
-  const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, stderr: "ignore" });
-  return r.stdout.toString().trim() + (dirty.success && dirty.stdout.toString().trim() ? "-dirty" : "");
+  try {
+    const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stderr: "ignore" });
+    if (!r.success) return "unknown"; // not a checkout
+    const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, stderr: "ignore" });
+    return r.stdout.toString().trim() + (dirty.success && dirty.stdout.toString().trim() ? "-dirty" : "");
+  } catch {
+    return "unknown"; // no git on this machine
+  }
 }
 
 export interface Build {

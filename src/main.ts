@@ -3,8 +3,8 @@
 // --version answers before the CLI (and everything it imports) is loaded:
 // scripts and CI ask it often, and it should cost a process start, no more.
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version")) {
-  const { versionLine } = await import("./version.ts");
+const { asksVersion, versionLine } = await import("./version.ts");
+if (asksVersion(argv)) {
   process.stdout.write(`${versionLine()}\n`);
   process.exit(0);
 }

@@ -3,7 +3,7 @@
 // every failure into one line on stderr and an exit code (DESIGN.md).
 import { defineCommand, runCommand as runCitty, type CommandDef } from "citty";
 import { ProcessFailure } from "../gateway/process.ts";
-import { VERSION, versionLine } from "../version.ts";
+import { asksVersion, VERSION, versionLine } from "../version.ts";
 import { closest, normalizeArgv } from "./argv.ts";
 import { renderHelp } from "./help.ts";
 import { needsRelaunch, relaunch } from "./relaunch.ts";
@@ -138,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(await usage(topic && topic in commands && !topic.startsWith("_") ? topic : "gatebench"));
       return EXIT.ok;
     }
-    if (first === "--version" || first === "-v" || first === "version") {
+    if (asksVersion(argv)) {
       process.stdout.write(`${versionLine()}\n`);
       return EXIT.ok;
     }

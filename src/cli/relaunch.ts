@@ -2,7 +2,9 @@
 // (256 unless set) and queues the rest inside the client, where the wait
 // would be charged to the gateway. The variable is read once at start-up,
 // so a load-generating command without it is run again, as a child, with it
-// set. This launcher only relays signals and the exit code.
+// set. This launcher only relays signals and the exit code. On Windows,
+// where a signal sent to a process ends it at once, the launcher writes the
+// signal's name on the child's stdin instead, and the child raises it there.
 import { constants } from "node:os";
 import { selfArgv } from "../gateway/process.ts";
 
@@ -28,7 +30,12 @@ export async function relaunch(argv: string[]): Promise<number> {
     // passes each signal on exactly once.
     detached: true,
   });
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+  const forward = (sig: NodeJS.Signals) => () => {
+    if (process.platform === "win32") {
+      child.stdin.write(`${sig}\n`);
+      child.stdin.flush();
+    } else child.kill(sig);
+  };
   const handlers: [NodeJS.Signals, () => void][] = [
     ["SIGINT", forward("SIGINT")],
     ["SIGTERM", forward("SIGTERM")],
@@ -42,9 +49,22 @@ export async function relaunch(argv: string[]): Promise<number> {
   return code;
 }
 
-/** In a relaunched child: resolves when the launcher is gone (stdin closed). */
+/**
+ * In a relaunched child: resolves when the launcher is gone (stdin closed).
+ * A signal's name written on the pipe (Windows) is raised in this process,
+ * as if the signal had come.
+ */
 export async function launcherGone(): Promise<void> {
-  for await (const _ of Bun.stdin.stream()) {
-    // Nothing is sent on this pipe; it only closes.
+  const dec = new TextDecoder();
+  let pending = "";
+  for await (const chunk of Bun.stdin.stream()) {
+    pending += dec.decode(chunk, { stream: true });
+    let nl = pending.indexOf("\n");
+    while (nl !== -1) {
+      const sig = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (sig === "SIGINT" || sig === "SIGTERM" || sig === "SIGHUP") process.emit(sig, sig);
+      nl = pending.indexOf("\n");
+    }
   }
 }

@@ -10,10 +10,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describeExit, LineTail, ProcessFailure } from "./process.ts";
-import { groupMembers } from "./tree.ts";
+import { groupMembers, WINDOWS } from "./tree.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
-const WINDOWS = process.platform === "win32";
 
 export interface GatewaySpec {
   /** The command line as given to --gateway. */
@@ -112,7 +111,7 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
   const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
   let proc: Subprocess<"ignore", "pipe", "pipe">;
   try {
-    proc = Bun.spawn(argv, { cwd: spec.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true });
+    proc = Bun.spawn(argv, { cwd: spec.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, ...(spec.shell ? SHELL_SPAWN : {}) });
   } catch (err) {
     cleanup();
     throw new ProcessFailure(`gateway could not be started: ${(err as Error).message}\n  command: ${argv.join(" ")}`);
@@ -154,8 +153,13 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
   }
 }
 
-/** A command line run by the system's shell: `sh -c` (POSIX) or `cmd /d /s /c` (Windows). */
-export const shellArgv = (line: string): string[] => (WINDOWS ? ["cmd.exe", "/d", "/s", "/c", line] : ["sh", "-c", line]);
+/**
+ * A command line run by the system's shell: `sh -c` (POSIX), or `cmd /d /s
+ * /c "…"` (Windows), which must be spawned with SHELL_SPAWN so that the line
+ * reaches cmd as written (cmd does not read the C runtime's \" escapes).
+ */
+export const shellArgv = (line: string): string[] => (WINDOWS ? ["cmd.exe", "/d", "/s", "/c", `"${line}"`] : ["sh", "-c", line]);
+const SHELL_SPAWN = WINDOWS ? { windowsVerbatimArguments: true } : {};
 
 const extensionOf = (path: string): string => {
   const base = basename(path);
@@ -165,8 +169,8 @@ const extensionOf = (path: string): string => {
 };
 
 /** Whether any process of the group led by `pgid` is alive (zombies waiting to be reaped do not count). */
-function groupAlive(pgid: number): boolean {
-  const members = groupMembers(pgid);
+async function groupAlive(pgid: number): Promise<boolean> {
+  const members = await groupMembers(pgid);
   if (members) return members.length > 0;
   try {
     process.kill(WINDOWS ? pgid : -pgid, 0);
@@ -178,12 +182,13 @@ function groupAlive(pgid: number): boolean {
 
 /**
  * Asks the group led by `pgid` to stop (SIGTERM), or makes it (SIGKILL). On
- * Windows, which has neither groups nor SIGTERM, taskkill ends the tree:
- * without /F it asks, as closing a window does; with /F it forces.
+ * Windows, which has neither groups nor SIGTERM, and where a console
+ * process (a gateway has no window) cannot be asked to close, taskkill /T /F
+ * ends the whole tree at once, whichever is asked.
  */
-function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void {
+async function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   try {
-    if (WINDOWS) Bun.spawnSync(["taskkill", "/PID", String(pgid), "/T", ...(signal === "SIGKILL" ? ["/F"] : [])], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    if (WINDOWS) await Bun.spawn(["taskkill", "/PID", String(pgid), "/T", "/F"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", windowsHide: true }).exited;
     else process.kill(-pgid, signal);
   } catch {
     // gone meanwhile
@@ -197,14 +202,14 @@ function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): void {
 export async function stopGateway(gw: ExternalGateway, graceMs: number): Promise<void> {
   gw.stopping = true;
   const pgid = gw.pid;
-  if (groupAlive(pgid)) {
-    signalGroup(pgid, "SIGTERM");
+  if (await groupAlive(pgid)) {
+    await signalGroup(pgid, "SIGTERM");
     const deadline = performance.now() + graceMs;
-    while (groupAlive(pgid) && performance.now() < deadline) await Bun.sleep(20);
-    if (groupAlive(pgid)) {
-      signalGroup(pgid, "SIGKILL");
+    while ((await groupAlive(pgid)) && performance.now() < deadline) await Bun.sleep(20);
+    if (await groupAlive(pgid)) {
+      await signalGroup(pgid, "SIGKILL");
       const hard = performance.now() + 5000;
-      while (groupAlive(pgid) && performance.now() < hard) await Bun.sleep(20);
+      while ((await groupAlive(pgid)) && performance.now() < hard) await Bun.sleep(20);
     }
   }
   await gw.proc.exited;
@@ -226,7 +231,7 @@ export async function runHook(
 ): Promise<{ code: number | null; output: string; line: string }> {
   const line = render(command, values, process.env, what);
   const env = { ...(process.env as Record<string, string>), ...placeholderEnv(values), ...Object.fromEntries(extraEnv) };
-  const proc = Bun.spawn(shellArgv(line), { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL" });
+  const proc = Bun.spawn(shellArgv(line), { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL", ...SHELL_SPAWN });
   const tail = new LineTail(20);
   const dec = new TextDecoder();
   await Promise.all([pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))), pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true })))]);

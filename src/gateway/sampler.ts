@@ -26,7 +26,7 @@ export interface SampleTarget {
   name: string;
   pid: number;
   /** More processes counted as part of this one (summed), e.g. gatebench's load workers; asked at each sample. */
-  helpers?: () => number[];
+  helpers?: () => number[] | Promise<number[]>;
 }
 
 export class ResourceSampler {
@@ -89,7 +89,7 @@ export class ResourceSampler {
         const own = fdsAndThreads(t.pid);
         let fds = own?.fds;
         let threads = own?.threads;
-        for (const pid of t.helpers?.() ?? []) {
+        for (const pid of (await t.helpers?.()) ?? []) {
           try {
             const h = await pidusage(pid);
             cpu += h.cpu;

@@ -2,7 +2,9 @@
 // supervisor has children, found again at every sample, by process group
 // (a gateway gatebench started) or by parentage (one it attached to).
 // Linux reads /proc; macOS and the BSDs ask `ps`; Windows, which has no
-// process groups, asks its process table and goes by parentage alone.
+// process groups, asks its process table and goes by parentage alone. Those
+// two start a process to ask, so the listing is asynchronous: the load,
+// which may run on this thread, never waits for it.
 import { readdirSync, readFileSync } from "node:fs";
 
 interface ProcEntry {
@@ -11,7 +13,7 @@ interface ProcEntry {
   pgrp: number;
 }
 
-const WINDOWS = process.platform === "win32";
+export const WINDOWS = process.platform === "win32";
 
 /** Every live (not zombie) process from /proc, or undefined where there is no /proc. */
 function fromProc(): ProcEntry[] | undefined {
@@ -36,53 +38,45 @@ function fromProc(): ProcEntry[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-/** Every live process from `ps` (POSIX: macOS, the BSDs, Linux without /proc), or undefined. */
-export function fromPs(): ProcEntry[] | undefined {
+/** What a listing command prints, or undefined when it cannot be run or fails. */
+async function outputOf(argv: string[]): Promise<string | undefined> {
   try {
-    const r = Bun.spawnSync(["ps", "-A", "-o", "pid=,ppid=,pgid=,stat="], { stdin: "ignore", stderr: "ignore" });
-    if (!r.success) return undefined;
-    const out: ProcEntry[] = [];
-    for (const line of r.stdout.toString().split("\n")) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 4 || f[3]!.startsWith("Z")) continue;
-      out.push({ pid: Number(f[0]), ppid: Number(f[1]), pgrp: Number(f[2]) });
-    }
-    return out.length > 0 ? out : undefined;
+    const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "ignore", windowsHide: true });
+    const [text, code] = await Promise.all([proc.stdout.text(), proc.exited]);
+    return code === 0 ? text : undefined;
   } catch {
-    return undefined; // no ps
+    return undefined; // no such command here
   }
+}
+
+/** Every live process from `ps` (POSIX: macOS, the BSDs, Linux without /proc), or undefined. */
+export async function fromPs(): Promise<ProcEntry[] | undefined> {
+  const text = await outputOf(["ps", "-A", "-o", "pid=,ppid=,pgid=,stat="]);
+  if (text === undefined) return undefined;
+  const out: ProcEntry[] = [];
+  for (const line of text.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[3]!.startsWith("Z")) continue;
+    out.push({ pid: Number(f[0]), ppid: Number(f[1]), pgrp: Number(f[2]) });
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** Windows' process table (pid and parent; each process its own "group"), or undefined. */
-function fromWindows(): ProcEntry[] | undefined {
-  try {
-    const r = Bun.spawnSync(
-      ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId)\" }"],
-      { stdin: "ignore", stderr: "ignore" },
-    );
-    if (!r.success) return undefined;
-    const out: ProcEntry[] = [];
-    for (const line of r.stdout.toString().split(/\r?\n/)) {
-      const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-      if (pid && ppid !== undefined && !Number.isNaN(ppid)) out.push({ pid, ppid, pgrp: pid });
-    }
-    return out.length > 0 ? out : undefined;
-  } catch {
-    return undefined;
+async function fromWindows(): Promise<ProcEntry[] | undefined> {
+  const text = await outputOf(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId)\" }"]);
+  if (text === undefined) return undefined;
+  const out: ProcEntry[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid && ppid !== undefined && !Number.isNaN(ppid)) out.push({ pid, ppid, pgrp: pid });
   }
+  return out.length > 0 ? out : undefined;
 }
 
-/** Asking `ps` or PowerShell costs a process start: their answer is kept this long. */
-const LISTING_TTL_MS = 1000;
-let listed: { atMs: number; entries: ProcEntry[] | undefined } | undefined;
-
 /** Every live (not zombie) process, or undefined where this platform cannot tell. */
-function processes(): ProcEntry[] | undefined {
-  const linux = fromProc();
-  if (linux) return linux;
-  const now = performance.now();
-  if (!listed || now - listed.atMs > LISTING_TTL_MS) listed = { atMs: now, entries: WINDOWS ? fromWindows() : fromPs() };
-  return listed.entries;
+async function processes(): Promise<ProcEntry[] | undefined> {
+  return fromProc() ?? (WINDOWS ? fromWindows() : fromPs());
 }
 
 /**
@@ -90,17 +84,20 @@ function processes(): ProcEntry[] | undefined {
  * tell. On Windows, which has no process groups, the leader and its
  * descendants.
  */
-export function groupMembers(pgid: number): number[] | undefined {
-  const all = processes();
+export async function groupMembers(pgid: number): Promise<number[] | undefined> {
+  const all = await processes();
   if (!all) return undefined;
-  if (WINDOWS) return all.some((p) => p.pid === pgid) ? [pgid, ...descendants(pgid)] : [];
+  if (WINDOWS) return all.some((p) => p.pid === pgid) ? [pgid, ...descendantsIn(all, pgid)] : [];
   return all.filter((p) => p.pgrp === pgid).map((p) => p.pid);
 }
 
 /** Every live descendant of `pid` (children, their children, …); empty where this platform cannot tell. */
-export function descendants(pid: number): number[] {
-  const all = processes();
-  if (!all) return [];
+export async function descendants(pid: number): Promise<number[]> {
+  const all = await processes();
+  return all ? descendantsIn(all, pid) : [];
+}
+
+function descendantsIn(all: ProcEntry[], pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const { pid: p, ppid } of all) {
     const list = children.get(ppid);

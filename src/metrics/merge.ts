@@ -274,7 +274,7 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
   const warm = runs.map((r) => r.warmup);
   const early = runs.flatMap((r, i) => (r.completed ? [] : [`${ids[i]}: ${r.ended_early ?? "did not complete"}`]));
   const run: MergedDoc["run"] = {
-    started_at: runs.map((r) => r.started_at).sort()[0]!,
+    started_at: earliestOf(runs.map((r) => r.started_at)),
     ...(runs.every((r) => r.load_started_at) ? { load_started_at: runs[earliest]!.load_started_at } : {}),
     load_model: runs[0]!.load_model,
     load: describeLoad(docs, ids, cfg),
@@ -308,6 +308,9 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
   if (warm.every((w) => w !== undefined)) run.warmup = { duration_ms: Math.max(...warm.map((w) => w.duration_ms)), requests: sum(warm, (w) => w.requests), ok: sum(warm, (w) => w.ok) };
   return run;
 }
+
+/** The earliest of ISO times, compared as instants (their zones may differ). */
+const earliestOf = (isos: string[]): string => isos.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
 
 function partInfo(p: MergeInput, instance: string): PartInfo {
   const { config: c, run: r, summary: s, tool } = p.doc;
@@ -366,8 +369,10 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
     summary.overhead_band_ms = band;
   }
   const cfg = mergedConfig(docs.map((d) => d.config), ids);
-  // when each part's load began: processes started apart may begin together (--start-at)
-  const startsMs = docs.map((d) => Date.parse(d.run.load_started_at ?? d.run.started_at));
+  // when each part's load began (processes started apart may begin together, --start-at);
+  // when a part does not say (an older gatebench), every part by when it started, on one clock
+  const byLoad = docs.every((d) => d.run.load_started_at !== undefined);
+  const startsMs = docs.map((d) => Date.parse(byLoad ? d.run.load_started_at! : d.run.started_at));
   const run = mergedRun(parts, ids, cfg, startsMs);
   if (run.mock?.received && docs.every((d) => d.summary.upstream)) {
     summary.upstream = upstreamFigures(run.mock.received, summary.requests.total + (run.warmup?.requests ?? 0), summary.errors);
@@ -379,7 +384,7 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
   const spreadMs = Math.max(...startsMs) - t0;
   const offsets = startsMs.map((ms) => Math.round((ms - t0) / 1000));
   if (!run.completed) warnings.push(`not every instance completed its schedule (${run.ended_early}): the merged figures cover less than the planned load`);
-  if (spreadMs > START_SPREAD_WARN_MS) warnings.push(`the instances' loads began up to ${round(spreadMs / 1000, 1)} s apart (run.load_started_at; --start-at makes them begin together): the total rate held only while all of them were sending`);
+  if (spreadMs > START_SPREAD_WARN_MS) warnings.push(`the instances' loads began up to ${round(spreadMs / 1000, 1)} s apart (${byLoad ? "run.load_started_at; --start-at makes them begin together" : "run.started_at"}): the total rate held only while all of them were sending`);
   if (!allSame(docs.map((d) => d.tool.version))) warnings.push(`the instances ran different gatebench versions (${ids.map((id, i) => `${id}: ${docs[i]!.tool.version}`).join(", ")})`);
   docs.forEach((d, i) => {
     for (const w of d.summary.warnings ?? []) warnings.push(`${ids[i]}: ${w}`);

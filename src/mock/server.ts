@@ -125,7 +125,7 @@ export function startMock(o: MockOptions) {
    * for the slow fault). Without a fault, undefined at once: no await on
    * the common path.
    */
-  function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Response | Promise<Response | undefined> | undefined {
+  function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Promise<Response | undefined> | undefined {
     if (p.fault === undefined && p.holdMs === 0) return undefined;
     return faultAnswer(p, req, arrivedMs, receivedUs);
   }
@@ -193,9 +193,10 @@ export function startMock(o: MockOptions) {
     // Streams may be slow on purpose, and a hang waits for the client; never time a client out.
     idleTimeout: 0,
     async fetch(req, srv) {
-      ticker.poll();
       const arrivedMs = performance.now();
       const receivedUs = epochUs();
+      // then what has come due meanwhile (after the clocks: arrival is when it came, not after that work)
+      ticker.poll();
       const path = pathOf(req.url);
       if (path === "/health") return new Response("ok\n");
       if (path === "/__stats") return Response.json(counters.snapshot());

@@ -3,7 +3,7 @@
 // the load (warm-up, measured phase), drain, and stop everything, whatever
 // happens on the way.
 import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
-import { type ExternalGateway, gatewayArgv, renderConfig, runHook, startGateway, stopGateway } from "../gateway/external.ts";
+import { type ExternalGateway, gatewayArgv, renderConfig, runHook, shellArgv, startGateway, stopGateway } from "../gateway/external.ts";
 import { type PlaceholderValues, render } from "../gateway/template.ts";
 import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
 import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree.ts";
@@ -111,28 +111,40 @@ function watchGates(gates: Slo[], planned: number | undefined, live: () => LiveC
 
 /**
  * --start-at: waits until startLoad, called then, has its first arrival due
- * at the instant (never before it), or until a stop. A load that could begin
- * at the earliest more than START_AT_SLACK_MS after the instant is refused
- * (ConfigError, exit 2); less late, it begins at once and says so.
- * `wallMinusPerfMs` turns performance.now() into wall-clock time, the clock
- * the instant is given on (and that NTP keeps in step across machines).
+ * at the instant (never before it), or until a stop. A load whose first
+ * arrival would come more than START_AT_SLACK_MS after the instant is
+ * refused (ConfigError, exit 2); less late, it begins at once and says so.
+ * The instant is on the wall clock (which NTP keeps in step across
+ * machines), the wait on the monotonic one: a long wait ends by reading the
+ * wall clock again a second before the instant, so a clock stepped
+ * meanwhile is seen. Returns the wall clock minus performance.now() as
+ * last read, to place the load's start on the wall clock.
  */
-async function waitForStartAt(cfg: RunConfig, wallMinusPerfMs: number, readyTookMs: number, hooks: RunHooks, signal: AbortSignal): Promise<void> {
+async function waitForStartAt(cfg: RunConfig, readyTookMs: number, hooks: RunHooks, signal: AbortSignal): Promise<number> {
   const startAtMs = Date.parse(cfg.startAt!);
-  const goMs = startAtMs - wallMinusPerfMs - loadLeadMs(cfg.workers);
-  const lateMs = performance.now() - goMs;
+  const leadMs = loadLeadMs(cfg.workers);
+  const wallOffset = (): number => Date.now() - performance.now();
+  let offset = wallOffset();
+  // how late the first arrival would be, were the load started now
+  const lateMs = offset + performance.now() + leadMs - startAtMs;
   if (lateMs > START_AT_SLACK_MS) {
-    const passedS = (wallMinusPerfMs + performance.now() - startAtMs) / 1000;
     const steps = [!cfg.noMock && "the mock", !cfg.target && "the gateway", cfg.setup && "--setup", cfg.idleMs > 0 && `the ${cfg.idleMs / 1000} s idle phase`].filter(Boolean);
-    const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}`;
-    throw new ConfigError(`--start-at "${cfg.startAt}": passed ${passedS.toFixed(1)} s ago when the load was ready to begin (${took}); ${startAtAdvice(Math.ceil(readyTookMs / 1000) + 10)}`);
+    const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}${leadMs >= 100 ? `, and the load workers need ${(leadMs / 1000).toFixed(1)} s to start` : ""}`;
+    throw new ConfigError(`--start-at "${cfg.startAt}": the load could begin ${(lateMs / 1000).toFixed(1)} s after it at the earliest (${took}); ${startAtAdvice(Math.ceil((readyTookMs + leadMs) / 1000) + 10)}`);
   }
   if (lateMs > 0) {
     hooks.log(`warning: --start-at ${cfg.startAt} has passed: the load begins ${Math.round(lateMs)} ms late (run.load_started_at records when)`);
-    return;
+    return offset;
   }
   hooks.log(`waiting until ${cfg.startAt} (--start-at, ${(-lateMs / 1000).toFixed(1)} s from now) to begin the load`);
-  await new Waiter(1).until(goMs, signal);
+  const waiter = new Waiter(1);
+  const resyncMs = startAtMs - offset - leadMs - 1000;
+  if (resyncMs > performance.now()) {
+    await waiter.until(resyncMs, signal);
+    offset = wallOffset();
+  }
+  await waiter.until(startAtMs - offset - leadMs, signal);
+  return offset;
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -275,7 +287,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       hooks.log(`setup: ${cfg.setup}`);
       const r = await runHook("--setup", cfg.setup, hookValues, cfg.gateway?.env ?? [], cfg.readyTimeoutMs);
       if (r.code !== 0) {
-        throw new ProcessFailure(`--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: sh -c ${r.line}` + (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""));
+        throw new ProcessFailure(`--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: ${shellArgv(r.line).join(" ")}` + (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""));
       }
     }
 
@@ -292,7 +304,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     const watched = [
       ...(gateway ? [{ name: "gateway", pid: gateway.pid }] : []),
       // the user's gateway with every process of its group (a shell, npm or a supervisor has children)
-      ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: () => (groupMembers(ext.pid) ?? []).filter((p) => p !== ext.pid) }] : []),
+      ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: async () => ((await groupMembers(ext.pid)) ?? []).filter((p) => p !== ext.pid) }] : []),
       ...(att !== undefined ? [{ name: "gateway", pid: att, helpers: () => descendants(att) }] : []),
       ...(mock ? [{ name: "mock", pid: mock.pid }] : []),
       // gatebench with its load worker processes, if any
@@ -304,10 +316,10 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     hooks.log(`idle phase: ${cfg.idleMs} ms`);
     await sleepOrAbort(cfg.idleMs, stopSending.signal);
     // the idle phase's samples go on while --start-at is awaited: the gateway is idle still
-    const wallMinusPerfMs = Date.now() - performance.now();
+    let wallMinusPerfMs = Date.now() - performance.now();
     if (cfg.startAt !== undefined && !stopSending.signal.aborted) {
       try {
-        await waitForStartAt(cfg, wallMinusPerfMs, performance.now() - startedMs, hooks, stopSending.signal);
+        wallMinusPerfMs = await waitForStartAt(cfg, performance.now() - startedMs, hooks, stopSending.signal);
       } catch (err) {
         await sampler.stop();
         throw err;

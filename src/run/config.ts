@@ -164,8 +164,11 @@ export const START_AT_SLACK_MS = 1000;
 /** --start-at at most this far ahead: further is likelier a wrong date than a plan. */
 export const START_AT_HORIZON_MS = 24 * 3_600_000;
 
+/** A --start-at `aheadS` seconds from now, as a shell prints it: GNU date, then BSD/macOS date. */
+export const startAtExample = (aheadS: number): string => `--start-at $(date -u -d '+${aheadS} sec' +%FT%TZ) (macOS: date -u -v+${aheadS}S +%FT%TZ)`;
+
 /** The end of a --start-at error: how far ahead to pick the instant, and a command that prints one. */
-export const startAtAdvice = (aheadS: number): string => `pick a time at least ${aheadS} s ahead, e.g. --start-at $(date -u -d '+${aheadS} sec' +%FT%TZ)`;
+export const startAtAdvice = (aheadS: number): string => `pick a time at least ${aheadS} s ahead, e.g. ${startAtExample(aheadS)}`;
 
 /** The open-loop shape of the measured phase (without the warm-up). */
 export function measuredSegments(cfg: RunConfig): Segment[] {

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, processesWithTag, startCli, waitFor, scratch } from "./helpers.ts";
+import { cli, cliArgv, cliEnv, processesWithTag, ROOT, startCli, waitFor, scratch } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-life-");
 
@@ -166,4 +166,39 @@ describe("ending a run", () => {
       holder.stop(true);
     }
   }, 30_000);
+});
+
+describe("signals relayed on the launcher's pipe (how Windows gets Ctrl-C to the relaunched run)", () => {
+  test("SIGINT written on stdin stops the run as Ctrl-C does: drained, partial report, exit 3", async () => {
+    const tag = tagged();
+    const json = join(dir, `${tag}.json`);
+    // what the launcher starts: the relaunched child, its stdin a pipe from the launcher
+    await using proc = Bun.spawn(cliArgv(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json]), {
+      env: cliEnv(tag, { GATEBENCH_RELAUNCHED: "1", BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }),
+      cwd: ROOT,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 40_000,
+      killSignal: "SIGKILL",
+    });
+    let stderr = "";
+    const pumped = (async () => {
+      const d = new TextDecoder();
+      for await (const c of proc.stderr) stderr += d.decode(c, { stream: true });
+    })();
+    const stdout = proc.stdout.text();
+    await waitFor(() => / {2}sent [1-9]/.test(stderr), 20_000, "the load to be under way");
+    proc.stdin.write("SIGINT\n");
+    proc.stdin.flush();
+    const code = await proc.exited;
+    await pumped;
+    expect(stderr).toContain("interrupted: no new requests");
+    expect(code).toBe(3);
+    expect(await stdout).toContain("ENDED EARLY: interrupted");
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    expect(doc.run.ended_early).toBe("interrupted");
+    expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+    expect(processesWithTag(tag)).toEqual([]);
+  }, 45_000);
 });

@@ -41,11 +41,11 @@ describe.skipIf(process.platform !== "linux")("sampler against /proc", () => {
   test("a process group started through sh -c with two children: the group's RSS is the sum of its members'", async () => {
     const p = Bun.spawn(["sh", "-c", `${process.execPath} -e "const b = new Uint8Array(32 << 20).fill(1); setInterval(() => b[0]++, 1000)" & ${process.execPath} -e "const b = new Uint8Array(16 << 20).fill(1); setInterval(() => b[0]++, 1000)" & wait`], { stdout: "ignore", stderr: "ignore", detached: true });
     procs.push(p);
-    const members = await waitFor(() => {
-      const m = groupMembers(p.pid) ?? [];
+    const members = await waitFor(async () => {
+      const m = (await groupMembers(p.pid)) ?? [];
       return m.length === 3 && m.every((pid) => vmRssMb(pid) > 0) && m.reduce((s, pid) => s + vmRssMb(pid), 0) > 48 ? m : undefined;
     }, 10_000, "the group's members");
-    const sampler = new ResourceSampler([{ name: "gw", pid: p.pid, helpers: () => (groupMembers(p.pid) ?? []).filter((x) => x !== p.pid) }], 100);
+    const sampler = new ResourceSampler([{ name: "gw", pid: p.pid, helpers: async () => ((await groupMembers(p.pid)) ?? []).filter((x) => x !== p.pid) }], 100);
     await sampler.start("idle");
     await sampler.mark("load");
     const truth = members!.reduce((s, pid) => s + vmRssMb(pid), 0);

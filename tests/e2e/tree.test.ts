@@ -9,8 +9,8 @@ afterAll(() => {
   for (const p of started) p.kill("SIGKILL");
 });
 
-test("ps lists this process with its parent and group, as /proc does", () => {
-  const listing = fromPs();
+test("ps lists this process with its parent and group, as /proc does", async () => {
+  const listing = await fromPs();
   expect(listing).toBeDefined();
   const me = listing!.find((p) => p.pid === process.pid);
   expect(me?.ppid).toBe(process.ppid);
@@ -26,11 +26,11 @@ test("a shell's child is a descendant, and ps agrees with /proc on the tree", as
   const deadline = performance.now() + 5000;
   let tree: number[] = [];
   while (performance.now() < deadline) {
-    tree = descendants(sh.pid);
+    tree = await descendants(sh.pid);
     if (tree.length > 0) break;
     await Bun.sleep(20);
   }
   expect(tree.length).toBe(1);
-  const child = fromPs()!.find((p) => p.pid === tree[0]);
+  const child = (await fromPs())!.find((p) => p.pid === tree[0]);
   expect(child?.ppid).toBe(sh.pid);
 }, 10_000);

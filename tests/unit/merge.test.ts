@@ -239,3 +239,47 @@ describe("merge refuses parts that are not one load", () => {
     expect(refusal([parts[0]!, odd])).toContain('"b.json" has schema "gatebench/v2"');
   });
 });
+
+describe("aligning the parts: by when each load began, when every part says", () => {
+  const at = (doc: ResultDoc, started: string, load?: string): ResultDoc => ({ ...doc, run: { ...doc.run, started_at: started, ...(load ? { load_started_at: load } : {}) } });
+  const a = parts[0]!.doc;
+  const b = parts[1]!.doc;
+
+  test("processes started 10 s apart whose loads began together (--start-at): one timeline, no warning", () => {
+    const m = mergeResults([
+      { file: "a.json", doc: at(a, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z") },
+      { file: "b.json", doc: at(b, "2026-01-01T00:00:10.000Z", "2026-01-01T00:00:30.000Z") },
+    ]);
+    expect(m.timeline).toHaveLength(100);
+    expect(m.timeline[0]!.sent).toBe(200);
+    expect((m.summary.warnings ?? []).join("\n")).not.toContain("apart");
+    expect(m.run.started_at).toBe("2026-01-01T00:00:00.000Z");
+    expect(m.run.load_started_at).toBe("2026-01-01T00:00:30.000Z");
+  });
+
+  test("loads that began 10 s apart: shifted, and a warning naming the field", () => {
+    const m = mergeResults([
+      { file: "a.json", doc: at(a, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:20.000Z") },
+      { file: "b.json", doc: at(b, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z") },
+    ]);
+    expect(m.timeline).toHaveLength(110);
+    expect((m.summary.warnings ?? []).join("\n")).toContain("began up to 10 s apart (run.load_started_at");
+  });
+
+  test("a part without load_started_at (an older gatebench): every part aligned by started_at, one clock", () => {
+    const m = mergeResults([
+      { file: "a.json", doc: at(a, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:30.000Z") },
+      { file: "b.json", doc: at(b, "2026-01-01T00:00:00.000Z") },
+    ]);
+    expect(m.timeline).toHaveLength(100);
+    expect(m.run.load_started_at).toBeUndefined();
+  });
+
+  test("the earliest start compares instants, not strings: zones may differ", () => {
+    const m = mergeResults([
+      { file: "a.json", doc: at(a, "2026-01-01T01:00:00.000+02:00") },
+      { file: "b.json", doc: at(b, "2026-01-01T00:00:00.000Z") },
+    ]);
+    expect(m.run.started_at).toBe("2026-01-01T01:00:00.000+02:00");
+  });
+});

@@ -4,7 +4,7 @@ import { cpus } from "node:os";
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { GatewaySpec } from "../../gateway/external.ts";
-import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, SLICE_ANSWERS, sliceFor, START_AT_HORIZON_MS, START_AT_SLACK_MS, startAtAdvice, type RunConfig } from "../../run/config.ts";
+import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, scheduledMs, SLICE_ANSWERS, sliceFor, START_AT_HORIZON_MS, START_AT_SLACK_MS, startAtAdvice, startAtExample, type RunConfig } from "../../run/config.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
@@ -39,15 +39,15 @@ export const runArgs = {
   "baseline-slice": { type: "string", description: `Length of each interleaved slice; ${SLICE_ANSWERS} × the mock's answer time, in whole seconds, when that is longer (4s for its default 800 ms stream) (default ${D.baselineSliceMs / 1000}s)`, group: "Load model", valueHint: "duration" },
   // the gateway
   gateway: { type: "string", description: 'The gateway\'s command line, started for the run and split into argv without a shell (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', group: "The gateway", valueHint: "command" },
-  "gateway-shell": { type: "boolean", description: "Run --gateway through sh -c (for pipes, VAR=value cmd, cmd & other)", group: "The gateway", default: false },
+  "gateway-shell": { type: "boolean", description: "Run --gateway through the shell, sh -c (cmd /c on Windows), for pipes, VAR=value cmd, cmd & other", group: "The gateway", default: false },
   "config-template": { type: "string", description: "Config rendered with the placeholders into a temp file (mode 0600) whose path is {{CONFIG}}; removed after the run", group: "The gateway", valueHint: "file" },
   "keep-temp": { type: "boolean", description: "Keep the rendered config after the run", group: "The gateway", default: false },
   "gateway-env": { type: "string", description: "Environment variable for the gateway, K=V, repeatable", group: "The gateway", valueHint: "K=V" },
   "gateway-cwd": { type: "string", description: "Working directory of the gateway", group: "The gateway", valueHint: "dir" },
   "ready-url": { type: "string", description: "Readiness: GET this URL (placeholders allowed) until it answers below 500 (default a TCP connect to the gateway port)", group: "The gateway", valueHint: "url" },
   "ready-timeout": { type: "string", description: "How long the gateway may take to get ready", group: "The gateway", default: "30s", valueHint: "duration" },
-  setup: { type: "string", description: "Command run through sh -c (placeholders and variables as for --gateway) after the gateway is ready and before the load, e.g. to create routes through an admin API; a failure stops the run (exit 3) with its output", group: "The gateway", valueHint: "command" },
-  teardown: { type: "string", description: "Command (sh -c) run after the run, before the gateway is stopped; a failure is logged", group: "The gateway", valueHint: "command" },
+  setup: { type: "string", description: "Command run through the shell, sh -c (cmd /c on Windows; placeholders and variables as for --gateway) after the gateway is ready and before the load, e.g. to create routes through an admin API; a failure stops the run (exit 3) with its output", group: "The gateway", valueHint: "command" },
+  teardown: { type: "string", description: "Command (through the shell, as --setup) run after the run, before the gateway is stopped; a failure is logged", group: "The gateway", valueHint: "command" },
   "stop-timeout": { type: "string", description: "Grace between SIGTERM and SIGKILL when the gateway is stopped", group: "The gateway", default: "5s", valueHint: "duration" },
   // what is sent
   target: { type: "string", description: "Base URL of a gateway that is already running, e.g. http://127.0.0.1:4000; none is started, but the mock still is, on --mock-port (default the built-in proxy)", group: "The gateway", valueHint: "url" },
@@ -398,7 +398,7 @@ export function parseInstant(value: string): number | undefined {
  */
 function startAtFlag(value: string, idleMs: number, readyTimeoutMs: number, nowMs = Date.now()): string {
   const ms = parseInstant(value);
-  if (ms === undefined) throw new UsageError(`--start-at "${value}": expected an ISO 8601 date and time with a zone (Z or +hh:mm), e.g. --start-at 2026-11-23T10:00:00Z or --start-at $(date -u -d '+2 min' +%FT%TZ)`);
+  if (ms === undefined) throw new UsageError(`--start-at "${value}": expected an ISO 8601 date and time with a zone (Z or +hh:mm), e.g. --start-at 2026-11-23T10:00:00Z or ${startAtExample(120)}`);
   const span = (x: number): string => (x < 120_000 ? `${(x / 1000).toFixed(1)} s` : x < 7_200_000 ? `${Math.round(x / 60_000)} min` : x < 172_800_000 ? `${Math.round(x / 3_600_000)} h` : `${Math.round(x / 86_400_000)} days`);
   // the load begins after the idle phase at the earliest; the mock and the gateway may take up to --ready-timeout before it
   const advice = startAtAdvice(Math.ceil((idleMs + readyTimeoutMs) / 1000));
@@ -406,7 +406,7 @@ function startAtFlag(value: string, idleMs: number, readyTimeoutMs: number, nowM
     if (ms <= nowMs) throw new UsageError(`--start-at "${value}": passed ${span(nowMs - ms)} ago; ${advice}`);
     throw new UsageError(`--start-at "${value}": only ${span(ms - nowMs)} ahead, and the ${idleMs / 1000} s idle phase comes first; ${advice}`);
   }
-  if (ms - nowMs > START_AT_HORIZON_MS) throw new UsageError(`--start-at "${value}": ${span(ms - nowMs)} ahead; give a time within the next 24 h, e.g. --start-at $(date -u -d '+2 min' +%FT%TZ)`);
+  if (ms - nowMs > START_AT_HORIZON_MS) throw new UsageError(`--start-at "${value}": ${span(ms - nowMs)} ahead; give a time within the next 24 h, e.g. ${startAtExample(120)}`);
   return new Date(ms).toISOString();
 }
 
