@@ -27,5 +27,5 @@ export function versionLine(): string {
   return `gatebench ${VERSION} (commit ${commit()}, bun ${Bun.version}, ${process.platform}-${process.arch})`;
 }
 
-/** Whether a command line asks for the version: gatebench --version (or -v, or version), whatever follows. */
-export const asksVersion = (argv: string[]): boolean => argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version";
+/** Whether a command line asks for the version: gatebench --version (or -version, -v, version), whatever follows. */
+export const asksVersion = (argv: string[]): boolean => argv[0] === "--version" || argv[0] === "-version" || argv[0] === "-v" || argv[0] === "version";

@@ -151,11 +151,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       name = first;
       rest = argv.slice(1);
-    } else if (first === "--help" || first === "-h") {
+    } else if (first === "--help" || first === "-help" || first === "-h") {
       process.stdout.write(await usage("gatebench"));
       return EXIT.ok;
     }
-    if (beforeDashDash.includes("--help") || beforeDashDash.includes("-h")) {
+    if (beforeDashDash.includes("--help") || beforeDashDash.includes("-help") || beforeDashDash.includes("-h")) {
       process.stdout.write(await usage(name));
       return EXIT.ok;
     }

@@ -6,7 +6,7 @@
 // exits before it is ready, or takes too long, is a ProcessFailure naming
 // the command, its exit status and the last lines of its stderr.
 import type { Subprocess } from "bun";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describeExit, LineTail, ProcessFailure } from "./process.ts";
@@ -40,7 +40,7 @@ export interface ExternalGateway {
   stderr: LineTail;
   /** Set when gatebench stops it, so its exit is expected. */
   stopping: boolean;
-  /** Removes the temp folder (unless kept). */
+  /** Removes what the temp folder holds but the log (unless --keep-temp). */
   cleanup(): void;
 }
 
@@ -98,14 +98,20 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
   chmodSync(dir, 0o700);
   const configPath = spec.configTemplate ? join(dir, `config${extensionOf(spec.configTemplate)}`) : undefined;
   const all: PlaceholderValues = { ...values, CONFIG: configPath ?? "" };
+  // The folder holds the rendered config, the gateway's log and whatever
+  // temp files the gateway writes next to its config (nginx's client body
+  // and proxy folders). Once the gateway has stopped, all but the log go,
+  // unless --keep-temp: the result names the log (run.gateway.log), and
+  // --out copies it.
   const cleanup = (): void => {
-    if (!spec.keepTemp && configPath) rmSync(configPath, { force: true });
+    if (spec.keepTemp) return;
+    for (const entry of readdirSync(dir)) if (entry !== LOG_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
   };
   const config = renderConfig(spec, all);
   if (configPath && config !== undefined) writeFileSync(configPath, config, { mode: 0o600 });
   const argv = gatewayArgv(spec, all);
   const readyUrl = spec.readyUrl ? render(spec.readyUrl, all, process.env, "--ready-url") : undefined;
-  const logPath = join(dir, "gateway.log");
+  const logPath = join(dir, LOG_FILE);
   mkdirSync(dir, { recursive: true });
   const log = Bun.file(logPath).writer();
   const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
@@ -160,6 +166,8 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
  */
 export const shellArgv = (line: string): string[] => (WINDOWS ? ["cmd.exe", "/d", "/s", "/c", `"${line}"`] : ["sh", "-c", line]);
 const SHELL_SPAWN = WINDOWS ? { windowsVerbatimArguments: true } : {};
+
+const LOG_FILE = "gateway.log";
 
 const extensionOf = (path: string): string => {
   const base = basename(path);

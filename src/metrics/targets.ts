@@ -62,7 +62,7 @@ export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[
   const overhead = evaluateSlo(SEED.overhead, s);
   const name = "light: unary overhead (latency p50)";
   if (run.stream) out.push(na(name, overhead, "stated for unary requests; run without --stream"));
-  else if (overhead.value === null) out.push(na(name, overhead, "needs the direct baseline (--baseline interleaved)"));
+  else if (overhead.value === null) out.push(na(name, overhead, "needs the baseline sent straight to the mock (the default, --baseline interleaved; none with --no-mock or --baseline off)"));
   else out.push(judged(name, overhead));
   return out;
 }

@@ -121,10 +121,12 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   if (q.total + q.dropped > 0 && q.success_ratio < 1) {
     w.push(`success ${(q.success_ratio * 100).toFixed(2)} %: see the status codes and errors above; latency percentiles cover successful requests only.`);
   }
-  const load = s.resources.gateway?.load;
+  // loadMs spans every phase of the load: the warm-up, the measured load, the baseline's slices between its slices, the drain
+  const gw = s.resources.gateway;
+  const taken = gw ? (["warmup", "load", "baseline", "drain"] as const).reduce((n, phase) => n + (gw[phase]?.samples ?? 0), 0) : 0;
   const expected = Math.floor(f.loadMs / f.sampleIntervalMs);
-  if (load && expected >= 4 && load.samples < expected / 2) {
-    w.push(`only ${load.samples} resource samples in the load phase (about ${expected} expected): gatebench was too busy to sample on time, so CPU and RSS figures are rough.`);
+  if (gw?.load && expected >= 4 && taken < expected / 2) {
+    w.push(`only ${taken} resource samples while the load ran (about ${expected} expected): gatebench was too busy to sample on time, so CPU and RSS figures are rough.`);
   }
   return w;
 }

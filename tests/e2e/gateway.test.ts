@@ -3,8 +3,8 @@
 // ways a gateway can fail to start or die, each ending with nothing left
 // running (the whole process group is checked through the test's tag).
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { cli, processesWithTag, ROOT, startCli, waitFor, scratch } from "./helpers.ts";
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p));
@@ -36,6 +36,8 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
     expect(doc.run.gateway.kind).toBe("command");
     expect(doc.run.gateway.command[0]).toBe(nginx);
     expect(existsSync(doc.run.gateway.log)).toBe(true);
+    // the rendered config and nginx's own temp folders are gone; the log stays
+    expect(readdirSync(dirname(doc.run.gateway.log))).toEqual(["gateway.log"]);
     // master and worker are sampled together, in every phase
     expect(doc.summary.resources.gateway.load.rss_mb_max).toBeGreaterThan(2);
     expect(Object.keys(doc.summary.resources.gateway)).toEqual(["idle", "load", "drain", "cooldown"]);

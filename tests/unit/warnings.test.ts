@@ -81,3 +81,17 @@ describe("baseline slices", () => {
     expect(warningsFor(s, facts).join(" ")).not.toContain("slices");
   });
 });
+
+describe("too few resource samples", () => {
+  const withSamples = (phases: Record<string, number>) =>
+    summary({ resources: { gateway: Object.fromEntries(Object.entries(phases).map(([p, n]) => [p, { ...usage(50, 50, 50), samples: n }])) } });
+  const f = { ...facts, loadMs: 8_750, sampleIntervalMs: 250 }; // 35 samples due while the load ran
+
+  test("an interleaved baseline splits the load's samples between the gateway's slices and the direct ones: not too few", () => {
+    expect(warningsFor(withSamples({ load: 17, baseline: 16, drain: 2 }), f).join(" ")).not.toContain("resource samples");
+  });
+
+  test("fewer than half of those due, over every phase of the load: warned", () => {
+    expect(warningsFor(withSamples({ load: 8, baseline: 8 }), f).join(" ")).toContain("only 16 resource samples while the load ran (about 35 expected)");
+  });
+});

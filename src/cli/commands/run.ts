@@ -41,7 +41,7 @@ export const runArgs = {
   gateway: { type: "string", description: 'The gateway\'s command line, started for the run and split into argv without a shell (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"', group: "The gateway", valueHint: "command" },
   "gateway-shell": { type: "boolean", description: "Run --gateway through the shell, sh -c (cmd /c on Windows), for pipes, VAR=value cmd, cmd & other", group: "The gateway", default: false },
   "config-template": { type: "string", description: "Config rendered with the placeholders into a temp file (mode 0600) whose path is {{CONFIG}}; removed after the run", group: "The gateway", valueHint: "file" },
-  "keep-temp": { type: "boolean", description: "Keep the rendered config after the run", group: "The gateway", default: false },
+  "keep-temp": { type: "boolean", description: "Keep the gateway's temp folder as it was (the rendered config, its own temp files); without it only its log stays", group: "The gateway", default: false },
   "gateway-env": { type: "string", description: "Environment variable for the gateway, K=V, repeatable", group: "The gateway", valueHint: "K=V" },
   "gateway-cwd": { type: "string", description: "Working directory of the gateway", group: "The gateway", valueHint: "dir" },
   "ready-url": { type: "string", description: "Readiness: GET this URL (placeholders allowed) until it answers below 500 (default a TCP connect to the gateway port)", group: "The gateway", valueHint: "url" },
@@ -303,7 +303,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     mock: { flags: mock.flags, seed: mock.seed },
   };
   checkGates(cfg);
-  if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.readyTimeoutMs);
+  // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
+  if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
