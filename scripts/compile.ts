@@ -4,20 +4,12 @@
 // no bunfig.toml or .env from wherever it happens to run.
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { checkoutCommit } from "../src/version.ts";
 
 export const ROOT = join(import.meta.dir, "..");
 
-/** The short commit of the checkout, with "-dirty" when tracked files changed; "unknown" without git. */
-export function gitCommit(): string {
-  try {
-    const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: ROOT, stderr: "ignore" });
-    if (!r.success) return "unknown"; // not a checkout
-    const dirty = Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, stderr: "ignore" });
-    return r.stdout.toString().trim() + (dirty.success && dirty.stdout.toString().trim() ? "-dirty" : "");
-  } catch {
-    return "unknown"; // no git on this machine
-  }
-}
+/** The commit being built, "-dirty" when tracked files have changed. */
+export const gitCommit = (): string => checkoutCommit(ROOT, true);
 
 export interface Build {
   outfile: string;

@@ -8,18 +8,26 @@ declare const GATEBENCH_VERSION: string;
 
 export const VERSION: string = typeof GATEBENCH_VERSION === "string" ? GATEBENCH_VERSION : pkg.version;
 
+/**
+ * The short commit of the checkout holding `dir`, with "-dirty" when asked
+ * and tracked files have changed; "unknown" outside a checkout or without git.
+ */
+export function checkoutCommit(dir: string, markDirty = false): string {
+  try {
+    const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: dir, stderr: "ignore" });
+    if (!r.success) return "unknown";
+    const dirty = markDirty && Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: dir, stderr: "ignore" }).stdout.toString().trim() !== "";
+    return r.stdout.toString().trim() + (dirty ? "-dirty" : "");
+  } catch {
+    return "unknown"; // no git on this machine
+  }
+}
+
 let cachedCommit: string | undefined;
 
 /** The short commit: injected into the binary, or read from the checkout. */
 export function commit(): string {
-  if (cachedCommit !== undefined) return cachedCommit;
-  if (typeof GATEBENCH_COMMIT === "string") return (cachedCommit = GATEBENCH_COMMIT);
-  try {
-    const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stderr: "ignore" });
-    cachedCommit = r.success ? r.stdout.toString().trim() : "unknown";
-  } catch {
-    cachedCommit = "unknown"; // no git on this machine
-  }
+  cachedCommit ??= typeof GATEBENCH_COMMIT === "string" ? GATEBENCH_COMMIT : checkoutCommit(import.meta.dir);
   return cachedCommit;
 }
 

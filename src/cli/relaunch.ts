@@ -7,6 +7,7 @@
 // signal's name on the child's stdin instead, and the child raises it there.
 import { constants } from "node:os";
 import { selfArgv } from "../gateway/process.ts";
+import { WINDOWS } from "../gateway/tree.ts";
 
 export const FETCH_LIMIT_VAR = "BUN_CONFIG_MAX_HTTP_REQUESTS";
 /** The most Bun allows; the run's own --max-in-flight is the real cap. */
@@ -31,7 +32,7 @@ export async function relaunch(argv: string[]): Promise<number> {
     detached: true,
   });
   const forward = (sig: NodeJS.Signals) => () => {
-    if (process.platform === "win32") {
+    if (WINDOWS) {
       child.stdin.write(`${sig}\n`);
       child.stdin.flush();
     } else child.kill(sig);

@@ -126,7 +126,7 @@ export function startMock(o: MockOptions) {
    * the common path.
    */
   function answerFault(p: RequestPlan, req: Request, arrivedMs: number, receivedUs: number): Promise<Response | undefined> | undefined {
-    if (p.fault === undefined && p.holdMs === 0) return undefined;
+    if (p.fault === undefined) return undefined; // (holdMs is the slow fault's)
     return faultAnswer(p, req, arrivedMs, receivedUs);
   }
 
@@ -196,7 +196,7 @@ export function startMock(o: MockOptions) {
       const arrivedMs = performance.now();
       const receivedUs = epochUs();
       // then what has come due meanwhile (after the clocks: arrival is when it came, not after that work)
-      ticker.poll();
+      ticker.poll(arrivedMs);
       const path = pathOf(req.url);
       if (path === "/health") return new Response("ok\n");
       if (path === "/__stats") return Response.json(counters.snapshot());

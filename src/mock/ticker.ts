@@ -43,11 +43,12 @@ export class Ticker {
    * Runs what is due now, if anything, for half a millisecond at most:
    * called on each request's arrival. When the ticker is behind (a slice is
    * already queued), it leaves the work to that slice, so that a flood of
-   * due steps cannot hold up reading requests.
+   * due steps cannot hold up reading requests. `nowMs`: the caller's clock
+   * reading, when it has one.
    */
-  poll(): void {
+  poll(nowMs = performance.now()): void {
     const first = this.heap[0];
-    if (!this.immediate && first && first.dueMs <= performance.now()) this.tick(POLL_SLICE_MS);
+    if (!this.immediate && first && first.dueMs <= nowMs) this.tick(POLL_SLICE_MS);
   }
 
   private arm(): void {

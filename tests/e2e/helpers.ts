@@ -1,7 +1,7 @@
 // Running the real CLI in tests: NO_COLOR, a tag in the environment that
 // every descendant inherits (so leftovers can be found in /proc), stdout,
 // stderr and exit code read together, and a hard deadline.
-import { afterAll } from "bun:test";
+import { afterAll, expect } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -97,6 +97,26 @@ export function processesWithTag(tag: string): number[] {
     }
   }
   return found;
+}
+
+/**
+ * The streaming recipe test's verdict: `streams` streams of the mock at
+ * `--mock-itl 50ms --mock-tokens 10` (first token after its default 80 ms,
+ * about 530 ms in all) came through a proxy complete and unbuffered. A
+ * buffering proxy delivers every chunk at once: gaps near 0, the first
+ * token at the end.
+ */
+// biome-ignore lint: the JSON result is checked field by field
+export function expectStreamedThrough(doc: any, streams: number): void {
+  const s = doc.summary;
+  expect(s.requests.total).toBe(streams);
+  expect(s.requests.success_ratio).toBe(1);
+  expect(doc.run.mock.received.streams_completed).toBe(streams);
+  expect(s.itl_ms.p50).toBeGreaterThan(40);
+  expect(s.itl_ms.p50).toBeLessThan(70);
+  expect(s.ttft_ms.p50).toBeGreaterThanOrEqual(80);
+  expect(s.ttft_ms.p50).toBeLessThan(250);
+  expect(s.latency_ms.p50).toBeGreaterThan(500);
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
