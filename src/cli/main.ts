@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = commands[name]!;
     const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const normalized = normalizeArgv(rest, args ?? {}, `gatebench ${name}`);
-    if ((name === "run" || name === "sweep") && needsRelaunch()) return await relaunch(argv);
+    if ((name === "run" || name === "sweep") && needsRelaunch(normalized)) return await relaunch(argv);
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {

@@ -1,22 +1,21 @@
 // Bun's fetch sends at most BUN_CONFIG_MAX_HTTP_REQUESTS requests at once
 // (256 unless set) and queues the rest inside the client, where the wait
 // would be charged to the gateway. The variable is read once at start-up,
-// so a load-generating command without it is run again, as a child, with it
-// set. This launcher only relays signals and the exit code. On Windows,
+// so a load-generating command with --client fetch and without it is run
+// again, as a child, with it set (the socket client has no such limit). This launcher only relays signals and the exit code. On Windows,
 // where a signal sent to a process ends it at once, the launcher writes the
 // signal's name on the child's stdin instead, and the child raises it there.
 import { constants } from "node:os";
 import { selfArgv } from "../gateway/process.ts";
 import { WINDOWS } from "../gateway/tree.ts";
+import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
 
-export const FETCH_LIMIT_VAR = "BUN_CONFIG_MAX_HTTP_REQUESTS";
-/** The most Bun allows; the run's own --max-in-flight is the real cap. */
-export const FETCH_LIMIT = "65535";
 /** Set in the relaunched child: its stdin is a pipe from the launcher. */
 export const RELAUNCHED_VAR = "GATEBENCH_RELAUNCHED";
 
-export function needsRelaunch(): boolean {
-  return !process.env[FETCH_LIMIT_VAR] && !process.env[RELAUNCHED_VAR];
+/** `args`: the command's flags, normalized to --name=value. */
+export function needsRelaunch(args: string[]): boolean {
+  return args.includes("--client=fetch") && !process.env[FETCH_LIMIT_VAR] && !process.env[RELAUNCHED_VAR];
 }
 
 /** Runs gatebench again with the fetch limit raised; resolves to its exit code. */

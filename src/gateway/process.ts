@@ -80,8 +80,8 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: (t: string) => v
  * Its stdin stays open as a lifeline: gatebench children exit when it closes,
  * so they never outlive a gatebench that was killed.
  */
-export async function startChild(name: string, argv: string[], readyTimeoutMs: number, cancel?: AbortSignal): Promise<ChildProcess> {
-  const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+export async function startChild(name: string, argv: string[], readyTimeoutMs: number, cancel?: AbortSignal, env?: Record<string, string>): Promise<ChildProcess> {
+  const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe", ...(env ? { env: { ...process.env, ...env } } : {}) });
   const child: ChildProcess = { name, argv, proc, pid: proc.pid, port: -1, stderr: new LineTail(20), stopping: false, exit: undefined };
   void proc.exited.then(() => {
     child.exit = exitOf(proc);

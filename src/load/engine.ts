@@ -6,7 +6,7 @@
 // Closed loop (hey-style): C loops, each sending its next request when the
 // previous one ends; there is no schedule, so latency equals service time.
 import type { Recorder } from "../metrics/recorder.ts";
-import { execute, type PreparedRequest, TimeoutSlots } from "./client.ts";
+import { createClient, type Client, type PreparedRequest } from "./client.ts";
 import type { Arrivals } from "./pacer.ts";
 
 /** Where a request goes and where it is recorded: the gateway, or the mock directly for the baseline. */
@@ -35,6 +35,8 @@ export interface CommonOptions extends Lane {
   onPhase?: (phase: LoadPhase) => void;
   /** Called once the last request has been sent (or sending was stopped), before the drain. */
   onSendingDone?: () => void;
+  /** Connections open at once per lane, at most (default: as many as requests need). */
+  maxConnections?: number;
 }
 
 export interface OpenLoopOptions extends CommonOptions {
@@ -234,20 +236,28 @@ export class Waiter {
 /** Gaps between arrivals from which the ticker is used (below it, rates above 1,000 req/s, responses wake the thread often enough). */
 const PRECISE_GAP_MS = 1;
 
-/** What both dispatchers share: launching a request, tracking it, aborting them all, waiting for the last. */
+/** What both dispatchers share: a client per lane, launching a request and tracking it, aborting them all, waiting for the last. */
 abstract class Dispatcher {
   readonly progress: LoadProgress = { sent: 0, inFlight: 0, inFlightPeak: 0, startedMs: 0, sendingDoneMs: -1, nextDueMs: -1, directNextDueMs: -1 };
   /** Requests open now per lane: each lane has its own in-flight cap, so one path's backlog never drops the other's arrivals. */
   protected readonly laneInFlight = [0, 0];
-  /** The requests in flight, by the timeout slot they share (which also aborts them all at once). */
-  private readonly slots: TimeoutSlots;
+  /** Lane 0's client, and lane 1's when there is a baseline. */
+  private readonly clients: Client[];
+  /** What each lane's client calls when a request is recorded (made once: no closure per request). */
+  private readonly laneDone: (() => void)[];
   /** Set while run() waits for the last requests. */
   private onIdle: (() => void) | undefined;
 
   constructor(protected readonly base: CommonOptions) {
-    this.slots = new TimeoutSlots(base.request.timeoutMs);
-    if (base.abortInFlight.aborted) this.slots.abortAll();
-    base.abortInFlight.addEventListener("abort", () => this.slots.abortAll(), { once: true });
+    const maxConnections = base.maxConnections ?? Number.POSITIVE_INFINITY;
+    this.clients = [createClient({ request: base.request, maxConnections })];
+    if (base.direct) this.clients.push(createClient({ request: base.direct.request, maxConnections }));
+    this.laneDone = this.clients.map((_, k) => () => this.finished(k));
+    const abortAll = (): void => {
+      for (const c of this.clients) c.abortAll();
+    };
+    if (base.abortInFlight.aborted) abortAll();
+    else base.abortInFlight.addEventListener("abort", abortAll, { once: true });
   }
 
   protected get warmupMs(): number {
@@ -268,25 +278,26 @@ abstract class Dispatcher {
     this.base.onPhase?.(phase);
   }
 
-  /** Sends arrival number `n` (picks the body) on lane `k`, due at `intended`, recorded by `rec`. Resolves when it has finished. */
-  protected launch(k: number, n: number, intended: number, rec: Recorder): Promise<void> {
+  /** Sends arrival number `n` (picks the body) on lane `k`, due at `intended` (-1: when sent), recorded by `rec`; completed(k) follows its end. */
+  protected launch(k: number, n: number, intended: number, rec: Recorder): void {
     const p = this.progress;
     const open = this.laneInFlight;
     p.sent++;
     p.inFlight++;
     if (++open[k]! > p.inFlightPeak && k === 0) p.inFlightPeak = open[k]!;
-    const slot = this.slots.take(performance.now());
-    return execute(this.lane(k).request, n, intended, rec, slot).then(() => {
-      p.inFlight--;
-      open[k]!--;
-      this.slots.release(slot);
-      this.completed();
-      if (p.inFlight === 0) this.onIdle?.();
-    });
+    this.clients[k]!.send(n, intended, rec, this.laneDone[k]!);
   }
 
-  /** Called after each request has finished (the open loop sends what has come due meanwhile). */
-  protected completed(): void {}
+  private finished(k: number): void {
+    const p = this.progress;
+    p.inFlight--;
+    this.laneInFlight[k]!--;
+    this.completed(k);
+    if (p.inFlight === 0) this.onIdle?.();
+  }
+
+  /** Called after each request of lane `k` has finished (the open loop sends what has come due meanwhile; the closed loop sends the next). */
+  protected completed(_k: number): void {}
 
   /** Waits for the start time; returns the start. */
   protected async begin(): Promise<number> {
@@ -300,9 +311,14 @@ abstract class Dispatcher {
   protected async finish(): Promise<void> {
     this.progress.sendingDoneMs = performance.now();
     this.base.onSendingDone?.();
-    // execute() never rejects, so the last one to finish is the end of the run
+    // a client records every request it was given, so the last one to finish is the end of the run
     if (this.progress.inFlight > 0) await new Promise<void>((resolve) => (this.onIdle = resolve));
-    this.slots.dispose();
+    this.clients.forEach((c, k) => {
+      c.close();
+      const rec = this.lane(k).recorder;
+      rec.connectionsOpened = c.connectionsOpened;
+      rec.keepAliveRetries = c.keepAliveRetries;
+    });
   }
 
   /** Runs the load to its end (or until stopSending); resolves when every request has finished. */
@@ -382,11 +398,14 @@ export class LoadRun extends Dispatcher {
 
 /**
  * Closed loop: `concurrency` loops, each sending as soon as its previous
- * request ends. With a baseline lane, the whole closed-loop run is made
- * against the mock directly first, then against the gateway (there is no
- * schedule to interleave).
+ * request ends (each finished request starts the next). With a baseline
+ * lane, the whole closed-loop run is made against the mock directly first,
+ * then against the gateway (there is no schedule to interleave).
  */
 export class ClosedLoopRun extends Dispatcher {
+  /** The lane being run, and what its next request needs; undefined between lanes. */
+  private current: { k: number; next: () => boolean; ended: () => void } | undefined;
+
   constructor(private readonly o: ClosedLoopOptions) {
     super(o);
   }
@@ -401,6 +420,11 @@ export class ClosedLoopRun extends Dispatcher {
     await this.finish();
   }
 
+  protected override completed(k: number): void {
+    const c = this.current;
+    if (c?.k === k && !c.next()) c.ended();
+  }
+
   /** One lane's closed-loop run, its warm-up first; resolves when sending has stopped. */
   private async runLane(k: number, start: number): Promise<void> {
     const { stopSending, concurrency, requests, durationMs } = this.o;
@@ -412,32 +436,36 @@ export class ClosedLoopRun extends Dispatcher {
     let n = 0;
     const deadline = start + durationMs;
     // a loop stops when sending is stopped, the time is up, or the measured requests are all claimed
-    const loop = async (): Promise<void> => {
-      for (;;) {
-        if (stopSending.aborted) return;
-        const now = performance.now();
-        if (now >= deadline) return;
-        const warm = now - start < warmupMs;
-        if (!warm && claimed >= requests) return;
-        if (!warm) {
-          claimed++;
-          this.enter(measured);
-        }
-        // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
-        await this.launch(k, n++, -1, warm ? warmupRecorder! : recorder);
+    const next = (): boolean => {
+      if (stopSending.aborted) return false;
+      const now = performance.now();
+      if (now >= deadline) return false;
+      const warm = now - start < warmupMs;
+      if (!warm && claimed >= requests) return false;
+      if (!warm) {
+        claimed++;
+        this.enter(measured);
       }
+      // no schedule: a request is due when it is sent (-1 tells the client to use its send time)
+      this.launch(k, n++, -1, warm ? warmupRecorder! : recorder);
+      return true;
     };
-    const loops: Promise<void>[] = [];
-    for (let i = 0; i < concurrency; i++) loops.push(loop());
+    let loops = concurrency;
+    let allEnded: () => void = () => {};
+    const ended = new Promise<void>((resolve) => (allEnded = resolve));
+    this.current = { k, next, ended: () => --loops === 0 && allEnded() };
+    for (let i = 0; i < concurrency; i++) if (!next()) this.current.ended();
+    if (concurrency <= 0) allEnded();
     // the deadline must end the run even while every loop waits on a slow response
     let wake: (() => void) | undefined;
     const timer = Number.isFinite(deadline) ? setTimeout(() => wake?.(), Math.max(0, deadline - performance.now())) : undefined;
     const onStop = (): void => wake?.();
     stopSending.addEventListener("abort", onStop, { once: true });
-    await Promise.race([Promise.all(loops), new Promise<void>((r) => (wake = r))]);
+    await Promise.race([ended, new Promise<void>((r) => (wake = r))]);
     clearTimeout(timer);
     stopSending.removeEventListener("abort", onStop);
     // the baseline's last requests finish before the gateway's run starts (each within the timeout), so the two never overlap
-    if (k !== 0) await Promise.all(loops);
+    if (k !== 0) await ended;
+    this.current = undefined;
   }
 }

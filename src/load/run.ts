@@ -17,7 +17,7 @@ import { ClosedLoopRun, LoadRun, type CommonOptions, type LoadPhase } from "./en
 import { Interleaved, LANE, Schedule, Shape, type ArrivalKind, type Segment } from "./pacer.ts";
 
 export type LoadMode =
-  | { kind: "open"; segments: Segment[]; arrival: ArrivalKind; seed: number; maxInFlight: number }
+  | { kind: "open"; segments: Segment[]; arrival: ArrivalKind; seed: number; maxInFlight: number; connections?: number }
   | { kind: "closed"; concurrency: number; requests: number; durationMs: number };
 
 /**
@@ -126,7 +126,10 @@ export function liveOf(lanes: LaneRecords[], sent: number, inFlight: number): Li
 export function shareOf(spec: LoadSpec, k: number): { mode: LoadMode; stride: number; offset: number; direct?: DirectSpec } {
   const n = spec.workers;
   const part = (total: number): number => (Number.isFinite(total) ? Math.floor(total / n) + (k < total % n ? 1 : 0) : total);
-  if (spec.mode.kind === "open") return { mode: { ...spec.mode, maxInFlight: Math.max(1, part(spec.mode.maxInFlight)) }, stride: n, offset: k, direct: spec.direct };
+  if (spec.mode.kind === "open") {
+    const connections = spec.mode.connections;
+    return { mode: { ...spec.mode, maxInFlight: Math.max(1, part(spec.mode.maxInFlight)), ...(connections !== undefined ? { connections: Math.max(1, part(connections)) } : {}) }, stride: n, offset: k, direct: spec.direct };
+  }
   return { mode: { ...spec.mode, concurrency: part(spec.mode.concurrency), requests: part(spec.mode.requests) }, stride: n, offset: k, direct: spec.direct };
 }
 
@@ -144,9 +147,10 @@ export function dispatcherFor(
         ? new Interleaved(shape, m.arrival, m.seed, d.sliceMs, LANE.gateway, share.stride, share.offset)
         : new Interleaved(shape, m.arrival, m.seed, shape.durationMs, LANE.direct, share.stride, share.offset)
       : new Schedule(shape, m.arrival, m.seed, share.stride, share.offset);
-    return new LoadRun({ ...common, schedule, maxInFlight: m.maxInFlight });
+    return new LoadRun({ ...common, schedule, maxInFlight: m.maxInFlight, maxConnections: m.connections });
   }
-  return new ClosedLoopRun({ ...common, concurrency: m.concurrency, requests: m.requests, durationMs: m.durationMs });
+  // -c N: N connections, one loop each
+  return new ClosedLoopRun({ ...common, concurrency: m.concurrency, requests: m.requests, durationMs: m.durationMs, maxConnections: m.concurrency });
 }
 
 /** A running load: live counts while it runs, the outcome when it is over. */

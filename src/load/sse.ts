@@ -72,15 +72,25 @@ export class SseScanner {
 
   constructor(private readonly sink: SseSink) {}
 
-  push(chunk: Uint8Array, tMs: number): void {
-    let pos = 0;
-    while (pos < chunk.length) {
-      const nl = chunk.indexOf(LF, pos);
-      const end = nl === -1 ? chunk.length : nl + 1;
+  /** Scans chunk[from, to), received at tMs. */
+  push(chunk: Uint8Array, from: number, to: number, tMs: number): void {
+    let pos = from;
+    while (pos < to) {
+      let nl = chunk.indexOf(LF, pos);
+      if (nl >= to) nl = -1;
+      const end = nl === -1 ? to : nl + 1;
       this.append(chunk, pos, end);
       pos = end;
       if (nl !== -1) this.endOfLine(tMs);
     }
+  }
+
+  /** Readies the scanner for the next stream (a scanner is reused from request to request). */
+  reset(): void {
+    this.len = 0;
+    this.lineStart = 0;
+    this.sawDone = false;
+    this.malformed = "";
   }
 
   private append(chunk: Uint8Array, from: number, to: number): void {

@@ -19,6 +19,14 @@ export enum ErrorKind {
   Aborted,
   /** Anything else (reported with the first message seen). */
   Other,
+  /** The response broke HTTP/1.1 (a garbled status line or header, a bad chunk size, bytes after the response's end). */
+  Protocol,
+  /**
+   * This machine's own limit, not the target's: no ephemeral port left
+   * (EADDRNOTAVAIL) or no file descriptor (EMFILE, ENFILE). The request
+   * never left; it is counted apart from the requests the target answered.
+   */
+  LoadGenerator,
 }
 
 export const ERROR_KIND_NAMES: readonly string[] = [
@@ -30,6 +38,8 @@ export const ERROR_KIND_NAMES: readonly string[] = [
   "stream_malformed",
   "aborted",
   "other",
+  "protocol",
+  "load_generator",
 ];
 
 export const ERROR_KIND_COUNT = ERROR_KIND_NAMES.length;

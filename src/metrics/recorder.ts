@@ -19,6 +19,9 @@ export const METRICS = [
 ] as const;
 export type MetricName = (typeof METRICS)[number];
 
+/** Error kinds whose first message is kept: the kind alone does not say what happened. */
+const SAMPLED: readonly boolean[] = Array.from({ length: ERROR_KIND_COUNT }, (_, k) => k === ErrorKind.Other || k === ErrorKind.StreamMalformed || k === ErrorKind.Protocol || k === ErrorKind.Connect);
+
 export class Recorder {
   readonly histograms: Record<MetricName, Histogram>;
   /** Count per HTTP status code (index = code, 0 = no response). */
@@ -36,6 +39,14 @@ export class Recorder {
   lastEndMs = Number.NEGATIVE_INFINITY;
   /** End of the last successful request: one hung failure must not stretch the throughput window. */
   lastOkEndMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The lane's connections (warm-up included), set once its load is over:
+   * how many the client opened (-1: the client cannot tell), and requests
+   * sent again on a new connection because a kept-alive one was closed by
+   * the server as they were written.
+   */
+  connectionsOpened = -1;
+  keepAliveRetries = 0;
   private closed = false;
 
   /** `timeline`: where each request is also counted per second (shared by the warm-up's recorder and the measured one); `warm`: this recorder holds the warm-up. */
@@ -69,6 +80,12 @@ export class Recorder {
 
   add(r: RequestResult): void {
     if (this.closed) throw new Error("recorder: add after close");
+    if (r.error === ErrorKind.LoadGenerator) {
+      // never reached the target: counted apart, not charged to it
+      this.errorCounts[r.error]!++;
+      if (!this.errorSamples[r.error]) this.errorSamples[r.error] = r.errorMessage;
+      return;
+    }
     const h = this.histograms;
     this.total++;
     this.statusCounts[r.status < 600 && r.status >= 0 ? r.status : 0]!++;
@@ -82,7 +99,7 @@ export class Recorder {
     if (r.error !== -1) {
       this.timeline?.ended(r.sentMs, r.endMs, undefined, this.warm);
       this.errorCounts[r.error]!++;
-      if ((r.error === ErrorKind.Other || r.error === ErrorKind.StreamMalformed) && !this.errorSamples[r.error]) {
+      if (SAMPLED[r.error] && !this.errorSamples[r.error]) {
         this.errorSamples[r.error] = r.errorMessage;
       }
       return;
@@ -127,6 +144,8 @@ export class Recorder {
       lastSentMs: rel(this.lastSentMs),
       lastEndMs: rel(this.lastEndMs),
       lastOkEndMs: rel(this.lastOkEndMs),
+      connectionsOpened: this.connectionsOpened,
+      keepAliveRetries: this.keepAliveRetries,
       statusCounts: Array.from(this.statusCounts),
       errorCounts: Array.from(this.errorCounts),
       errorSamples: [...this.errorSamples],
@@ -145,6 +164,8 @@ export class Recorder {
     this.lastSentMs = Math.max(this.lastSentMs, d.lastSentMs + originMs);
     this.lastEndMs = Math.max(this.lastEndMs, d.lastEndMs + originMs);
     this.lastOkEndMs = Math.max(this.lastOkEndMs, d.lastOkEndMs + originMs);
+    if (d.connectionsOpened >= 0) this.connectionsOpened = Math.max(0, this.connectionsOpened) + d.connectionsOpened;
+    this.keepAliveRetries += d.keepAliveRetries;
     d.statusCounts.forEach((n, i) => (this.statusCounts[i]! += n));
     d.errorCounts.forEach((n, i) => (this.errorCounts[i]! += n));
     d.errorSamples.forEach((m, i) => {
@@ -170,6 +191,8 @@ export interface RecorderData {
   lastSentMs: number;
   lastEndMs: number;
   lastOkEndMs: number;
+  connectionsOpened: number;
+  keepAliveRetries: number;
   statusCounts: number[];
   errorCounts: number[];
   errorSamples: string[];

@@ -42,6 +42,8 @@ export interface RunInfo {
   mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
   /** The baseline: the same load straight to a second mock (its figures are summary.direct, its histograms "direct.*"). */
   baseline?: { order: "interleaved" | "sequential"; slice_ms?: number; url: string; mock: { pid: number; port: number; received?: UpstreamCounts } };
+  /** The HTTP client, and the connections it opened to the target (warm-up included); absent in files from before it was recorded. */
+  client?: ClientInfo;
   /** The warm-up's requests (left out of the figures). */
   warmup?: { duration_ms: number; requests: number; ok: number };
   /** How long the load phase lasted, the drain of in-flight requests included. */
@@ -49,6 +51,17 @@ export interface RunInfo {
   completed: boolean;
   /** Why the run ended before its schedule did. */
   ended_early?: string;
+}
+
+export interface ClientInfo {
+  kind: string;
+  /** Connections opened to the target, and requests sent per connection (the socket client; fetch cannot tell). */
+  connections_opened?: number;
+  requests_per_connection?: number;
+  /** Requests sent again on a new connection because the server closed a kept-alive one as they were written. */
+  keepalive_retries?: number;
+  /** The same to the baseline's mock. */
+  direct?: { connections_opened: number; requests_per_connection: number };
 }
 
 export interface ResultDoc {

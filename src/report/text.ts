@@ -39,6 +39,12 @@ function header(doc: ResultDoc): string {
         : `baseline  the same load straight to a second mock (${b.url}) first, then through the gateway`,
     );
   }
+  const cl = r.client;
+  if (cl?.connections_opened !== undefined) {
+    const retried = cl.keepalive_retries ? `; ${cl.keepalive_retries} sent again after the server closed a kept-alive connection` : "";
+    const direct = cl.direct ? ` (direct: ${cl.direct.connections_opened})` : "";
+    lines.push(`client    ${cl.kind}: ${cl.connections_opened} connection${cl.connections_opened === 1 ? "" : "s"} opened${direct}, ${cl.requests_per_connection} requests per connection${retried}`);
+  } else if (cl) lines.push(`client    ${cl.kind} (its connections are Bun's to count)`);
   if (r.warmup) lines.push(`warm-up   ${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`);
   if (r.load_model === "closed") lines.push("note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)");
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);

@@ -8,7 +8,9 @@ import { type PlaceholderValues, render } from "../gateway/template.ts";
 import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
 import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree.ts";
 import { ResourceSampler } from "../gateway/sampler.ts";
-import { FETCH_POOL_SIZE, type PreparedRequest } from "../load/client.ts";
+import type { PreparedRequest } from "../load/client.ts";
+import { FETCH_LIMIT, FETCH_LIMIT_VAR, FETCH_POOL_SIZE } from "../load/fetch.ts";
+import { probe as probeTarget } from "../load/http1/socket.ts";
 import { sleepOrAbort, Waiter } from "../load/engine.ts";
 import { loadLeadMs, startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";
@@ -202,6 +204,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     // What is sent is built (files read, bodies encoded) and the gateway's
     // command and config rendered, before anything starts.
     const bodies = await requestBodies(cfg);
+    const caPem = cfg.caFile ? await Bun.file(cfg.caFile).text() : undefined;
     const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
     if (cfg.gateway) {
       renderConfig(cfg.gateway, probe);
@@ -217,9 +220,9 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     }
     if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
     if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
-    const start = async (name: string, argv: string[]): Promise<ChildProcess> => {
+    const start = async (name: string, argv: string[], env?: Record<string, string>): Promise<ChildProcess> => {
       if (stopSending.signal.aborted) throw new ProcessFailure(`interrupted before the ${name} was started`);
-      const c = await startChild(name, argv, cfg.readyTimeoutMs, stopSending.signal);
+      const c = await startChild(name, argv, cfg.readyTimeoutMs, stopSending.signal, env);
       children.push(c);
       return c;
     };
@@ -255,19 +258,17 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     } else if (!cfg.target) {
       if (!mock) throw new ProcessFailure("the built-in proxy needs the mock as its upstream: give --target to load another server with --no-mock");
       const upstream = `http://${cfg.host}:${mock.port}`;
-      gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream]);
+      // the proxy forwards with fetch: its limit of requests at once is raised like the fetch client's
+      gateway = await start("gateway (built-in proxy)", [...self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", upstream], { [FETCH_LIMIT_VAR]: FETCH_LIMIT });
       hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${gateway.port} (pid ${gateway.pid})`);
     }
     const url = targetUrl(cfg, opts.pathGiven ?? false, gateway?.port ?? external?.port ?? 0);
     const target = new URL(url);
     const targetPort = Number(target.port || (target.protocol === "https:" ? 443 : 80));
     if (cfg.target) {
-      // an attached target must at least accept connections, or there is nothing to measure
-      const open = await Bun.connect({ hostname: target.hostname, port: targetPort, socket: { data() {} } }).then(
-        (sock) => (sock.end(), true),
-        () => false,
-      );
-      if (!open) throw new ProcessFailure(`--target ${cfg.target}: nothing accepts connections on ${target.hostname}:${targetPort}; start the gateway first, or check the URL`);
+      // an attached target must at least accept connections (for https: with the certificate verified as the load will), or there is nothing to measure
+      const problem = await probeTarget({ url, method: cfg.method, headers: {}, bodies: [], stream: false, timeoutMs: cfg.timeoutMs, insecure: cfg.insecure, ...(caPem ? { caPem } : {}) });
+      if (problem) throw new ProcessFailure(`--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`);
     }
 
     // A child dying ends the run early.
@@ -326,7 +327,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
       }
     }
 
-    const request: PreparedRequest = { url, method: cfg.method, headers: requestHeaders(cfg), bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs };
+    const request: PreparedRequest = { url, method: cfg.method, headers: requestHeaders(cfg), bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs, client: cfg.client, ...(cfg.insecure ? { insecure: true } : {}), ...(caPem ? { caPem } : {}) };
     const direct = directMock && order ? { request: { ...request, url: directUrl(url, cfg.host, directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
     let drainTimer: Timer | undefined;
     hooks.log(`${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}${direct ? `, and the same to ${direct.request.url} (baseline, ${order})` : ""}`);
@@ -401,7 +402,7 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     if (upstreamStats) summary.upstream = upstreamFigures(upstreamStats, rec.total + out.warmup.total, summary.errors);
     // interleaved, the gateway also finishes its requests during the baseline's slices
     summary.derived = derivedFigures(summary, sampler.acc, rec.total, cfg.stream, sliced ? ["load", "baseline"] : ["load"]);
-    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: FETCH_POOL_SIZE,
+    summary.warnings = warningsFor(summary, { loadMs, sampleIntervalMs: cfg.sampleIntervalMs, maxInFlight: cfg.maxInFlight, closedLoop: isClosedLoop(cfg), workers: cfg.workers, poolSize: cfg.client === "fetch" ? FETCH_POOL_SIZE : undefined,
       fdLimit: openFileLimit(),
       sliceMs: sliced ? cfg.baselineSliceMs : undefined,
       // a gateway of the user's (started or attached) may not be pointed at the mock

@@ -2,6 +2,7 @@
 
 import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
 import type { GatewaySpec } from "../gateway/external.ts";
+import type { ClientKind } from "../load/client.ts";
 import type { LoadMode } from "../load/run.ts";
 import type { TargetPreset } from "../metrics/targets.ts";
 
@@ -27,6 +28,14 @@ export interface RunConfig {
   requests: number | undefined;
   /** Load generator processes. */
   workers: number;
+  /** The HTTP client: socket (HTTP/1.1 on Bun.connect, the default) or fetch. */
+  client: ClientKind;
+  /** Open loop: connections open at once at most (undefined: as many as the requests in flight need). */
+  connections: number | undefined;
+  /** https: accept any certificate. */
+  insecure: boolean;
+  /** https: a PEM file of CA certificates to trust instead of the system's. */
+  caFile: string | undefined;
   /**
    * The baseline: the same load straight to the mock, to measure what the
    * gateway adds. Interleaved: alternating slices of `baselineSliceMs`
@@ -118,6 +127,10 @@ export const RUN_DEFAULTS = {
   concurrency: undefined,
   requests: undefined,
   workers: 1,
+  client: "socket",
+  connections: undefined,
+  insecure: false,
+  caFile: undefined,
   baseline: "interleaved",
   baselineSliceMs: 1000,
   stream: false,
@@ -192,7 +205,7 @@ export function loadMode(cfg: RunConfig): LoadMode {
     };
   }
   const shape = withWarmup(new Shape(measuredSegments(cfg)), cfg.warmupMs);
-  return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight };
+  return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight, ...(cfg.connections !== undefined ? { connections: cfg.connections } : {}) };
 }
 
 /**

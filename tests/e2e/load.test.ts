@@ -260,14 +260,26 @@ describe("load models", () => {
     expect(doc.summary.requests.success_ratio).toBe(0);
   }, 30_000);
 
-  test("more than 64 requests open: the report warns about Bun's fetch pool; at 60 there is no churn", async () => {
+  test("-c 100 with the socket client: exactly 100 connections, as the server counts them and the report says", async () => {
+    const t = target(1);
+    const a = await run("pool-socket", ["--target", t.url, "-c", "100", "-n", "3000"]);
+    expect(a.r.code).toBe(0);
+    expect(t.state.seen.length).toBe(3000);
+    expect(t.state.ports.size).toBe(100);
+    expect(a.doc.run.client).toEqual({ kind: "socket", connections_opened: 100, requests_per_connection: 30, keepalive_retries: 0 });
+    expect(a.r.stdout).toContain("client    socket: 100 connections opened, 30 requests per connection");
+    expect(a.doc.summary.warnings.join(" ")).not.toContain("idle connections");
+  }, 30_000);
+
+  test("--client fetch, more than 64 requests open: the report warns about Bun's fetch pool; at 60 there is no churn", async () => {
     const under = target(5);
-    const a = await run("pool-60", ["--target", under.url, "-c", "60", "-n", "1200"]);
+    const a = await run("pool-60", ["--client", "fetch", "--target", under.url, "-c", "60", "-n", "1200"]);
     expect(under.state.ports.size).toBeLessThanOrEqual(60);
+    expect(a.doc.run.client).toEqual({ kind: "fetch" });
     expect(a.doc.summary.warnings.join(" ")).not.toContain("idle connections");
     // beyond the pool, connections are closed when more than 64 are idle at once: how many depends on timing
     const over = target(1);
-    const b = await run("pool-100", ["--target", over.url, "-c", "100", "-n", "3000"]);
+    const b = await run("pool-100", ["--client", "fetch", "--target", over.url, "-c", "100", "-n", "3000"]);
     expect(over.state.ports.size).toBeGreaterThanOrEqual(100);
     expect(b.doc.summary.warnings.join(" ")).toContain("at most 64 idle connections");
   }, 30_000);

@@ -3,7 +3,7 @@
 // are hard (a response cannot come before it is sent); upper bounds are
 // generous so a busy machine does not make the test flaky.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { PreparedRequest } from "../../src/load/client.ts";
+import { CLIENT_KINDS, type ClientKind, type PreparedRequest } from "../../src/load/client.ts";
 import { ClosedLoopRun, LoadRun } from "../../src/load/engine.ts";
 import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { statsOf } from "../../src/metrics/histogram.ts";
@@ -52,15 +52,15 @@ function streamingServer(ttftMs: number, itlMs: number, tokens: number) {
   });
 }
 
-function request(url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
-  return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [new TextEncoder().encode("{}")], stream, timeoutMs };
+function request(client: ClientKind, url: string, stream = false, timeoutMs = 10_000): PreparedRequest {
+  return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [new TextEncoder().encode("{}")], stream, timeoutMs, client };
 }
 
 /** A closed loop of `concurrency` connections sending `requests` in all. */
-async function closed(url: string, concurrency: number, requests: number) {
+async function closedWith(client: ClientKind, url: string, concurrency: number, requests: number) {
   const recorder = new Recorder();
   const run = new ClosedLoopRun({
-    request: request(url),
+    request: request(client, url),
     recorder,
     concurrency,
     requests,
@@ -73,11 +73,13 @@ async function closed(url: string, concurrency: number, requests: number) {
   return { recorder, h: recorder.histograms };
 }
 
-async function drive(url: string, rate: number, durationMs: number, opts: { stream?: boolean; maxInFlight?: number; during?: (startMs: number) => void } = {}) {
+type DriveOptions = { stream?: boolean; maxInFlight?: number; during?: (startMs: number) => void };
+
+async function driveWith(client: ClientKind, url: string, rate: number, durationMs: number, opts: DriveOptions = {}) {
   const recorder = new Recorder();
   const run = new LoadRun({
     schedule: new Schedule(constantShape(rate, durationMs)),
-    request: request(url, opts.stream),
+    request: request(client, url, opts.stream),
     recorder,
     maxInFlight: opts.maxInFlight ?? 10_000,
     stopSending: new AbortController().signal,
@@ -94,7 +96,14 @@ const sleepUntil = async (t: number) => {
   while (performance.now() < t) await Bun.sleep(Math.max(0, Math.floor(t - performance.now())));
 };
 
-describe("open-loop engine against servers with known timing", () => {
+// every truth test runs with each client: both must agree with the truth
+for (const client of CLIENT_KINDS) suite(client);
+
+function suite(client: ClientKind): void {
+const drive = (url: string, rate: number, durationMs: number, opts: DriveOptions = {}) => driveWith(client, url, rate, durationMs, opts);
+const closed = (url: string, concurrency: number, requests: number) => closedWith(client, url, concurrency, requests);
+
+describe(`--client ${client}: open-loop engine against servers with known timing`, () => {
   test("a 25 ms server: every request counted on both sides, latency never below 25 ms", async () => {
     const srv = serve(async (_req, t) => {
       await sleepUntil(t + 25);
@@ -291,7 +300,7 @@ describe("open-loop engine against servers with known timing", () => {
 });
 
 
-describe("the mock's timing, read by the client", () => {
+describe(`--client ${client}: the mock's timing, read by the client`, () => {
   const epochUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
   test("request path and response path from a server whose hold before and after is known", async () => {
@@ -326,3 +335,4 @@ describe("the mock's timing, read by the client", () => {
     expect(recorder.histograms.response_path.totalCount).toBe(0);
   });
 });
+}

@@ -15,7 +15,10 @@ function scan(chunks: string[]): Seen & { sawDone: boolean; malformed: string } 
     usage: (n) => seen.usage.push(n),
   });
   const enc = new TextEncoder();
-  chunks.forEach((c, i) => s.push(enc.encode(c), i));
+  chunks.forEach((c, i) => {
+    const b = enc.encode(c);
+    s.push(b, 0, b.length, i);
+  });
   return { ...seen, sawDone: s.sawDone, malformed: s.malformed };
 }
 

@@ -8,7 +8,8 @@ import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, sche
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
-import { resultDoc, type ResultDoc, type RunInfo, type ToolInfo } from "../../report/json.ts";
+import { resultDoc, type ClientInfo, type ResultDoc, type RunInfo, type ToolInfo } from "../../report/json.ts";
+import type { Recorder } from "../../metrics/recorder.ts";
 import { progressLine } from "../../report/progress.ts";
 import { textReport } from "../../report/text.ts";
 import { commit, VERSION } from "../../version.ts";
@@ -19,6 +20,8 @@ import { durationFlag, portFlag, positiveNumberFlag, ratioFlag, wholeNumberFlag 
 import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
 import { parseSlo, SloError, unmeasurable, type Slo } from "../../metrics/slo.ts";
 import { TARGET_PRESETS } from "../../metrics/targets.ts";
+import { CLIENT_KINDS, type ClientKind } from "../../load/client.ts";
+import { FETCH_POOL_SIZE } from "../../load/fetch.ts";
 
 const D = RUN_DEFAULTS;
 
@@ -34,6 +37,10 @@ export const runArgs = {
   "max-in-flight": { type: "string", description: "Open requests at most; arrivals beyond are dropped and counted, never delayed", group: "Load model", default: String(D.maxInFlight), valueHint: "n" },
   concurrency: { type: "string", alias: "c", description: "Closed loop instead (hey-style): this many connections, each sending when its last response ends", group: "Load model", valueHint: "n" },
   requests: { type: "string", alias: "n", description: "Closed loop: stop after this many requests (instead of --duration)", group: "Load model", valueHint: "n" },
+  client: { type: "string", description: "HTTP client: socket (HTTP/1.1 on raw sockets with a keep-alive pool in the load's own event loop; http:// and https://) or fetch (Bun's fetch, the reference, for anything the socket client does not speak)", group: "What is sent", default: D.client, valueHint: "kind" },
+  connections: { type: "string", description: "Open loop: connections open at once at most (default: a due request opens one whenever none is idle); a request waiting for one counts the wait in its latency", group: "Load model", valueHint: "n" },
+  insecure: { type: "boolean", alias: "k", description: "https: accept any certificate (no verification)", group: "What is sent", default: false },
+  cacert: { type: "string", description: "https: trust the CA certificates in this PEM file instead of the system's", group: "What is sent", valueHint: "file" },
   workers: { type: "string", description: "Load generator processes; arrivals (or the connections of a closed loop) are interleaved across them, and their histograms merge exactly", group: "Load model", default: String(D.workers), valueHint: "n" },
   baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the load takes twice --duration), sequential (direct first), or off", group: "Load model", default: D.baseline, valueHint: "mode" },
   "baseline-slice": { type: "string", description: `Length of each interleaved slice; ${SLICE_ANSWERS} × the mock's answer time, in whole seconds, when that is longer (4s for its default 800 ms stream) (default ${D.baselineSliceMs / 1000}s)`, group: "Load model", valueHint: "duration" },
@@ -107,6 +114,10 @@ export type RunArgValues = {
   concurrency: Str;
   requests: Str;
   workers: string;
+  client: string;
+  connections: Str;
+  insecure: boolean;
+  cacert: Str;
   baseline: string;
   "baseline-slice": string;
   gateway: Str;
@@ -207,6 +218,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     ["concurrency", "steps", "--steps is an open-loop schedule; -c runs a closed loop"],
     ["concurrency", "arrival", "arrivals belong to the open loop; -c runs a closed loop"],
     ["concurrency", "max-in-flight", "a closed loop never has more than -c requests open"],
+    ["concurrency", "connections", "-c N is a closed loop over N connections"],
     ["steps", "rate", "--steps gives the rates; drop --rate"],
     ["body", "body-file", "give the body one way"],
     ["body", "prompts", "--prompts gives the bodies"],
@@ -263,6 +275,10 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     concurrency: optional(a.concurrency, (v) => wholeNumberFlag("concurrency", v, "50")),
     requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
     workers: wholeNumberFlag("workers", a.workers, "2"),
+    client: clientFlag(a.client),
+    connections: optional(a.connections, (v) => wholeNumberFlag("connections", v, "100")),
+    insecure: a.insecure,
+    caFile: optional(a.cacert, (v) => readableFile("cacert", v)),
     baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
     baselineSliceMs: a["baseline-slice"] === undefined ? sliceFor(answerMs(mock.model, a.stream, maxTokens)) : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
     target,
@@ -308,6 +324,9 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
   if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
+  if (cfg.client === "fetch" && cfg.connections !== undefined) throw new UsageError(`--connections caps the socket client's pool; Bun's fetch keeps its own (at most ${FETCH_POOL_SIZE} idle connections): drop --connections, or use --client socket`);
+  if ((cfg.insecure || cfg.caFile) && !(cfg.target ?? "").startsWith("https:")) throw new UsageError(`--${cfg.insecure ? "insecure" : "cacert"} is for an https:// --target, e.g. --target https://127.0.0.1:4443 --cacert ca.pem`);
+  if (cfg.insecure && cfg.caFile) throw new UsageError("--insecure and --cacert cannot be used together: --insecure accepts any certificate, --cacert verifies against the CA given");
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
   if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath && cfg.jsonPath !== "-") checkWritableFile("json", a.json!, cfg.jsonPath);
@@ -431,6 +450,23 @@ function urlFlag(flag: string, value: string): string {
   return u.href;
 }
 
+function clientFlag(value: string): ClientKind {
+  if (!(CLIENT_KINDS as readonly string[]).includes(value)) throw new UsageError(`--client "${value}": expected ${CLIENT_KINDS.join(" or ")}, e.g. --client fetch`);
+  return value as ClientKind;
+}
+
+/** A file that must exist and be readable now; its absolute path. */
+function readableFile(flag: string, value: string): string {
+  const path = resolve(value);
+  try {
+    accessSync(path, constants.R_OK);
+    if (!statSync(path).isFile()) throw new Error("not a file");
+  } catch {
+    throw new UsageError(`--${flag} "${value}": no readable file there, e.g. --${flag} ./ca.pem`);
+  }
+  return path;
+}
+
 /** Checks the --mock-* flags here (a usage error, before anything starts) and keeps those given for the mock child. */
 function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model: ReturnType<typeof mockModel> } {
   const given: MockModelValues = {};
@@ -500,6 +536,20 @@ export const configRecord = (cfg: RunConfig): Record<string, unknown> => ({
   ...(cfg.gateway ? { gateway: { ...cfg.gateway, env: cfg.gateway.env.map(([k, v]) => [k, redacted(k, v)]) } } : {}),
 });
 
+/** The client and its connections; `warmup`: the warm-up's requests, sent on the same connections. */
+function clientInfo(kind: string, rec: Recorder, warmup: number, direct: Recorder | undefined): ClientInfo {
+  const perConnection = (requests: number, opened: number): number => (opened > 0 ? Math.round((requests / opened) * 10) / 10 : 0);
+  if (rec.connectionsOpened < 0) return { kind };
+  return {
+    kind,
+    connections_opened: rec.connectionsOpened,
+    requests_per_connection: perConnection(rec.total + warmup, rec.connectionsOpened),
+    keepalive_retries: rec.keepAliveRetries,
+    // the baseline's warm-up shares its connections too; it is small next to the load, and left out
+    ...(direct && direct.connectionsOpened >= 0 ? { direct: { connections_opened: direct.connectionsOpened, requests_per_connection: perConnection(direct.total, direct.connectionsOpened) } } : {}),
+  };
+}
+
 export function documentOf(r: RunResult): ResultDoc {
   const gw = r.processes.gateway;
   const mock = r.processes.mock;
@@ -518,6 +568,7 @@ export function documentOf(r: RunResult): ResultDoc {
     baseline: b
       ? { order: b.order, ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}), url: b.url, mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined } }
       : undefined,
+    client: clientInfo(cfg.client, r.recorder, r.warmup.requests, b?.recorder),
     warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
     load_ms: Math.round(r.loadMs),
     completed: !r.ended.early,
