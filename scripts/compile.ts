@@ -24,8 +24,8 @@ export async function compile(b: Build): Promise<number> {
   const version = b.version ?? pkg.version;
   const commit = b.commit ?? gitCommit();
   const result = await Bun.build({
-    // the ticker thread is an entry point of its own: Workers in a compiled binary load bundled entries by path
-    entrypoints: [join(ROOT, "src", "main.ts"), join(ROOT, "src", "load", "ticker.ts")],
+    // the ticker and load worker threads are entry points of their own: Workers in a compiled binary load bundled entries by path
+    entrypoints: [join(ROOT, "src", "main.ts"), join(ROOT, "src", "load", "ticker.ts"), join(ROOT, "src", "load", "thread.ts")],
     compile: { outfile: b.outfile, autoloadDotenv: false, autoloadBunfig: false, ...(b.target ? { target: b.target as Bun.Build.CompileTarget } : {}) },
     minify: true,
     sourcemap: "none",

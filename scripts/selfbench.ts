@@ -1,73 +1,170 @@
-// The load engine's own benchmark (`bun run selfbench`), figures measured in
-// one run on one machine:
+// The load generator's own benchmark (`bun run selfbench`): gatebench with
+// each client beside its peers, every figure measured in this run, on this
+// machine, the tools taking turns round after round so that drift hits
+// them all; medians and ranges over the rounds.
 //
-// 1. max rate: closed loop against the mock at zero latency, the same
-//    number of connections for gatebench (1 and 2 workers), wrk and hey;
-// 2. precision: 10,000 req/s for 10 s against the mock at 10 ms: requests
-//    sent against the schedule's 100,000, schedule lag p50/p99/max;
-// 3. memory: RSS after 100,000 and after 1,000,000 requests (closed loop).
+// 1. max rate: closed loop, 50 connections, a zero-delay server (unary and
+//    a small SSE answer): gatebench --client socket and fetch, wrk -t2,
+//    autocannon; with the CPU each used per request;
+// 2. precision: the mock at 10 ms, 5 connections (wrk -c5 beside), and
+//    500 req/s open loop: p50 and p99 against wrk's;
+// 3. open loop at 10,000 req/s for 10 s against the 10 ms mock: every
+//    request sent, schedule lag, CPU per request;
+// 4. streams: 2,000 open at once, CPU per SSE content event read;
+// 5. memory: RSS after 100,000 and after 1,000,000 requests.
 //
-//   bun run selfbench [--only rate,precision,memory] [--seconds 5] [--connections 64] [--rounds 3]
-//                     [--precision-rate 10000] [--precision-workers 1] [--memory-requests 1000000]
-// wrk and hey come from Debian's packages: apt-get install wrk hey
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+//   bun run selfbench [--only rate,precision,open,streams,memory] [--rounds 3] [--seconds 5]
+//                     [--autocannon DIR] [--streams 2000] [--memory-requests 1000000]
+// wrk: apt-get install wrk; autocannon: npm i --prefix "${TMPDIR:-/tmp}/gatebench-peers" autocannon
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
-import type { PreparedRequest } from "../src/load/client.ts";
-import { constantShape } from "../src/load/pacer.ts";
-import { startLoad, type LoadMode, type LoadOutcome } from "../src/load/run.ts";
-import { statsOf } from "../src/metrics/histogram.ts";
+import { CLIENT_KINDS, type ClientKind } from "../src/load/client.ts";
+import { startLoad } from "../src/load/run.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
+import { SSE_CONTENT_EVENTS } from "./bench-server.ts";
 import { flag, raiseFetchLimit } from "./drive.ts";
+import { autocannon, autocannonDir, gatebench, spread, wrk, type PeerRun } from "./peers.ts";
 
+// the in-process memory section may use fetch, which needs its limit raised before start-up
 await raiseFetchLimit();
 
-const only = new Set(flag("only", "rate,precision,memory").split(","));
-const seconds = Number(flag("seconds", "5"));
-const connections = Number(flag("connections", "64"));
+const only = new Set(flag("only", "rate,precision,open,streams,memory").split(","));
 const rounds = Number(flag("rounds", "3"));
-const precisionRate = Number(flag("precision-rate", "10000"));
+const seconds = Number(flag("seconds", "5"));
+const streams = Number(flag("streams", "2000"));
 const memoryRequests = Number(flag("memory-requests", "1000000"));
-const precisionWorkers = Number(flag("precision-workers", "1"));
-const main = join(import.meta.dir, "..", "src", "main.ts");
+const acDir = autocannonDir(flag("autocannon", ""));
 const dir = mkdtempSync(join(tmpdir(), "gatebench-selfbench-"));
-const BODY = defaultChatBody(false);
-const BODY_TEXT = new TextDecoder().decode(BODY);
+const BODY = new TextDecoder().decode(defaultChatBody(false));
+const self = [process.execPath, join(import.meta.dir, "..", "src", "main.ts")];
+const children: ChildProcess[] = [];
 
-const mock = (latency: string): Promise<ChildProcess> => startChild("mock", [process.execPath, main, "__mock", "--port", "0", "--seed", "1", "--latency", latency], 10_000);
-const urlOf = (m: ChildProcess): string => `http://127.0.0.1:${m.port}/v1/chat/completions`;
-const request = (url: string): PreparedRequest => ({ url, method: "POST", headers: { "content-type": "application/json" }, bodies: [BODY], stream: false, timeoutMs: 30_000 });
+const start = async (name: string, argv: string[]): Promise<string> => {
+  const c = await startChild(name, argv, 10_000);
+  children.push(c);
+  return `http://127.0.0.1:${c.port}`;
+};
+let benchUrl: string | undefined;
+/** The zero-delay server, started once. */
+const benchServer = async (): Promise<string> => (benchUrl ??= await start("bench server", [process.execPath, join(import.meta.dir, "bench-server.ts")]));
+const mock = (args: string[]): Promise<string> => start("mock", [...self, "__mock", "--port", "0", "--seed", "1", ...args]);
 
-function have(tool: string): boolean {
-  return Bun.spawnSync(["sh", "-c", `command -v ${tool}`]).success;
+const f = (x: number, digits = 0, w = 8): string => (Number.isNaN(x) ? "-" : x.toFixed(digits)).padStart(w);
+const k = (x: number): string => (Number.isNaN(x) ? "-" : `${(x / 1000).toFixed(1)}k`);
+const signed = (x: number, digits = 3): string => (Number.isNaN(x) ? "-" : `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`);
+
+/** CPU µs gatebench spends starting and stopping (a run of one request), per client: subtracted from its CPU per request. */
+const startCost: Record<string, number> = {};
+async function calibrate(url: string): Promise<void> {
+  for (const client of CLIENT_KINDS) {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push((await gatebench(url, ["-c", "1", "-n", "1"], { client, dir, name: "calibrate" })).cpuUs);
+    startCost[client] = spread(runs).median;
+  }
+  console.log(`gatebench's own start and stop (a run of one request): ${CLIENT_KINDS.map((c) => `${c} ${(startCost[c]! / 1000).toFixed(0)} ms of CPU`).join(", ")}, subtracted from its CPU per request below\n`);
 }
 
-function wrk(url: string, c: number, s: number): number {
-  const lua = join(dir, "post.lua");
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(BODY_TEXT)}\nwrk.headers["Content-Type"] = "application/json"\n`);
-  const r = Bun.spawnSync(["wrk", "-t1", `-c${c}`, `-d${s}s`, "-s", lua, url]);
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout.toString())?.[1]);
+const cpuPerRequest = (r: PeerRun): number => {
+  const client = /--client (\w+)/.exec(r.tool)?.[1];
+  return (r.cpuUs - (client ? (startCost[client] ?? 0) : 0)) / r.requests;
+};
+
+/** Runs every tool once per round, in turn; the runs by tool. */
+async function alternate(tools: [string, () => Promise<PeerRun | undefined>][]): Promise<Map<string, PeerRun[]>> {
+  const out = new Map<string, PeerRun[]>(tools.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    // each round starts with the next tool, so no tool always runs first
+    for (let i = 0; i < tools.length; i++) {
+      const [name, run] = tools[(i + round) % tools.length]!;
+      const r = await run();
+      if (r) out.get(name)!.push(r);
+    }
+  }
+  return out;
 }
 
-function hey(url: string, c: number, s: number): number {
-  const r = Bun.spawnSync(["hey", "-z", `${s}s`, "-c", String(c), "-m", "POST", "-T", "application/json", "-d", BODY_TEXT, url]);
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout.toString())?.[1]);
+async function maxRate(): Promise<void> {
+  const base = await benchServer();
+  console.log(`## 1. Max rate: closed loop, 50 connections, zero-delay server (scripts/bench-server.ts), ${seconds} s per run, ${rounds} rounds\n`);
+  for (const kind of ["unary", "sse"] as const) {
+    const url = `${base}/${kind}`;
+    const args = ["-c", "50", "--duration", `${seconds}s`, ...(kind === "sse" ? ["--stream"] : [])];
+    const runs = await alternate([
+      ...CLIENT_KINDS.map((client): [string, () => Promise<PeerRun | undefined>] => [`gatebench --client ${client}`, () => gatebench(url, args, { client, dir, name: `rate-${kind}-${client}` })]),
+      ["wrk -t2 -c50", () => wrk(url, { connections: 50, threads: 2, seconds, body: BODY, dir })],
+      ["autocannon -c50", () => autocannon(url, { connections: 50, seconds, body: BODY, dir: acDir })],
+    ]);
+    const med = (name: string): number => spread((runs.get(name) ?? []).map((r) => r.rps)).median;
+    const [w, ac] = [med("wrk -t2 -c50"), med("autocannon -c50")];
+    console.log(kind === "unary" ? "unary: a 271-byte chat completion" : `SSE: a stream of ${SSE_CONTENT_EVENTS} content events, usage and [DONE] (1.2 kB)`);
+    console.log(`${"tool".padEnd(28)}${"req/s".padStart(8)}  ${"range".padEnd(15)}${"× wrk".padStart(7)}${"× ac".padStart(7)}${"CPU µs/req".padStart(12)}`);
+    for (const [name, rs] of runs) {
+      if (rs.length === 0) {
+        console.log(`${name.padEnd(28)}       - (not installed: ${name.startsWith("wrk") ? "apt-get install wrk" : `npm i --prefix ${join(tmpdir(), "gatebench-peers")} autocannon`})`);
+        continue;
+      }
+      const s = spread(rs.map((r) => r.rps));
+      const cpu = spread(rs.map(cpuPerRequest));
+      console.log(`${name.padEnd(28)}${k(s.median).padStart(8)}  ${`${k(s.min)}–${k(s.max)}`.padEnd(15)}${f(s.median / w, 2, 7)}${f(s.median / ac, 2, 7)}${f(cpu.median, 1, 12)}`);
+    }
+    console.log("");
+  }
+  console.log("CPU per request: user + system time of the process and its children (getrusage at exit), over the requests it completed\n");
 }
 
-async function load(url: string, mode: LoadMode, workers: number): Promise<{ out: LoadOutcome; wallMs: number; cpuPct: number }> {
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const handle = startLoad({ request: request(url), mode, warmupMs: 0, workers }, { stopSending: new AbortController().signal, abortInFlight: new AbortController().signal, workerArgv: [process.execPath, main, "__load"] });
-  const out = await handle.done;
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { out, wallMs, cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100 };
+async function precision(): Promise<void> {
+  const url = `${await mock(["--latency", "10ms"])}/v1/chat/completions`;
+  console.log(`## 2. Precision: the mock answering after 10 ms, ${seconds} s per run, ${rounds} rounds\n`);
+  const g = (client: ClientKind, args: string[], name: string) => () => gatebench(url, [...args, "--duration", `${seconds}s`], { client, dir, name });
+  const runs = await alternate([
+    ["wrk -t1 -c5", () => wrk(url, { connections: 5, threads: 1, seconds, body: BODY, dir })],
+    ...CLIENT_KINDS.map((c): [string, () => Promise<PeerRun>] => [`gatebench -c 5 --client ${c}`, g(c, ["-c", "5"], `precision-c5-${c}`)]),
+    ...CLIENT_KINDS.map((c): [string, () => Promise<PeerRun>] => [`gatebench --rate 500 --client ${c}`, g(c, ["--rate", "500"], `precision-r500-${c}`)]),
+  ]);
+  const w = runs.get("wrk -t1 -c5") ?? [];
+  const [w50, w99] = [spread(w.map((r) => r.p50Ms)).median, spread(w.map((r) => r.p99Ms)).median];
+  console.log(`${"tool".padEnd(34)}${"p50 ms".padStart(8)}${"p99 ms".padStart(9)}${"p50 − wrk".padStart(11)}${"p99 − wrk".padStart(11)}   p99 range`);
+  for (const [name, rs] of runs) {
+    if (rs.length === 0) continue;
+    const p50 = spread(rs.map((r) => r.p50Ms));
+    const p99 = spread(rs.map((r) => r.p99Ms));
+    const delta = !name.startsWith("wrk");
+    console.log(`${name.padEnd(34)}${f(p50.median, 3, 8)}${f(p99.median, 3, 9)}${(delta ? signed(p50.median - w50) : "").padStart(11)}${(delta ? signed(p99.median - w99) : "").padStart(11)}   ${p99.min.toFixed(3)}–${p99.max.toFixed(3)}`);
+  }
+  console.log("targets: p50 within +0.05 ms of wrk's, p99 within +0.3 ms; gatebench's open-loop latency counts from each request's due time\n");
 }
 
-async function gatebenchMax(url: string, c: number, s: number, workers: number): Promise<number> {
-  const { out } = await load(url, { kind: "closed", concurrency: c, requests: Number.POSITIVE_INFINITY, durationMs: s * 1000 }, workers);
-  return out.recorder.ok / ((out.sendingDoneMs - out.startedMs) / 1000);
+async function openLoop(): Promise<void> {
+  const url = `${await mock(["--latency", "10ms"])}/v1/chat/completions`;
+  const rate = 10_000;
+  const durationS = 10;
+  console.log(`## 3. Open loop: ${rate} req/s for ${durationS} s against the mock at 10 ms (${rate * durationS} requests due)\n`);
+  console.log(`${"client".padEnd(10)}${"sent".padStart(9)}${"dropped".padStart(9)}${"lag p50".padStart(9)}${"p90".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"CPU µs/req".padStart(12)}`);
+  for (const client of CLIENT_KINDS) {
+    const r = await gatebench(url, ["--rate", String(rate), "--duration", `${durationS}s`], { client, dir, name: `open-${client}` });
+    const s = r.doc!.summary;
+    const lag = s.schedule_lag_ms!;
+    console.log(`${client.padEnd(10)}${f(s.requests.total, 0, 9)}${f(s.requests.dropped, 0, 9)}${f(lag.p50, 3, 9)}${f(lag.p90, 3, 8)}${f(lag.p99, 3, 8)}${f(lag.max, 3, 8)}${f(cpuPerRequest(r), 1, 12)}`);
+  }
+  console.log("target: every request sent, schedule lag p99 ≤ 0.5 ms\n");
+}
+
+async function manyStreams(): Promise<void> {
+  // 20 tokens 50 ms apart after 50 ms: each stream is open about 1 s
+  const url = `${await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "20"])}/v1/chat/completions`;
+  const durationS = 10;
+  console.log(`## 4. Streams: ${streams} open at once (closed loop), the mock sending 20 tokens 50 ms apart, ${durationS} s\n`);
+  console.log(`${"client".padEnd(10)}${"streams".padStart(9)}${"failed".padStart(8)}${"events".padStart(10)}${"CPU µs/event".padStart(14)}${"conns".padStart(8)}`);
+  for (const client of CLIENT_KINDS) {
+    const r = await gatebench(url, ["-c", String(streams), "--stream", "--duration", `${durationS}s`], { client, dir, name: `streams-${client}` });
+    const s = r.doc!.summary;
+    const events = s.output_tokens?.total ?? 0;
+    const failed = s.requests.total - s.requests.ok;
+    console.log(`${client.padEnd(10)}${f(s.requests.ok, 0, 9)}${f(failed, 0, 8)}${f(events, 0, 10)}${f((r.cpuUs - startCost[client]!) / events, 2, 14)}${(r.doc!.run.client?.connections_opened ?? "-").toString().padStart(8)}`);
+  }
+  console.log("CPU per content event read: the whole process over the events; every event is read, scanned and timed\n");
 }
 
 const rssMb = (): number => {
@@ -75,78 +172,37 @@ const rssMb = (): number => {
   return process.memoryUsage().rss / 1024 / 1024;
 };
 
-console.log(`# gatebench selfbench · bun ${Bun.version} · ${navigator.hardwareConcurrency} cpus\n`);
-const children: ChildProcess[] = [];
-try {
-  if (only.has("rate")) {
-    const m = await mock("0");
-    children.push(m);
-    const url = urlOf(m);
-    console.log(`## 1. max rate: closed loop, ${connections} connections, ${seconds} s each, mock at zero latency\n`);
-    // a short warm-up so the first tool does not pay for cold caches; then
-    // rounds that take the tools in turn, so drift hits them all; medians
-    await gatebenchMax(url, connections, 1, 1);
-    const runs: Record<string, number[]> = { g1: [], g2: [], wrk: [], hey: [] };
-    for (let round = 0; round < rounds; round++) {
-      runs.g1!.push(await gatebenchMax(url, connections, seconds, 1));
-      runs.g2!.push(await gatebenchMax(url, connections, seconds, 2));
-      runs.wrk!.push(have("wrk") ? wrk(url, connections, seconds) : Number.NaN);
-      runs.hey!.push(have("hey") ? hey(url, connections, seconds) : Number.NaN);
-    }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const [g1, g2, w, h] = [runs.g1!, runs.g2!, runs.wrk!, runs.hey!].map(median) as [number, number, number, number];
-    console.log(`medians of ${rounds} rounds; every run: ${Object.entries(runs).map(([k, xs]) => `${k} ${xs.map((x) => x.toFixed(0)).join("/")}`).join(", ")}\n`);
-    const row = (name: string, rps: number): string => `${name.padEnd(26)} ${Number.isNaN(rps) ? "      - (not installed: apt-get install wrk hey)" : `${rps.toFixed(0).padStart(7)} req/s`}`;
-    console.log(row("gatebench (1 worker)", g1));
-    console.log(row("gatebench (2 workers)", g2));
-    console.log(row(`wrk -t1 -c${connections}`, w));
-    console.log(row(`hey -c${connections}`, h));
-    const best = Math.max(g1, g2);
-    console.log(`\ngatebench / wrk = ${(best / w).toFixed(2)}×   gatebench / hey = ${(best / h).toFixed(2)}×\n`);
-  }
-
-  if (only.has("precision")) {
-    const m = await mock("10ms");
-    children.push(m);
-    const expected = (precisionRate * 10_000) / 1000;
-    console.log(`## 2. precision: ${precisionRate} req/s for 10 s against the mock at 10 ms (schedule: ${expected} requests), ${precisionWorkers} worker(s)\n`);
-    const { out, cpuPct } = await load(urlOf(m), { kind: "open", segments: constantShape(precisionRate, 10_000).segments.slice(), arrival: "constant", seed: 1, maxInFlight: 100_000 }, precisionWorkers);
-    const r = out.recorder;
-    const lag = statsOf(r.histograms.schedule_lag)!;
-    const lat = statsOf(r.histograms.latency)!;
-    const sentOff = (Math.abs(r.total + r.dropped - expected) / expected) * 100;
-    console.log(`sent ${r.total} (ok ${r.ok}, dropped ${r.dropped}): ${sentOff.toFixed(3)} % off the schedule   [target ≤ 0.1 %]`);
-    console.log(`schedule lag p50 ${lag.p50} ms, p90 ${lag.p90}, p95 ${lag.p95}, p99 ${lag.p99} ms, max ${lag.max} ms   [target p99 ≤ 0.5 ms]`);
-    console.log(`latency p50 ${lat.p50} ms, p99 ${lat.p99} ms; gatebench CPU ${cpuPct.toFixed(0)} % of a core\n`);
-  }
-
-  if (only.has("memory")) {
-    const m = await mock("0");
-    children.push(m);
-    const url = urlOf(m);
-    const first = memoryRequests / 10;
-    console.log(`## 3. memory: RSS after ${first} and after ${memoryRequests} requests (closed loop, ${connections} connections)\n`);
-    const before = rssMb();
-    // one run; RSS read (after a full GC) once 100,000 have completed, and at the end
+async function memory(): Promise<void> {
+  const url = `${await benchServer()}/unary`;
+  const first = memoryRequests / 10;
+  console.log(`## 5. Memory: RSS of the load engine (in this process, after a full GC) after ${first} and after ${memoryRequests} requests, closed loop, 50 connections\n`);
+  for (const client of CLIENT_KINDS) {
     const handle = startLoad(
-      { request: request(url), mode: { kind: "closed", concurrency: connections, requests: memoryRequests, durationMs: Number.POSITIVE_INFINITY }, warmupMs: 0, workers: 1 },
+      { request: { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [defaultChatBody(false)], stream: false, timeoutMs: 30_000, client }, mode: { kind: "closed", concurrency: 50, requests: memoryRequests, durationMs: Number.POSITIVE_INFINITY }, warmupMs: 0, workers: 1 },
       { stopSending: new AbortController().signal, abortInFlight: new AbortController().signal },
     );
     let afterFirst = 0;
-    let doneAtFirst = 0;
     const probe = setInterval(() => {
       const l = handle.live();
-      if (afterFirst === 0 && l.ok + l.failed >= first) {
-        doneAtFirst = l.ok + l.failed;
-        afterFirst = rssMb();
-      }
+      if (afterFirst === 0 && l.ok + l.failed >= first) afterFirst = rssMb();
     }, 20);
     const out = await handle.done;
     clearInterval(probe);
     const afterAll = rssMb();
-    console.log(`RSS before ${before.toFixed(1)} MB, after ${doneAtFirst} requests ${afterFirst.toFixed(1)} MB, after ${out.recorder.total} ${afterAll.toFixed(1)} MB`);
-    console.log(`growth ${(((afterAll - afterFirst) / afterFirst) * 100).toFixed(1)} %   [target ≤ 10 %]\n`);
+    console.log(`${client.padEnd(8)} RSS after ${first}: ${afterFirst.toFixed(1)} MB, after ${out.recorder.total}: ${afterAll.toFixed(1)} MB, growth ${signed(((afterAll - afterFirst) / afterFirst) * 100, 1)} %`);
   }
+  console.log("target: growth ≤ 10 %\n");
+}
+
+console.log(`# gatebench selfbench · bun ${Bun.version} · ${navigator.hardwareConcurrency} cpus · ${new Date().toISOString()}\n`);
+if (!acDir && only.has("rate")) console.log(`(autocannon not found: npm i --prefix ${join(tmpdir(), "gatebench-peers")} autocannon)\n`);
+try {
+  if (only.has("rate") || only.has("open") || only.has("streams")) await calibrate(`${await benchServer()}/unary`);
+  if (only.has("rate")) await maxRate();
+  if (only.has("precision")) await precision();
+  if (only.has("open")) await openLoop();
+  if (only.has("streams")) await manyStreams();
+  if (only.has("memory")) await memory();
 } finally {
   for (const c of children) await stopChild(c, 2000);
   rmSync(dir, { recursive: true, force: true });

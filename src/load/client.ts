@@ -45,6 +45,8 @@ export interface Client {
   send(n: number, intendedMs: number, rec: Recorder, done: () => void): void;
   /** Aborts every request in flight, and any sent later. */
   abortAll(): void;
+  /** Compiles the response path before the load (the JIT's pauses would otherwise land in the first measured requests). */
+  warmUp?(): void;
   /** The load is over: idle connections and timers go. */
   close(): void;
   /** Connections opened so far (-1 when the client cannot tell). */

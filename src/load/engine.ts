@@ -117,7 +117,7 @@ class Ticker {
     let ready: () => void = () => {};
     this.ready = new Promise<void>((resolve) => (ready = resolve));
     try {
-      const w = new Worker(tickerUrl());
+      const w = new Worker(threadUrl("ticker"));
       w.onmessage = (e: MessageEvent<number>) => (e.data === 0 ? ready() : this.wake?.(e.data));
       w.onerror = () => {
         this.broken = true;
@@ -156,14 +156,14 @@ class Ticker {
 }
 
 /**
- * The ticker's entry: from source, the sibling ticker.ts; in the compiled
- * binary (scripts/build.ts lists it as an entry point), load/ticker under
- * the root of the binary's embedded files (/$bunfs/root/, B:/~BUN/root/ on
- * Windows), wherever this code was bundled.
+ * The entry of a thread (the ticker, a load worker thread): from source, the
+ * sibling file; in the compiled binary (scripts/compile.ts lists them as
+ * entry points), load/NAME under the root of the binary's embedded files
+ * (/$bunfs/root/, B:/~BUN/root/ on Windows), wherever this code was bundled.
  */
-function tickerUrl(): string {
+export function threadUrl(name: "ticker" | "thread"): string {
   const m = /^(.*?\/(?:\$bunfs|~BUN)\/root\/)/.exec(import.meta.url);
-  return m ? `${m[1]}load/ticker.ts` : new URL("./ticker.ts", import.meta.url).href;
+  return m ? `${m[1]}load/${name}.ts` : new URL(`./${name}.ts`, import.meta.url).href;
 }
 
 /**
@@ -253,6 +253,7 @@ abstract class Dispatcher {
     this.clients = [createClient({ request: base.request, maxConnections })];
     if (base.direct) this.clients.push(createClient({ request: base.direct.request, maxConnections }));
     this.laneDone = this.clients.map((_, k) => () => this.finished(k));
+    for (const c of this.clients) c.warmUp?.();
     const abortAll = (): void => {
       for (const c of this.clients) c.abortAll();
     };

@@ -13,7 +13,7 @@ import { Recorder, type RecorderData } from "../metrics/recorder.ts";
 import { Timeline, type TimelineData } from "../metrics/timeline.ts";
 import type { PreparedRequest } from "./client.ts";
 import type { Subprocess } from "bun";
-import { ClosedLoopRun, LoadRun, type CommonOptions, type LoadPhase } from "./engine.ts";
+import { ClosedLoopRun, LoadRun, threadUrl, type CommonOptions, type LoadPhase } from "./engine.ts";
 import { Interleaved, LANE, Schedule, Shape, type ArrivalKind, type Segment } from "./pacer.ts";
 
 export type LoadMode =
@@ -93,8 +93,10 @@ export interface LoadOutcome extends LaneRecords {
 export interface LoadHooks {
   stopSending: AbortSignal;
   abortInFlight: AbortSignal;
-  /** The command that starts a load worker process (gatebench's own `__load`); needed for more than one worker. */
+  /** The command that starts a load worker process (gatebench's own `__load`); needed for more than one worker process. */
   workerArgv?: string[];
+  /** What a worker of several is: a process (the default) or a thread of this process. */
+  workerKind?: "process" | "thread";
   /** The phase of what is being sent changed (warm-up, load through the gateway, baseline). */
   onPhase?: (phase: LoadPhase) => void;
   onSendingDone?: () => void;
@@ -163,10 +165,10 @@ export interface LoadHandle {
 
 /**
  * How long after startLoad is called its first arrival is due: a moment for
- * the ticker thread to start, or for the worker processes, so that the
- * first send is not late.
+ * the ticker thread to start and the client to warm up, or for the worker
+ * processes, so that the first send is not late.
  */
-export const loadLeadMs = (workers: number): number => (workers <= 1 ? 30 : 300 + 50 * workers);
+export const loadLeadMs = (workers: number): number => (workers <= 1 ? 100 : 300 + 50 * workers);
 
 export function startLoad(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   return spec.workers <= 1 ? inThread(spec, hooks) : inWorkers(spec, hooks);
@@ -222,6 +224,55 @@ export type FromWorker =
     }
   | { type: "error"; message: string };
 
+/** One worker, a process or a thread, as inWorkers talks to it. */
+interface WorkerLink {
+  send(m: ToWorker): void;
+  alive(): boolean;
+  /** Resolves when the worker is gone, with how it went ("exited with code 1"). */
+  ended: Promise<string>;
+  /** Ends it now, if it is still there. */
+  end(): void;
+  /** A process's pid (its CPU and memory are sampled with gatebench's). */
+  pid?: number;
+}
+
+/** A worker process: gatebench's own `__load`, messages over IPC, its stdin the lifeline. */
+function processLink(argv: string[], onMessage: (m: FromWorker) => void): WorkerLink {
+  const w: Subprocess = Bun.spawn([...argv], { stdin: "pipe", stdout: "inherit", stderr: "inherit", ipc: (m: FromWorker) => onMessage(m) });
+  return {
+    send: (m) => w.send(m),
+    alive: () => w.exitCode === null,
+    ended: w.exited.then((code) => `(pid ${w.pid}) exited with ${w.signalCode ?? `code ${code}`}`),
+    end: () => w.exitCode === null && w.kill("SIGKILL"),
+    pid: w.pid,
+  };
+}
+
+/** A worker thread of this process (load/thread.ts), messages by postMessage. */
+function threadLink(onMessage: (m: FromWorker) => void): WorkerLink {
+  const w = new Worker(threadUrl("thread"));
+  let gone = false;
+  let ended: (how: string) => void = () => {};
+  w.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  w.onerror = (e) => {
+    gone = true;
+    ended(`(a thread) failed: ${e.message}`);
+  };
+  w.addEventListener("close", () => {
+    gone = true;
+    ended("(a thread) stopped");
+  });
+  return {
+    send: (m) => w.postMessage(m),
+    alive: () => !gone,
+    ended: new Promise<string>((resolve) => (ended = resolve)),
+    end: () => {
+      gone = true;
+      w.terminate();
+    },
+  };
+}
+
 /**
  * Workers start together at an agreed epoch time (each converts it to its
  * own performance.now() clock); their times come back relative to it, and
@@ -231,20 +282,20 @@ export type FromWorker =
 function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   const n = spec.workers;
   const argv = hooks.workerArgv;
-  if (!argv) throw new Error("more than one load worker needs the command that starts one (workerArgv)");
+  if (!argv && hooks.workerKind !== "thread") throw new Error("more than one load worker process needs the command that starts one (workerArgv)");
   const startAtMs = performance.now() + loadLeadMs(n);
   const startAtEpochMs = performance.timeOrigin + startAtMs;
   const gw = newLane(startAtMs);
   const direct = spec.direct ? newLane(startAtMs) : undefined;
   const counts: LiveCounts[] = [];
-  const workers: Subprocess[] = [];
+  const workers: WorkerLink[] = [];
   let sendingDone = 0;
   let sendingDoneMs = -1;
   let peak = 0;
   let nextDueMs = Number.POSITIVE_INFINITY;
   let directNextDueMs = Number.POSITIVE_INFINITY;
   const post = (m: ToWorker): void => {
-    for (const w of workers) if (w.exitCode === null) w.send(m);
+    for (const w of workers) if (w.alive()) w.send(m);
   };
   const onStop = (): void => post({ type: "stop" });
   const onAbort = (): void => post({ type: "abort" });
@@ -290,14 +341,9 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
           }
         }
       };
-      const w = Bun.spawn([...argv], {
-        stdin: "pipe",
-        stdout: "inherit",
-        stderr: "inherit",
-        ipc: (m: FromWorker) => onMessage(m),
-      });
-      void w.exited.then((code) => {
-        if (!reported[k]) reject(new Error(`load worker ${k} (pid ${w.pid}) exited with ${w.signalCode ?? `code ${code}`} before it finished`));
+      const w = hooks.workerKind === "thread" ? threadLink(onMessage) : processLink(argv!, onMessage);
+      void w.ended.then((how) => {
+        if (!reported[k]) reject(new Error(`load worker ${k} ${how} before it finished`));
       });
       workers.push(w);
       w.send({ type: "start", spec, k, startAtEpochMs } satisfies ToWorker);
@@ -308,13 +354,11 @@ function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   }).finally(() => {
     hooks.stopSending.removeEventListener("abort", onStop);
     hooks.abortInFlight.removeEventListener("abort", onAbort);
-    for (const w of workers) {
-      // a worker that is done exits on its own; the others are ended here (the lifeline closes too)
-      if (w.exitCode === null) w.kill("SIGKILL");
-    }
+    // a worker process that is done exits on its own; the others (and threads) are ended here
+    for (const w of workers) w.end();
   });
   return {
-    pids: () => workers.filter((w) => w.exitCode === null).map((w) => w.pid),
+    pids: () => workers.flatMap((w) => (w.pid !== undefined && w.alive() ? [w.pid] : [])),
     live: () =>
       counts.reduce(sumCounts, noCounts()),
     done,

@@ -1,8 +1,10 @@
-// Server-sent events, scanned as bytes. The scanner finds event boundaries
-// (a blank line), `data: [DONE]`, events whose delta carries non-empty
-// content (content, reasoning, tool-call arguments, legacy `text`), and the
-// usage chunk, which is the only one parsed as JSON; and the mock's comment
-// that says when it sent the last event.
+// Server-sent events, scanned as bytes where they arrive. The scanner finds
+// event boundaries (a blank line), `data: [DONE]`, events whose JSON carries
+// a non-empty string under a content key (content, reasoning, arguments,
+// legacy text, or a key ending in _content and the like), the usage's
+// completion_tokens, and the mock's comment that says when it sent the last
+// event. One pass over each event's bytes, in place: only an event split
+// across reads is copied, and nothing is decoded or parsed as JSON.
 import { MOCK_TIMING } from "../metrics/mock-timing.ts";
 
 const enc = new TextEncoder();
@@ -10,18 +12,21 @@ const dec = new TextDecoder();
 const DATA = enc.encode("data:");
 const DONE = enc.encode("[DONE]");
 const LAST_EVENT = enc.encode(`: ${MOCK_TIMING.lastEventComment}=`);
-const USAGE = enc.encode('"usage"');
-/** Keys whose non-empty string value counts as generated output. */
-const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(`${k}"`));
+/** Keys whose non-empty string value counts as generated output (also as the end of a longer key after "_": reasoning_content). */
+const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(k));
+const USAGE = enc.encode("usage");
+const COMPLETION_TOKENS = enc.encode("completion_tokens");
 
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
+const BACKSLASH = 92;
 const UNDERSCORE = 95;
 const COLON = 58;
 const SPACE = 32;
 const TAB = 9;
 const LBRACE = 123;
+const ZERO = 48;
 
 export interface SseSink {
   /** An event carrying non-empty content arrived (at tMs). */
@@ -34,37 +39,38 @@ export interface SseSink {
   upstreamLast?(epochUs: number): void;
 }
 
-export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  outer: for (let i = hay.indexOf(first!, from); i !== -1 && i <= last; i = hay.indexOf(first!, i + 1)) {
-    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
+/** Whether buf[at, at + needle.length) is `needle`. */
+function startsWith(buf: Uint8Array, at: number, end: number, needle: Uint8Array): boolean {
+  if (end - at < needle.length) return false;
+  for (let j = 0; j < needle.length; j++) if (buf[at + j] !== needle[j]) return false;
+  return true;
+}
+
+/** Whether the key buf[from, to) is `name`, or ends in "_" + `name`. */
+function keyIs(buf: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
+  const at = to - name.length;
+  if (at < from || (at > from && buf[at - 1] !== UNDERSCORE)) return false;
+  return startsWith(buf, at, to, name);
+}
+
+/** The digits at buf[p…), as a number; -1 when there are none. */
+function digitsAt(buf: Uint8Array, p: number, end: number): number {
+  let n = -1;
+  for (; p < end; p++) {
+    const d = buf[p]! - ZERO;
+    if (d < 0 || d > 9) break;
+    n = (n < 0 ? 0 : n * 10) + d;
   }
-  return -1;
+  return n;
 }
 
 const isWs = (b: number | undefined): boolean => b === SPACE || b === TAB;
 
-/** True when `"key": "x…"` appears in [from, to) with a non-empty string value. */
-function hasNonEmptyString(buf: Uint8Array, key: Uint8Array, from: number, to: number): boolean {
-  for (let i = indexOfBytes(buf, key, from, to); i !== -1; i = indexOfBytes(buf, key, i + 1, to)) {
-    const before = buf[i - 1];
-    if (before !== QUOTE && before !== UNDERSCORE) continue;
-    let p = i + key.length;
-    while (isWs(buf[p])) p++;
-    if (buf[p] !== COLON) continue;
-    p++;
-    while (isWs(buf[p])) p++;
-    if (buf[p] === QUOTE && p + 1 < to && buf[p + 1] !== QUOTE) return true;
-  }
-  return false;
-}
-
 export class SseScanner {
+  /** An event split across reads, assembled here: buf[0, len). */
   private buf = new Uint8Array(1024);
   private len = 0;
-  /** Where the line being assembled starts in buf. */
+  /** Where the line being read starts in buf. */
   private lineStart = 0;
   sawDone = false;
   /** Why the stream is not a well-formed OpenAI event stream, when it is not (the first reason seen). */
@@ -72,25 +78,60 @@ export class SseScanner {
 
   constructor(private readonly sink: SseSink) {}
 
-  /** Scans chunk[from, to), received at tMs. */
-  push(chunk: Uint8Array, from: number, to: number, tMs: number): void {
-    let pos = from;
-    while (pos < to) {
-      let nl = chunk.indexOf(LF, pos);
-      if (nl >= to) nl = -1;
-      const end = nl === -1 ? to : nl + 1;
-      this.append(chunk, pos, end);
-      pos = end;
-      if (nl !== -1) this.endOfLine(tMs);
-    }
-  }
-
   /** Readies the scanner for the next stream (a scanner is reused from request to request). */
   reset(): void {
     this.len = 0;
     this.lineStart = 0;
     this.sawDone = false;
     this.malformed = "";
+  }
+
+  /** Scans chunk[from, to), received at tMs. */
+  push(chunk: Uint8Array, from: number, to: number, tMs: number): void {
+    if (this.len === 0) {
+      // nothing pending: the whole events in the chunk are read where they are
+      const rest = this.scan(chunk, from, from, to, tMs);
+      if (rest < to) this.keep(chunk, rest, to, this.lineStart - rest);
+      return;
+    }
+    this.append(chunk, from, to);
+    const rest = this.scan(this.buf, 0, this.lineStart, this.len, tMs);
+    // what is left is the start of an event: moved to the front
+    if (rest > 0) {
+      this.buf.copyWithin(0, rest, this.len);
+      this.len -= rest;
+      this.lineStart -= rest;
+    }
+  }
+
+  /**
+   * Reads the lines of buf from `lineFrom` to `end` (an event starts at
+   * `eventFrom`); every event ended by a blank line is handled. Returns
+   * where the unfinished event starts; leaves the unfinished line's start
+   * in lineStart (as an offset in buf).
+   */
+  private scan(buf: Uint8Array, eventFrom: number, lineFrom: number, end: number, tMs: number): number {
+    let ls = lineFrom;
+    let ev = eventFrom;
+    for (;;) {
+      const nl = buf.indexOf(LF, ls);
+      if (nl === -1 || nl >= end) break;
+      const blank = nl === ls || (nl === ls + 1 && buf[ls] === CR);
+      if (blank) {
+        if (ls > ev) this.event(buf, ev, ls, tMs);
+        ev = nl + 1;
+      }
+      ls = nl + 1;
+    }
+    this.lineStart = ls;
+    return ev;
+  }
+
+  /** Starts the pending event with chunk[from, to), whose unfinished line starts `lineOffset` bytes in. */
+  private keep(chunk: Uint8Array, from: number, to: number, lineOffset: number): void {
+    this.len = 0;
+    this.append(chunk, from, to);
+    this.lineStart = lineOffset;
   }
 
   private append(chunk: Uint8Array, from: number, to: number): void {
@@ -104,44 +145,27 @@ export class SseScanner {
     this.len = need;
   }
 
-  /** buf ends with LF: decide whether the line just completed is blank. */
-  private endOfLine(tMs: number): void {
-    let lineLen = this.len - 1 - this.lineStart;
-    if (lineLen > 0 && this.buf[this.len - 2] === CR) lineLen--;
-    if (lineLen > 0) {
-      this.lineStart = this.len;
-      return;
-    }
-    // Blank line: the event is buf[0, lineStart).
-    if (this.lineStart > 0) this.event(this.lineStart, tMs);
-    this.len = 0;
-    this.lineStart = 0;
-  }
-
-  private event(end: number, tMs: number): void {
-    const buf = this.buf;
-    let lineFrom = 0;
+  /** One event: buf[from, end), its lines each ended by LF. */
+  private event(buf: Uint8Array, from: number, end: number, tMs: number): void {
+    let lineFrom = from;
     let content = false;
     while (lineFrom < end) {
       let lineEnd = buf.indexOf(LF, lineFrom);
       if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-      if (indexOfBytes(buf, DATA, lineFrom, lineFrom + DATA.length) === lineFrom) {
+      let vEnd = lineEnd;
+      if (vEnd > lineFrom && buf[vEnd - 1] === CR) vEnd--;
+      if (startsWith(buf, lineFrom, vEnd, DATA)) {
         let v = lineFrom + DATA.length;
         if (buf[v] === SPACE) v++;
-        let vEnd = lineEnd;
-        if (buf[vEnd - 1] === CR) vEnd--;
-        if (vEnd - v === DONE.length && indexOfBytes(buf, DONE, v, vEnd) === v) {
+        if (vEnd - v === DONE.length && startsWith(buf, v, vEnd, DONE)) {
           this.sawDone = true;
           this.sink.done(tMs);
         } else if (buf[v] !== LBRACE) {
           // every event of the OpenAI stream format is a JSON object, or [DONE]
           if (!this.malformed) this.malformed = `an event's data is not a JSON object: "${dec.decode(buf.subarray(v, Math.min(vEnd, v + 40)))}"`;
-        } else {
-          if (!content) content = CONTENT_KEYS.some((k) => hasNonEmptyString(buf, k, v, vEnd));
-          this.maybeUsage(v, vEnd);
-        }
-      } else if (buf[lineFrom] === COLON && indexOfBytes(buf, LAST_EVENT, lineFrom, lineFrom + LAST_EVENT.length) === lineFrom) {
-        const us = Number(dec.decode(buf.subarray(lineFrom + LAST_EVENT.length, lineEnd)).trim());
+        } else if (this.json(buf, v, vEnd)) content = true;
+      } else if (buf[lineFrom] === COLON && startsWith(buf, lineFrom, vEnd, LAST_EVENT)) {
+        const us = digitsAt(buf, lineFrom + LAST_EVENT.length, vEnd);
         if (us > 0) this.sink.upstreamLast?.(us);
       }
       lineFrom = lineEnd + 1;
@@ -149,21 +173,40 @@ export class SseScanner {
     if (content) this.sink.content(tMs);
   }
 
-  private maybeUsage(from: number, to: number): void {
-    const at = indexOfBytes(this.buf, USAGE, from, to);
-    if (at === -1) return;
-    let p = at + USAGE.length;
-    while (isWs(this.buf[p])) p++;
-    if (this.buf[p] !== COLON) return;
-    p++;
-    while (isWs(this.buf[p])) p++;
-    if (this.buf[p] !== LBRACE) return; // "usage": null
-    try {
-      const chunk = JSON.parse(dec.decode(this.buf.subarray(from, to)));
-      const n = chunk?.usage?.completion_tokens;
-      if (typeof n === "number" && n >= 0) this.sink.usage(n);
-    } catch {
-      // A malformed usage chunk only means tokens are counted from events instead.
+  /**
+   * One pass over a JSON object's bytes, string by string: true when a
+   * content key has a non-empty string value. A usage object's
+   * completion_tokens goes to the sink.
+   */
+  private json(buf: Uint8Array, from: number, end: number): boolean {
+    let content = false;
+    let usage = false;
+    for (let i = from; i < end; i++) {
+      if (buf[i] !== QUOTE) continue;
+      // a string: [s, j), escapes skipped
+      const s = i + 1;
+      let j = s;
+      while (j < end && buf[j] !== QUOTE) j += buf[j] === BACKSLASH ? 2 : 1;
+      i = j;
+      let p = j + 1;
+      while (isWs(buf[p])) p++;
+      if (buf[p] !== COLON) continue;
+      // it was a key: look at its value
+      p++;
+      while (isWs(buf[p])) p++;
+      if (!content && buf[p] === QUOTE && p + 1 < end && buf[p + 1] !== QUOTE) {
+        for (const k of CONTENT_KEYS) {
+          if (keyIs(buf, s, j, k)) {
+            content = true;
+            break;
+          }
+        }
+      } else if (buf[p] === LBRACE && j - s === USAGE.length && startsWith(buf, s, j, USAGE)) usage = true;
+      else if (usage && j - s === COMPLETION_TOKENS.length && startsWith(buf, s, j, COMPLETION_TOKENS)) {
+        const n = digitsAt(buf, p, end);
+        if (n >= 0) this.sink.usage(n);
+      }
     }
+    return content;
   }
 }

@@ -104,5 +104,39 @@ describe("SseScanner", () => {
     expect(scan([": keep-alive comment\n\n", STREAM]).malformed).toBe("");
     expect(scan([ROLE, "data: <html>oops</html>\n\n", DONE]).malformed).toContain('not a JSON object: "<html>oops</html>"');
   });
-});
 
+  test("keys are read as keys: a key's name inside a string value is not one, and escaped quotes do not end a string", () => {
+    const r = scan([
+      'data: {"choices":[{"delta":{"role":"assistant","note":"\\"content\\": \\"x\\""}}]}\n\n',
+      'data: {"choices":[{"delta":{"content":"say \\"hi\\""}}]}\n\n',
+    ]);
+    expect(r.content).toEqual([1]);
+  });
+
+  test("usage: completion_tokens of the usage object, not of its details", () => {
+    const r = scan(['data: {"choices":[],"usage":{"completion_tokens_details":{"reasoning_tokens":5},"prompt_tokens":9,"completion_tokens":42}}\n\n']);
+    expect(r.usage).toEqual([42]);
+  });
+
+  test("the mock's last-event comment gives its time", () => {
+    const seen: number[] = [];
+    const s = new SseScanner({ content() {}, done() {}, usage() {}, upstreamLast: (us) => seen.push(us) });
+    const b = new TextEncoder().encode(`${TOK("a")}: x-mock-last-event-us=1764900000123456\n\n${DONE}`);
+    s.push(b, 0, b.length, 0);
+    expect(seen).toEqual([1764900000123456]);
+  });
+
+  test("a scanner is reused: reset() forgets the last stream's partial event and verdicts", () => {
+    const seen: number[] = [];
+    const s = new SseScanner({ content: (t) => seen.push(t), done() {}, usage() {} });
+    const a = new TextEncoder().encode(`data: <html>\n\n${TOK("cut").slice(0, 15)}`);
+    s.push(a, 0, a.length, 0);
+    expect(s.malformed).not.toBe("");
+    s.reset();
+    const b = new TextEncoder().encode(TOK("next") + DONE);
+    s.push(b, 0, b.length, 1);
+    expect(seen).toEqual([1]);
+    expect(s.malformed).toBe("");
+    expect(s.sawDone).toBe(true);
+  });
+});
