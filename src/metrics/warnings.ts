@@ -78,6 +78,10 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
       `${q.dropped} ${q.dropped === 1 ? "arrival was" : "arrivals were"} dropped: ${f.maxInFlight} ${f.maxInFlight === 1 ? "request was" : "requests were"} already open when they were due (--max-in-flight). ${f.maxInFlight < 1000 ? "Raise --max-in-flight, or the" : "The"} gateway (or the machine) cannot keep up with this rate.`,
     );
   }
+  const local = s.errors.load_generator ?? 0;
+  if (local > 0) {
+    w.push(`${local} ${local === 1 ? "request" : "requests"} could not be sent: this machine ran out of file descriptors or ephemeral ports. That is the load generator's limit, not the target's: they are left out of the requests, failures and success ratio above. Raise the open-file limit (ulimit -n 65536), or lower the load or --connections.`);
+  }
   const lag = s.schedule_lag_ms;
   if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {
     w.push(
@@ -93,7 +97,7 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     );
   }
   if (f.fdLimit !== undefined && peak > f.fdLimit * 0.8) {
-    w.push(`up to ${peak} requests were open, close to the open-file limit of ${f.fdLimit} (ulimit -n): connections beyond it fail as connect errors. Raise it before the run: ulimit -n 65536.`);
+    w.push(`up to ${peak} requests were open, close to the open-file limit of ${f.fdLimit} (ulimit -n): connections beyond it cannot be opened (load_generator errors). Raise it before the run: ulimit -n 65536.`);
   }
   const growth = s.derived?.gateway_rss_growth_mb_per_min;
   const gwLoad = s.resources.gateway?.load;

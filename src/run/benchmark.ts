@@ -337,6 +337,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
         stopSending: stopSending.signal,
         abortInFlight: abortInFlight.signal,
         workerArgv: [...self, "__load"],
+        // threads share one process (measured: as fast as processes with the socket client, a fraction of the memory); fetch's one HTTP thread and pool per process need processes
+        workerKind: cfg.client === "fetch" ? "process" : "thread",
         // resource samples follow what is being sent: warm-up, the gateway's load, or the baseline (the gateway idles)
         onPhase: (phase) => void sampler.mark(phase),
         // What the gateway spends finishing the last requests is not "load";

@@ -40,9 +40,11 @@ export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<
 }
 
 /** Runs the CLI to completion (killed after `timeoutMs`). */
-export async function cli(args: string[], opts: { tag?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliRun> {
+export async function cli(args: string[], opts: { tag?: string; timeoutMs?: number; cwd?: string; openFiles?: number } = {}): Promise<CliRun> {
   const tag = opts.tag ?? newTag();
-  await using proc = Bun.spawn(cliArgv(args), {
+  // openFiles: run under this open-file limit (ulimit -n, soft and hard)
+  const argv = opts.openFiles === undefined ? cliArgv(args) : ["sh", "-c", `ulimit -n ${opts.openFiles} && exec "$@"`, "sh", ...cliArgv(args)];
+  await using proc = Bun.spawn(argv, {
     env: cliEnv(tag),
     cwd: opts.cwd ?? ROOT,
     stdin: "ignore",

@@ -109,7 +109,7 @@ describe("ending a run", () => {
   test("gatebench killed with SIGKILL: its mock and gateway exit on their own", async () => {
     const run = startLongRun();
     await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
-    // the mock, the gateway, and (when gatebench relaunched itself with a raised fetch limit) the run itself
+    // the mock and the gateway (the built-in proxy)
     const others = processesWithTag(run.tag).filter((p) => p !== run.proc.pid);
     expect(others.length).toBeGreaterThanOrEqual(2);
     run.proc.kill("SIGKILL");
@@ -117,25 +117,29 @@ describe("ending a run", () => {
     await waitFor(() => processesWithTag(run.tag).length === 0, 10_000, "the children to exit");
   }, 40_000);
 
-  test("with load worker processes: Ctrl-C drains and merges their results; SIGKILL of gatebench leaves none behind", async () => {
-    const a = startLongRun(["--workers", "2"]);
-    await a.underWay();
-    const tagged = processesWithTag(a.tag).length;
-    // gatebench (and its relaunched self), the mock, the gateway, two workers
-    expect(tagged).toBeGreaterThanOrEqual(5);
-    process.kill(-a.proc.pid, "SIGINT");
-    const { code, doc } = await a.finished();
-    expect(code).toBe(3);
-    expect(doc.summary.requests.total).toBeGreaterThanOrEqual(20);
-    expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
-    expect(processesWithTag(a.tag)).toEqual([]);
+  // worker threads with the socket client; processes with fetch (one HTTP thread and pool per process)
+  for (const [client, kind, least] of [["socket", "threads", 3], ["fetch", "processes", 5]] as const) {
+    test(`with load worker ${kind} (--client ${client}): Ctrl-C drains and merges their results; SIGKILL of gatebench leaves none behind`, async () => {
+      const a = startLongRun(["--workers", "2", "--client", client]);
+      await a.underWay();
+      const tagged = processesWithTag(a.tag).length;
+      // gatebench, the mock, the gateway; with fetch also its relaunched self and two worker processes
+      expect(tagged).toBeGreaterThanOrEqual(least);
+      if (client === "socket") expect(tagged).toBe(3);
+      process.kill(-a.proc.pid, "SIGINT");
+      const { code, doc } = await a.finished();
+      expect(code).toBe(3);
+      expect(doc.summary.requests.total).toBeGreaterThanOrEqual(20);
+      expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+      expect(processesWithTag(a.tag)).toEqual([]);
 
-    const b = startLongRun(["--workers", "2"]);
-    await b.underWay();
-    b.proc.kill("SIGKILL");
-    await b.proc.exited;
-    await waitFor(() => processesWithTag(b.tag).length === 0, 10_000, "the children and workers to exit");
-  }, 60_000);
+      const b = startLongRun(["--workers", "2", "--client", client]);
+      await b.underWay();
+      b.proc.kill("SIGKILL");
+      await b.proc.exited;
+      await waitFor(() => processesWithTag(b.tag).length === 0, 10_000, "the children and workers to exit");
+    }, 60_000);
+  }
 
   test("the gateway dies during the load: the run stops, writes partial results, exits 3", async () => {
     const run = startLongRun();

@@ -271,6 +271,24 @@ describe("load models", () => {
     expect(a.doc.summary.warnings.join(" ")).not.toContain("idle connections");
   }, 30_000);
 
+  test("out of file descriptors: the requests that could not be sent are load_generator errors, apart from the target's", async () => {
+    const t = target(2);
+    const tag = newTag();
+    tags.push(tag);
+    const json = join(dir, "fds.json");
+    const r = await cli(["run", "--no-mock", "--json", json, "--target", t.url, "-c", "100", "-n", "1500"], { tag, openFiles: 60 });
+    const doc = JSON.parse(readFileSync(json, "utf8"));
+    const s = doc.summary;
+    expect(s.errors.load_generator).toBeGreaterThan(0);
+    // never sent, never counted: what the target answered is all the report calls requests
+    expect(s.requests.total).toBe(t.state.seen.length);
+    expect(s.requests.total + s.errors.load_generator).toBe(1500);
+    expect(s.requests.success_ratio).toBe(1);
+    expect(s.error_samples.load_generator).toContain("ulimit -n is 60");
+    expect(s.warnings.join(" ")).toContain("could not be sent: this machine ran out of file descriptors");
+    expect(r.stdout).toContain("load_generator:");
+  }, 30_000);
+
   test("--client fetch, more than 64 requests open: the report warns about Bun's fetch pool; at 60 there is no churn", async () => {
     const under = target(5);
     const a = await run("pool-60", ["--client", "fetch", "--target", under.url, "-c", "60", "-n", "1200"]);

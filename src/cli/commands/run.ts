@@ -41,7 +41,7 @@ export const runArgs = {
   connections: { type: "string", description: "Open loop: connections open at once at most (default: a due request opens one whenever none is idle); a request waiting for one counts the wait in its latency", group: "Load model", valueHint: "n" },
   insecure: { type: "boolean", alias: "k", description: "https: accept any certificate (no verification)", group: "What is sent", default: false },
   cacert: { type: "string", description: "https: trust the CA certificates in this PEM file instead of the system's", group: "What is sent", valueHint: "file" },
-  workers: { type: "string", description: "Load generator processes; arrivals (or the connections of a closed loop) are interleaved across them, and their histograms merge exactly", group: "Load model", default: String(D.workers), valueHint: "n" },
+  workers: { type: "string", description: "Load generator threads, each with its own event loop and connections (processes with --client fetch); arrivals (or the connections of a closed loop) are interleaved across them, and their histograms merge exactly", group: "Load model", default: String(D.workers), valueHint: "n" },
   baseline: { type: "string", description: "Also send the same load straight to the mock, to measure what the gateway adds: interleaved (slices alternate, the load takes twice --duration), sequential (direct first), or off", group: "Load model", default: D.baseline, valueHint: "mode" },
   "baseline-slice": { type: "string", description: `Length of each interleaved slice; ${SLICE_ANSWERS} × the mock's answer time, in whole seconds, when that is longer (4s for its default 800 ms stream) (default ${D.baselineSliceMs / 1000}s)`, group: "Load model", valueHint: "duration" },
   // the gateway

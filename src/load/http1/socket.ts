@@ -20,6 +20,7 @@ import { endStream, StreamSink, upstreamMs, within } from "../response.ts";
 import { SseScanner } from "../sse.ts";
 import { ResponseParser, type ResponseSink } from "./parser.ts";
 import { encodeRequests, originOf, type Origin } from "./request.ts";
+import { openFileLimit } from "../../gateway/tree.ts";
 
 const enum State {
   Connecting,
@@ -57,6 +58,8 @@ class Connection implements ResponseSink {
   n = 0;
   /** This request was already sent again after a kept-alive connection closed under it. */
   retried = false;
+  /** Set while Bun.connect is being called: a failure then is this machine's (no socket could be made), not the target's. */
+  dialing = false;
   private bytes: Uint8Array | undefined;
   private written = 0;
   /** Responses read in full on this connection. */
@@ -248,8 +251,13 @@ class Connection implements ResponseSink {
     const t = performance.now();
     const p = this.parser;
     if (connecting) {
-      const kind = err?.code ? kindOfCode(err.code) : ErrorKind.Connect;
-      this.fail(kind === ErrorKind.Reset || kind === ErrorKind.Other ? ErrorKind.Connect : kind, this.client.connectMessage(err), t);
+      // Bun reports a socket it could not create (EMFILE, ENFILE, EADDRNOTAVAIL) as ECONNREFUSED, but at once, within the connect call; a refusal by the target comes later
+      // (recorded on the next turn of the loop: a closed loop would otherwise fail, retry and fail again in one call stack)
+      if (this.dialing) setImmediate(() => this.fail(ErrorKind.LoadGenerator, this.client.localMessage(), t));
+      else {
+        const kind = err?.code ? kindOfCode(err.code) : ErrorKind.Connect;
+        this.fail(kind === ErrorKind.Reset || kind === ErrorKind.Other ? ErrorKind.Connect : kind, this.client.connectMessage(err), t);
+      }
       return;
     }
     if (!err && p.eof(t)) {
@@ -349,6 +357,8 @@ export class SocketClient implements Client {
   private aborted = false;
   /** Connections between connect() and the end of their handshake. */
   private connecting = 0;
+  /** The open-file limit, read before the load (with no descriptor left, it could not be read). */
+  private readonly fdLimit = openFileLimit();
 
   constructor(
     request: PreparedRequest,
@@ -385,7 +395,7 @@ export class SocketClient implements Client {
     if (c) {
       c.idleIndex = -1;
       c.take(q);
-    } else if (this.canOpen()) this.connect().take(q);
+    } else if (this.canOpen()) this.connect(q);
     else this.waiting.push(q);
   }
 
@@ -423,7 +433,7 @@ export class SocketClient implements Client {
 
   /** Requests waiting for a connection open new ones while they may. */
   private openForWaiting(): void {
-    while (this.waitHead < this.waiting.length && !this.aborted && this.canOpen()) this.connect().take(this.takeWaiting());
+    while (this.waitHead < this.waiting.length && !this.aborted && this.canOpen()) this.connect(this.takeWaiting());
   }
 
   private takeWaiting(): Queued {
@@ -436,17 +446,20 @@ export class SocketClient implements Client {
     return q;
   }
 
-  private connect(): Connection {
+  /** Opens a new connection for `q` (the request is its own before the connect starts: a failure may come back at once). */
+  private connect(q: Queued): void {
     this.connecting++;
     const c = new Connection(this);
     c.index = this.conns.length;
     this.conns.push(c);
+    c.take(q);
     const o = this.origin;
+    c.dialing = true;
     Bun.connect<Connection>({ hostname: o.hostname, port: o.port, data: c, socket: (this.tls ? SECURE : PLAIN) as unknown as SocketHandler<Connection>, ...(this.tls ? { tls: this.tls } : {}) }).catch((err: unknown) => {
       // connectError has the failure already; this covers what fails before a socket exists
       if (c.state === State.Connecting) c.lost(err as Error);
     });
-    return c;
+    c.dialing = false;
   }
 
   /** A connection is free: the oldest waiting request takes it, or it idles. */
@@ -530,6 +543,12 @@ export class SocketClient implements Client {
   connectMessage(err: (Error & { code?: string }) | undefined): string {
     const o = this.origin;
     return `cannot connect to ${o.hostname}:${o.port}: ${err?.code ?? ""}${err?.message ? ` ${err.message}` : ""}`.trim();
+  }
+
+  /** Why no socket could be made on this machine, with the open-file limit when it can be read. */
+  localMessage(): string {
+    const limit = this.fdLimit;
+    return `this machine could not open another connection (out of file descriptors${limit ? `, ulimit -n is ${limit}` : ""}, or of ephemeral ports): not the target's failure; raise the limit (ulimit -n 65536) or lower the load`;
   }
 
   /** Why a TLS handshake failed, in one line with the way out. */
