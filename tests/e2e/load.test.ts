@@ -303,3 +303,55 @@ describe("load models", () => {
   }, 30_000);
 });
 
+
+describe("https targets", () => {
+  const tls = join(import.meta.dir, "..", "fixtures", "tls");
+  function tlsTarget() {
+    const state = { requests: 0 };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: Bun.file(join(tls, "server.pem")), key: Bun.file(join(tls, "server-key.pem")) },
+      fetch: () => {
+        state.requests++;
+        return Response.json({ ok: true });
+      },
+    });
+    servers.push(server);
+    return { url: `https://127.0.0.1:${server.port}`, name: `https://localhost:${server.port}`, state };
+  }
+
+  test("verified against --cacert (by IP and by name), with either client", async () => {
+    const t = tlsTarget();
+    for (const [url, client] of [[t.url, "socket"], [t.name, "socket"], [t.url, "fetch"]] as const) {
+      const { r, doc } = await run(`tls-${client}`, ["--target", url, "--cacert", join(tls, "ca.pem"), "--client", client, "-c", "2", "-n", "20"]);
+      expect(r.code).toBe(0);
+      expect(doc.summary.requests.ok).toBe(20);
+    }
+    expect(t.state.requests).toBe(60);
+  }, 30_000);
+
+  test("a certificate that does not verify: refused before the load, in one line that names the way out; --insecure accepts it", async () => {
+    const t = tlsTarget();
+    const refused = await run("tls-refused", ["--target", t.url, "-c", "2", "-n", "20"]);
+    expect(refused.r.code).toBe(3);
+    const line = refused.r.stderr.split("\n").find((l) => l.includes("TLS handshake"))!;
+    expect(line).toContain(`--target ${t.url}/: the TLS handshake with 127.0.0.1:`);
+    expect(line).toContain("--cacert FILE");
+    expect(line).toContain("--insecure");
+    expect(t.state.requests).toBe(0);
+    const insecure = await run("tls-insecure", ["--target", t.url, "--insecure", "-c", "2", "-n", "20"]);
+    expect(insecure.r.code).toBe(0);
+    expect(insecure.doc.summary.requests.ok).toBe(20);
+  }, 30_000);
+
+  test("--cacert and --insecure belong to an https target", async () => {
+    const t = target();
+    const { r } = await run("tls-http", ["--target", t.url, "--insecure", "-c", "1", "-n", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--insecure is for an https:// --target");
+    const missing = await run("tls-missing", ["--target", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem"]);
+    expect(missing.r.code).toBe(2);
+    expect(missing.r.stderr).toContain('--cacert "/nonexistent/ca.pem": no readable file there');
+  }, 30_000);
+});
