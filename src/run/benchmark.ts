@@ -131,7 +131,7 @@ async function waitForStartAt(cfg: RunConfig, readyTookMs: number, hooks: RunHoo
   const lateMs = offset + performance.now() + leadMs - startAtMs;
   if (lateMs > START_AT_SLACK_MS) {
     const steps = [!cfg.noMock && "the mock", !cfg.target && "the gateway", cfg.setup && "--setup", cfg.idleMs > 0 && `the ${cfg.idleMs / 1000} s idle phase`].filter(Boolean);
-    const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}${leadMs >= 100 ? `, and the load workers need ${(leadMs / 1000).toFixed(1)} s to start` : ""}`;
+    const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}${cfg.workers > 1 ? `, and the load workers need ${(leadMs / 1000).toFixed(1)} s to start` : ""}`;
     throw new ConfigError(`--start-at "${cfg.startAt}": the load could begin ${(lateMs / 1000).toFixed(1)} s after it at the earliest (${took}); ${startAtAdvice(Math.ceil((readyTookMs + leadMs) / 1000) + 10)}`);
   }
   if (lateMs > 0) {
