@@ -185,9 +185,11 @@ export class Waiter {
   private readonly startMs = performance.now();
   private lastTickMs = Number.NEGATIVE_INFINITY;
 
+  /** `coarseSpin`: yield towards a deadline that is not `precise` too (off for the open loop's high rates, where responses wake the thread anyway). */
   constructor(
     private readonly spinBudget = 0.05,
     private readonly ticker?: Ticker,
+    private readonly coarseSpin = true,
   ) {}
 
   async until(deadlineMs: number, signal: AbortSignal, precise = false): Promise<void> {
@@ -199,7 +201,7 @@ export class Waiter {
         await sleepOrAbort(Math.floor(remaining - 5), signal);
         continue;
       }
-      const spin = this.spentMs <= this.spinBudget * (now - this.startMs);
+      const spin = (precise || this.coarseSpin) && this.spentMs <= this.spinBudget * (now - this.startMs);
       if (precise && this.ticker && !this.ticker.broken) {
         // at most one wake-up per MIN_TICK_GAP_MS; a thread that slept longer wakes slower, so fire earlier then
         const target = Math.max(deadlineMs, this.lastTickMs + MIN_TICK_GAP_MS);
@@ -376,7 +378,8 @@ export class LoadRun extends Dispatcher {
     // and a millisecond timer covers the rest; a ticker wake-up per
     // arrival would cost more CPU than it saves lag.
     const ticker = new Ticker();
-    const waiter = new Waiter(0.1, ticker);
+    // no yielding towards the deadlines of gaps under PRECISE_GAP_MS: measured at 10,000 req/s, it cost a quarter more CPU (31.5 against 24.6 µs per request) for the same schedule lag (p99 1.00 against 1.05 ms)
+    const waiter = new Waiter(0.1, ticker, false);
     await Promise.race([ticker.ready, Bun.sleep(2000)]);
     this.start = await this.begin();
     this.next = schedule.next();
