@@ -6,6 +6,7 @@
 // event. One pass over each event's bytes, in place: only an event split
 // across reads is copied, and nothing is decoded or parsed as JSON.
 import { MOCK_TIMING } from "../metrics/mock-timing.ts";
+import { appendBytes, BACKSLASH, COLON, CR, LBRACE, LF, QUOTE, SP as SPACE, TAB, UNDERSCORE, ZERO } from "./bytes.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -16,17 +17,6 @@ const LAST_EVENT = enc.encode(`: ${MOCK_TIMING.lastEventComment}=`);
 const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(k));
 const USAGE = enc.encode("usage");
 const COMPLETION_TOKENS = enc.encode("completion_tokens");
-
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const UNDERSCORE = 95;
-const COLON = 58;
-const SPACE = 32;
-const TAB = 9;
-const LBRACE = 123;
-const ZERO = 48;
 
 export interface SseSink {
   /** An event carrying non-empty content arrived (at tMs). */
@@ -135,14 +125,8 @@ export class SseScanner {
   }
 
   private append(chunk: Uint8Array, from: number, to: number): void {
-    const need = this.len + (to - from);
-    if (need > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(need, this.buf.length * 2));
-      bigger.set(this.buf.subarray(0, this.len));
-      this.buf = bigger;
-    }
-    this.buf.set(chunk.subarray(from, to), this.len);
-    this.len = need;
+    this.buf = appendBytes(this.buf, this.len, chunk, from, to);
+    this.len += to - from;
   }
 
   /** One event: buf[from, end), its lines each ended by LF. */

@@ -6,14 +6,7 @@
 // needs are read, straight from the bytes. The parser never throws on what
 // the server sends: a malformed response sets `failure` and stops.
 
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const TAB = 9;
-const COLON = 58;
-const SEMI = 59;
-const COMMA = 44;
-const ZERO = 48;
+import { appendBytes, COLON, COMMA, CR, LF, SEMI, SP, TAB, ZERO } from "../bytes.ts";
 
 /** A response head (status line and fields) larger than this is refused. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -337,12 +330,7 @@ export class ResponseParser {
       this.fail(this.state === State.ChunkSize ? "a chunk-size line is over 4 KiB" : `the response head is over ${MAX_HEAD_BYTES / 1024} KiB`);
       return;
     }
-    if (need > this.line.length) {
-      const bigger = new Uint8Array(Math.max(need, this.line.length * 2));
-      bigger.set(this.line.subarray(0, this.lineLen));
-      this.line = bigger;
-    }
-    this.line.set(buf.subarray(from, to), this.lineLen);
+    this.line = appendBytes(this.line, this.lineLen, buf, from, to);
     this.lineLen = need;
     if (this.state !== State.ChunkSize) {
       this.headBytes += to - from;
