@@ -108,6 +108,9 @@ class Ticker {
   private readonly worker: Worker | undefined;
   private seq = 0;
   private wake: ((n: number) => void) | undefined;
+  /** The wait in progress, and the signal whose abort ends it. */
+  private pending: (() => void) | undefined;
+  private watched: AbortSignal | undefined;
   /** Set when the thread could not start: waits fall back to timers. */
   broken = false;
   /** Resolves once the thread runs (a wait before that would wake late). */
@@ -136,9 +139,14 @@ class Ticker {
   /** Sleeps until `atMs` on the ticker thread (or until `signal` aborts). */
   tick(atMs: number, signal: AbortSignal): Promise<void> {
     const n = ++this.seq;
+    // one abort listener per signal (a run waits on the same one thousands of times), which ends whichever wait is pending
+    if (signal !== this.watched) {
+      this.watched = signal;
+      signal.addEventListener("abort", () => this.pending?.(), { once: true });
+    }
     const ticked = new Promise<void>((resolve) => {
+      this.pending = resolve;
       this.wake = (got) => got === n && resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
     });
     Atomics.store(this.flag, 1, n);
     this.deadline[0] = performance.timeOrigin + atMs;
