@@ -10,7 +10,7 @@ import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree
 import { ResourceSampler } from "../gateway/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR, FETCH_POOL_SIZE } from "../load/fetch.ts";
-import { probe as probeTarget } from "../load/http1/socket.ts";
+import { probe as probeTarget } from "../load/http1/probe.ts";
 import { sleepOrAbort, Waiter } from "../load/engine.ts";
 import { loadLeadMs, startLoad, type LiveCounts, type LoadOutcome } from "../load/run.ts";
 import type { Recorder } from "../metrics/recorder.ts";

@@ -7,7 +7,7 @@ import type { Socket } from "bun";
 import { join } from "node:path";
 import type { PreparedRequest } from "../../src/load/client.ts";
 import { ClosedLoopRun, LoadRun } from "../../src/load/engine.ts";
-import { probe } from "../../src/load/http1/socket.ts";
+import { probe } from "../../src/load/http1/probe.ts";
 import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { ERROR_KIND_NAMES, ErrorKind } from "../../src/metrics/outcome.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";

@@ -6,7 +6,8 @@
 // needs are read, straight from the bytes. The parser never throws on what
 // the server sends: a malformed response sets `failure` and stops.
 
-import { appendBytes, COLON, COMMA, CR, LF, SEMI, SP, TAB, ZERO } from "../bytes.ts";
+import { appendBytes, COLON, CR, LF, SEMI, SP, TAB, ZERO } from "../bytes.ts";
+import { CLOSE, decimal, equalsLower, hasToken, hexValue, HTTP1, IDENTITY, KEEP_ALIVE, lastIsChunked, latin1, listedLength, NAMES, snippet } from "./fields.ts";
 
 /** A response head (status line and fields) larger than this is refused. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -44,77 +45,6 @@ export interface ResponseSink {
   body(buf: Uint8Array, from: number, to: number, t: number): void;
   /** The response is complete. */
   end(t: number): void;
-}
-
-const enc = new TextEncoder();
-/** Field names the client reads (lower case). */
-const NAMES = {
-  contentLength: enc.encode("content-length"),
-  transferEncoding: enc.encode("transfer-encoding"),
-  connection: enc.encode("connection"),
-  contentType: enc.encode("content-type"),
-  contentEncoding: enc.encode("content-encoding"),
-  mockReceivedUs: enc.encode("x-mock-received-us"),
-  mockSentUs: enc.encode("x-mock-sent-us"),
-};
-const CHUNKED = enc.encode("chunked");
-const CLOSE = enc.encode("close");
-const KEEP_ALIVE = enc.encode("keep-alive");
-const IDENTITY = enc.encode("identity");
-const HTTP1 = enc.encode("HTTP/1.");
-const latin1 = new TextDecoder("latin1");
-
-/** Case-insensitive match of buf[from, to) against a lower-case ASCII name ('-' and digits are unchanged by | 0x20). */
-function equalsLower(buf: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
-  if (to - from !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if ((buf[from + i]! | 0x20) !== name[i]) return false;
-  return true;
-}
-
-/** Whether a comma-separated list in buf[from, to) holds `token` (case-insensitive). */
-function hasToken(buf: Uint8Array, from: number, to: number, token: Uint8Array): boolean {
-  let i = from;
-  while (i < to) {
-    while (i < to && (buf[i] === SP || buf[i] === TAB || buf[i] === COMMA)) i++;
-    let e = i;
-    while (e < to && buf[e] !== COMMA) e++;
-    let t = e;
-    while (t > i && (buf[t - 1] === SP || buf[t - 1] === TAB)) t--;
-    if (equalsLower(buf, i, t, token)) return true;
-    i = e + 1;
-  }
-  return false;
-}
-
-/** The last coding of a transfer-encoding list is chunked. */
-function lastIsChunked(buf: Uint8Array, from: number, to: number): boolean {
-  let t = to;
-  while (t > from && (buf[t - 1] === SP || buf[t - 1] === TAB)) t--;
-  let s = t;
-  while (s > from && buf[s - 1] !== COMMA) s--;
-  while (s < t && (buf[s] === SP || buf[s] === TAB)) s++;
-  return equalsLower(buf, s, t, CHUNKED);
-}
-
-/** A decimal integer filling buf[from, to), or -1. */
-function decimal(buf: Uint8Array, from: number, to: number): number {
-  // 16 digits: epoch microseconds (1.8e15) fit, and stay exact below 2^53
-  if (to <= from || to - from > 16) return -1;
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const d = buf[i]! - ZERO;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-}
-
-const hexValue = (b: number): number => (b >= 48 && b <= 57 ? b - 48 : b >= 97 && b <= 102 ? b - 87 : b >= 65 && b <= 70 ? b - 55 : -1);
-
-/** Printable text of a few bytes, for an error message. */
-export function snippet(buf: Uint8Array, from: number, to: number, max = 40): string {
-  const s = latin1.decode(buf.subarray(from, Math.min(to, from + max)));
-  return JSON.stringify(s + (to - from > max ? "…" : ""));
 }
 
 export class ResponseParser {
@@ -395,7 +325,7 @@ export class ResponseParser {
     // the first letter and the length sort out most fields before a byte compare
     if (first === 99 /* c */) {
       if (len === 14 && equalsLower(buf, s, colon, NAMES.contentLength)) {
-        const n = this.listedLength(buf, v, ve);
+        const n = listedLength(buf, v, ve);
         if (n < 0 || (this.sawLength && n !== this.contentLength)) {
           this.fail(`an invalid content-length: ${snippet(buf, v, ve)}`);
           return;
@@ -420,27 +350,6 @@ export class ResponseParser {
       if (len === 18 && equalsLower(buf, s, colon, NAMES.mockReceivedUs)) this.mockReceivedUs = numberOr(decimal(buf, v, ve));
       else if (len === 14 && equalsLower(buf, s, colon, NAMES.mockSentUs)) this.mockSentUs = numberOr(decimal(buf, v, ve));
     }
-  }
-
-  /** A content-length value: digits, or a list of the same digits ("5, 5"); -1 when not. */
-  private listedLength(buf: Uint8Array, v: number, ve: number): number {
-    const comma = buf.indexOf(COMMA, v);
-    if (comma === -1 || comma >= ve) return decimal(buf, v, ve);
-    let n = -1;
-    let i = v;
-    while (i <= ve) {
-      let e = buf.indexOf(COMMA, i);
-      if (e === -1 || e > ve) e = ve;
-      let a = i;
-      let b = e;
-      while (a < b && (buf[a] === SP || buf[a] === TAB)) a++;
-      while (b > a && (buf[b - 1] === SP || buf[b - 1] === TAB)) b--;
-      const x = decimal(buf, a, b);
-      if (x < 0 || (n >= 0 && x !== n)) return -1;
-      n = x;
-      i = e + 1;
-    }
-    return n;
   }
 
   private endOfHead(t: number): void {
