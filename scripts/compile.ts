@@ -24,8 +24,8 @@ export async function compile(b: Build): Promise<number> {
   const version = b.version ?? pkg.version;
   const commit = b.commit ?? gitCommit();
   const result = await Bun.build({
-    // the ticker and load worker threads are entry points of their own: Workers in a compiled binary load bundled entries by path
-    entrypoints: [join(ROOT, "src", "main.ts"), join(ROOT, "src", "load", "ticker.ts"), join(ROOT, "src", "load", "thread.ts")],
+    // the wake and load worker threads are entry points of their own: Workers in a compiled binary load bundled entries by path
+    entrypoints: [join(ROOT, "src", "main.ts"), join(ROOT, "src", "load", "wake-thread.ts"), join(ROOT, "src", "load", "thread.ts")],
     compile: { outfile: b.outfile, autoloadDotenv: false, autoloadBunfig: false, ...(b.target ? { target: b.target as Bun.Build.CompileTarget } : {}) },
     minify: true,
     sourcemap: "none",

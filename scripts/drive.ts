@@ -1,7 +1,7 @@
 // Shared by the benchmark scripts: their flags, the fetch limit, and one
 // open-loop run of the engine against a URL, with what it cost this process
 // in CPU.
-import { LoadRun } from "../src/load/engine.ts";
+import { OpenLoop } from "../src/load/open-loop.ts";
 import { constantShape, Schedule } from "../src/load/pacer.ts";
 import { statsOf, type Stats } from "../src/metrics/histogram.ts";
 import { Recorder } from "../src/metrics/recorder.ts";
@@ -36,7 +36,7 @@ export interface DriveResult {
 
 export async function drive(url: string, rateRps: number, seconds: number, body: Uint8Array, stream = false): Promise<DriveResult> {
   const recorder = new Recorder();
-  const load = new LoadRun({
+  const load = new OpenLoop({
     schedule: new Schedule(constantShape(rateRps, seconds * 1000)),
     request: { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [body], stream, timeoutMs: 30_000 },
     recorder,

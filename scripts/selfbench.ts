@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
 import { CLIENT_KINDS, type ClientKind } from "../src/load/client.ts";
-import { startLoad } from "../src/load/run.ts";
+import { startLoad } from "../src/load/load.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
 import { SSE_CONTENT_EVENTS } from "./bench-server.ts";
 import { flag, raiseFetchLimit } from "./drive.ts";

@@ -1,21 +1,14 @@
 // One worker's share of a load, whatever carries its messages: it runs the
 // dispatcher for its interleaved share, reports live counts every 250 ms,
 // and sends its recorders (times relative to the shared start) when done.
-import { dispatcherFor, laneOptions, liveOf, newLane, shareOf, type FromWorker, type LaneRecords, type ToWorker } from "./run.ts";
+import { liveOf, shareRun, type FromWorker, type LaneRecords, type ToWorker } from "./spec.ts";
 
 export type StartMessage = Extract<ToWorker, { type: "start" }>;
 
 export async function runShare(m: StartMessage, send: (m: FromWorker) => void, stop: AbortSignal, abort: AbortSignal): Promise<void> {
   // the shared start (an epoch time) on this process's clock
   const startAtMs = m.startAtEpochMs - performance.timeOrigin;
-  const gw = newLane(startAtMs);
-  const direct = m.spec.direct ? newLane(startAtMs) : undefined;
-  const lanes = direct ? [gw, direct] : [gw];
-  const d = dispatcherFor(shareOf(m.spec, m.k), {
-    ...laneOptions(m.spec.request, gw),
-    direct: direct && m.spec.direct ? laneOptions(m.spec.direct.request, direct) : undefined,
-    warmupMs: m.spec.warmupMs,
-    startAtMs,
+  const { gw, direct, lanes, dispatcher: d } = shareRun(m.spec, m.k, startAtMs, {
     stopSending: stop,
     abortInFlight: abort,
     onPhase: (phase) => send({ type: "phase", phase }),

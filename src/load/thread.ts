@@ -1,7 +1,7 @@
 // A load worker thread (--workers N with threads): its own event loop, its
 // own socket client, its share of the load. The same messages as a worker
 // process, carried by postMessage.
-import type { ToWorker } from "./run.ts";
+import type { ToWorker } from "./spec.ts";
 import { runShare } from "./share.ts";
 
 declare const self: Worker;

@@ -3,7 +3,7 @@
 import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
 import type { GatewaySpec } from "../gateway/external.ts";
 import type { ClientKind } from "../load/client.ts";
-import type { LoadMode } from "../load/run.ts";
+import type { LoadMode } from "../load/load.ts";
 import type { TargetPreset } from "../metrics/targets.ts";
 
 export interface RunConfig {

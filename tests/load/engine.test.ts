@@ -4,7 +4,8 @@
 // generous so a busy machine does not make the test flaky.
 import { afterEach, describe, expect, test } from "bun:test";
 import { CLIENT_KINDS, type ClientKind, type PreparedRequest } from "../../src/load/client.ts";
-import { ClosedLoopRun, LoadRun } from "../../src/load/engine.ts";
+import { ClosedLoop } from "../../src/load/closed-loop.ts";
+import { OpenLoop } from "../../src/load/open-loop.ts";
 import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { statsOf } from "../../src/metrics/histogram.ts";
 import { ErrorKind } from "../../src/metrics/outcome.ts";
@@ -59,7 +60,7 @@ function request(client: ClientKind, url: string, stream = false, timeoutMs = 10
 /** A closed loop of `concurrency` connections sending `requests` in all. */
 async function closedWith(client: ClientKind, url: string, concurrency: number, requests: number) {
   const recorder = new Recorder();
-  const run = new ClosedLoopRun({
+  const run = new ClosedLoop({
     request: request(client, url),
     recorder,
     concurrency,
@@ -77,7 +78,7 @@ type DriveOptions = { stream?: boolean; maxInFlight?: number; during?: (startMs:
 
 async function driveWith(client: ClientKind, url: string, rate: number, durationMs: number, opts: DriveOptions = {}) {
   const recorder = new Recorder();
-  const run = new LoadRun({
+  const run = new OpenLoop({
     schedule: new Schedule(constantShape(rate, durationMs)),
     request: request(client, url, opts.stream),
     recorder,

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { join } from "node:path";
 import type { PreparedRequest } from "../../src/load/client.ts";
-import { ClosedLoopRun, LoadRun } from "../../src/load/engine.ts";
+import { ClosedLoop } from "../../src/load/closed-loop.ts";
+import { OpenLoop } from "../../src/load/open-loop.ts";
 import { probe } from "../../src/load/http1/probe.ts";
 import { constantShape, Schedule } from "../../src/load/pacer.ts";
 import { ERROR_KIND_NAMES, ErrorKind } from "../../src/metrics/outcome.ts";
@@ -89,14 +90,14 @@ function request(url: string, extra: Partial<PreparedRequest> = {}): PreparedReq
 /** A closed loop of one connection sending `n` requests. */
 async function closed(req: PreparedRequest, n: number, concurrency = 1) {
   const recorder = new Recorder();
-  await new ClosedLoopRun({ request: req, recorder, concurrency, requests: n, durationMs: Number.POSITIVE_INFINITY, maxConnections: concurrency, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
+  await new ClosedLoop({ request: req, recorder, concurrency, requests: n, durationMs: Number.POSITIVE_INFINITY, maxConnections: concurrency, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
   recorder.close();
   return recorder;
 }
 
 async function open(req: PreparedRequest, rateRps: number, durationMs: number) {
   const recorder = new Recorder();
-  await new LoadRun({ schedule: new Schedule(constantShape(rateRps, durationMs)), request: req, recorder, maxInFlight: 10_000, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
+  await new OpenLoop({ schedule: new Schedule(constantShape(rateRps, durationMs)), request: req, recorder, maxInFlight: 10_000, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
   recorder.close();
   return recorder;
 }

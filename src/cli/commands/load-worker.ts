@@ -2,7 +2,7 @@
 // Messages come and go over the IPC channel the parent opened; stdin is the
 // lifeline (the parent gone, the worker aborts and exits).
 import { defineCommand } from "citty";
-import type { FromWorker, ToWorker } from "../../load/run.ts";
+import type { FromWorker, ToWorker } from "../../load/spec.ts";
 import { runShare } from "../../load/share.ts";
 
 export const loadWorkerCommand = defineCommand({

@@ -1,4 +1,4 @@
-// The ticker thread: sleeps in Atomics.wait until the deadline the load
+// The wake thread: sleeps in Atomics.wait until the deadline the load
 // thread wrote into shared memory (a futex: sub-millisecond, no spinning),
 // then posts the deadline's number back. The load thread's own timers only
 // have whole milliseconds.
