@@ -4,8 +4,7 @@ import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
 import type { PhaseUsage, ResourceAccumulator } from "./resources.ts";
-import type { GateResult } from "./slo.ts";
-import type { TargetsSummary } from "./targets.ts";
+import type { GateResult, TargetsSummary } from "./verdicts.ts";
 
 export interface RequestsSummary {
   total: number;

@@ -6,24 +6,11 @@
 // holding 100 streams open, under 5 ms added to a unary request. A target
 // that this run cannot judge (a unary run says nothing about 100 streams)
 // is "n/a", with what would measure it.
-import { evaluateSlo, parseSlo, type GateResult, type Slo } from "./slo.ts";
+import { evaluateSlo } from "./gates/evaluate.ts";
+import type { Slo } from "./gates/expr.ts";
+import { parseSlo } from "./gates/parse.ts";
 import type { Summary } from "./summary.ts";
-
-export const TARGET_PRESETS = ["seed", "none"] as const;
-export type TargetPreset = (typeof TARGET_PRESETS)[number];
-
-/** One target's verdict: pass true/false, or null when this run cannot judge it. */
-export interface TargetResult extends Omit<GateResult, "pass"> {
-  target: string;
-  pass: boolean | null;
-}
-
-export interface TargetsSummary {
-  preset: TargetPreset;
-  /** Whether the targets were enforced (--strict): a miss then fails the run like a gate. */
-  strict: boolean;
-  results: TargetResult[];
-}
+import type { GateResult, TargetPreset, TargetResult, TargetsSummary } from "./verdicts.ts";
 
 /** Streams the memory target is stated for. */
 const STREAMS = 100;

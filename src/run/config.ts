@@ -4,7 +4,7 @@ import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup }
 import type { GatewaySpec } from "../gateway/external.ts";
 import type { ClientKind } from "../load/client.ts";
 import type { LoadMode } from "../load/load.ts";
-import type { TargetPreset } from "../metrics/targets.ts";
+import type { TargetPreset } from "../metrics/verdicts.ts";
 
 export interface RunConfig {
   /** Open loop: arrival rate in requests per second (a ramp's starting rate). */

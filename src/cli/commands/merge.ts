@@ -11,8 +11,10 @@ import { textReport } from "../../report/text.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";
 import { readResult, writeOutput } from "./report.ts";
-import { gatesFrom, type GateResult, type Slo } from "../../metrics/slo.ts";
-import { judge, type TargetPreset } from "../../metrics/targets.ts";
+import { gatesFrom } from "../../metrics/gates/evaluate.ts";
+import type { Slo } from "../../metrics/gates/expr.ts";
+import { judge } from "../../metrics/targets.ts";
+import type { GateResult, TargetPreset } from "../../metrics/verdicts.ts";
 
 export const mergeArgs = {
   files: { type: "positional", description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load", required: false, valueHint: "file..." },

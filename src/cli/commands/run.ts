@@ -18,8 +18,10 @@ import { log, setVerbose, useColor } from "../log.ts";
 import { launcherGone, RELAUNCHED_VAR } from "../relaunch.ts";
 import { durationFlag, portFlag, positiveNumberFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "./mock.ts";
-import { parseSlo, SloError, unmeasurable, type Slo } from "../../metrics/slo.ts";
-import { TARGET_PRESETS } from "../../metrics/targets.ts";
+import { unmeasurable } from "../../metrics/gates/evaluate.ts";
+import { SloError, type Slo } from "../../metrics/gates/expr.ts";
+import { parseSlo } from "../../metrics/gates/parse.ts";
+import { TARGET_PRESETS } from "../../metrics/verdicts.ts";
 import { CLIENT_KINDS, type ClientKind } from "../../load/client.ts";
 import { FETCH_POOL_SIZE } from "../../load/fetch.ts";
 

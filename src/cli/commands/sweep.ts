@@ -8,7 +8,7 @@ import { runSweep, type SweepPlan } from "../../run/sweep.ts";
 import { writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { progressLine } from "../../report/progress.ts";
 import { SWEEP_SCHEMA, sweepHtml, sweepText, type SweepDoc } from "../../report/sweep.ts";
-import { gatesFrom } from "../../metrics/slo.ts";
+import { gatesFrom } from "../../metrics/gates/evaluate.ts";
 import { roundRate } from "../../metrics/sweep.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { decidedFailure, evaluateSlo, parseSlo, SloError, unmeasurable } from "../../src/metrics/slo.ts";
+import { decidedFailure } from "../../src/metrics/gates/early.ts";
+import { evaluateSlo, unmeasurable } from "../../src/metrics/gates/evaluate.ts";
+import { SloError } from "../../src/metrics/gates/expr.ts";
+import { parseSlo } from "../../src/metrics/gates/parse.ts";
 import { seedTargets } from "../../src/metrics/targets.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 
