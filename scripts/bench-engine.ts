@@ -4,7 +4,7 @@
 // increasing rates. Prints one row per rate.
 //
 //   bun scripts/bench-engine.ts [--latency-ms 5] [--seconds 3] [--rates 100,500,1000,2000]
-import { selfArgv, startChild, stopChild } from "../src/gateway/process.ts";
+import { selfArgv, startChild, stopChild } from "../src/process/children.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
 import { drive, flag } from "./drive.ts";
 

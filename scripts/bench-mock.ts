@@ -13,7 +13,7 @@ import pidusage from "pidusage";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
+import { startChild, stopChild, type ChildProcess } from "../src/process/children.ts";
 import { statsOf } from "../src/metrics/histogram.ts";
 import { ERROR_KIND_NAMES } from "../src/metrics/outcome.ts";
 import { defaultChatBody } from "../src/run/workload.ts";

@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../src/gateway/ports.ts";
-import { startChild, stopChild } from "../src/gateway/process.ts";
+import { freePort } from "../src/process/ports.ts";
+import { startChild, stopChild } from "../src/process/children.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
 import { drive } from "./drive.ts";
 

@@ -6,7 +6,7 @@
 // children print.
 //
 //   bun scripts/bench-server.ts [--port 0]
-import { READY_PREFIX } from "../src/gateway/process.ts";
+import { READY_PREFIX } from "../src/process/children.ts";
 import { flag } from "./drive.ts";
 
 const UNARY = JSON.stringify({

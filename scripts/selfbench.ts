@@ -19,7 +19,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, stopChild, type ChildProcess } from "../src/gateway/process.ts";
+import { startChild, stopChild, type ChildProcess } from "../src/process/children.ts";
 import { CLIENT_KINDS, type ClientKind } from "../src/load/client.ts";
 import { startLoad } from "../src/load/load.ts";
 import { defaultChatBody } from "../src/run/workload.ts";

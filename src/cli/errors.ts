@@ -1,4 +1,4 @@
-// Exit codes (DESIGN.md) and the error a user's mistake becomes.
+// Exit codes (docs/DESIGN.md) and the error a user's mistake becomes.
 
 export const EXIT = {
   /** Run completed and every SLO passed. */

@@ -1,8 +1,8 @@
 // The command line: picks the command (run when none is named), handles
 // --help and --version, checks flags before citty parses them, and turns
-// every failure into one line on stderr and an exit code (DESIGN.md).
+// every failure into one line on stderr and an exit code (docs/DESIGN.md).
 import { defineCommand, runCommand as runCitty, type CommandDef } from "citty";
-import { ProcessFailure } from "../gateway/process.ts";
+import { ProcessFailure } from "../process/children.ts";
 import { asksVersion, VERSION, versionLine } from "../version.ts";
 import { closest, normalizeArgv } from "./argv.ts";
 import { renderHelp } from "./help.ts";

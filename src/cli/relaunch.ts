@@ -6,8 +6,8 @@
 // where a signal sent to a process ends it at once, the launcher writes the
 // signal's name on the child's stdin instead, and the child raises it there.
 import { constants } from "node:os";
-import { selfArgv } from "../gateway/process.ts";
-import { WINDOWS } from "../gateway/tree.ts";
+import { selfArgv } from "../process/children.ts";
+import { WINDOWS } from "../platform.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
 
 /** Set in the relaunched child: its stdin is a pipe from the launcher. */

@@ -9,8 +9,9 @@ import type { Subprocess } from "bun";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { describeExit, LineTail, ProcessFailure } from "./process.ts";
-import { groupMembers, WINDOWS } from "./tree.ts";
+import { describeExit, LineTail, ProcessFailure } from "../process/children.ts";
+import { WINDOWS } from "../platform.ts";
+import { groupMembers } from "../process/tree.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
 

@@ -6,8 +6,6 @@
 // classified into an ErrorKind and handed to the recorder like any other.
 import { ErrorKind } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
-import { FetchClient } from "./fetch.ts";
-import { SocketClient } from "./http1/socket.ts";
 
 export type ClientKind = "socket" | "fetch";
 export const CLIENT_KINDS: readonly ClientKind[] = ["socket", "fetch"];
@@ -55,9 +53,6 @@ export interface Client {
   readonly keepAliveRetries: number;
 }
 
-export function createClient(o: ClientOptions): Client {
-  return (o.request.client ?? "socket") === "fetch" ? new FetchClient(o.request) : new SocketClient(o.request, o.maxConnections);
-}
 
 /** A system error as an error kind (`code` from the error Bun gives: ECONNREFUSED, ECONNRESET, …). */
 export function kindOfCode(code: string): ErrorKind {

@@ -3,7 +3,9 @@
 // tracking it, telling which phase is being sent, aborting everything, and
 // waiting for the last request.
 import type { Recorder } from "../metrics/recorder.ts";
-import { createClient, type Client, type PreparedRequest } from "./client.ts";
+import type { Client, ClientOptions, PreparedRequest } from "./client.ts";
+import { FetchClient } from "./fetch.ts";
+import { SocketClient } from "./http1/socket.ts";
 import { Waiter } from "./clock.ts";
 
 /** Where a request goes and where it is recorded: the gateway, or the mock directly for the baseline. */
@@ -139,4 +141,9 @@ export abstract class Dispatcher {
 
   /** Runs the load to its end (or until stopSending); resolves when every request has finished. */
   abstract run(): Promise<void>;
+}
+
+/** The client a lane sends with: the request's own choice (socket unless it says fetch). */
+export function createClient(o: ClientOptions): Client {
+  return (o.request.client ?? "socket") === "fetch" ? new FetchClient(o.request) : new SocketClient(o.request, o.maxConnections);
 }

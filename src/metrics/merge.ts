@@ -12,7 +12,7 @@
 // per-second p50/p99 cannot be merged from the rows and are null.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 // type only (erased at run time): the document's shape is declared with its writer
-import type { ResultDoc, RunInfo, UpstreamCounts } from "../report/json.ts";
+import type { ResultDoc, RunInfo, UpstreamCounts } from "./document.ts";
 import { encodeHistogram, newHistogram, statsOf, type Histogram } from "./histogram.ts";
 import { overheadOf } from "./overhead.ts";
 import { METRICS } from "./recorder.ts";

@@ -1,4 +1,4 @@
-// The run's summary in the shape of the JSON result contract (DESIGN.md).
+// The run's summary in the shape of the JSON result contract (docs/DESIGN.md).
 import { statsOf, type Stats } from "./histogram.ts";
 import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
@@ -49,7 +49,7 @@ export interface Summary {
   direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo" | "targets" | "upstream">;
   /** What the gateway sent upstream (the mock's counts), when the mock was used. */
   upstream?: UpstreamFigures;
-  /** Gateway − direct per percentile, ms (DESIGN.md's overhead(p)). */
+  /** Gateway − direct per percentile, ms (docs/DESIGN.md: overhead(p)). */
   overhead_ms?: OverheadSet;
   /** Half-width of each overhead's 95 % interval, ms: a difference within it cannot be told from noise. */
   overhead_band_ms?: BandSet;

@@ -4,7 +4,7 @@
 import { getBorderCharacters, table, type TableUserConfig } from "table";
 import { compareRuns, type CompareRow } from "../metrics/compare.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 import { painter, type Paint } from "./text.ts";
 
 export const COMPARE_SCHEMA = "gatebench-compare/v1";

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, w
 import { join } from "node:path";
 import { hgrmName, hgrmOf } from "./hgrm.ts";
 import { htmlReport } from "./html.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 
 /** Makes `path` with `make(tmp)` writing a temp file beside it, then a rename; on failure the temp file is removed and the error goes on. */
 function atomically(path: string, make: (tmp: string) => void): void {

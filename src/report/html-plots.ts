@@ -3,7 +3,7 @@
 // (PLOT_SCRIPT) only hands these to uPlot. Absent data means no plot.
 import { spectrumOfEncoded, type SpectrumPoint } from "../metrics/spectrum.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 
 export interface SeriesSpec {
   label: string;

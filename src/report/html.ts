@@ -9,7 +9,7 @@ import type { Summary } from "../metrics/summary.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
 import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
 import { PLOT_SCRIPT } from "./html-script.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows } from "./rows.ts";
 
 export const esc = (s: unknown): string =>

@@ -2,7 +2,7 @@
 // and HTML reports so the two always show the same figures.
 import type { OverheadSet } from "../metrics/summary.ts";
 import { fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
 export const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];

@@ -7,7 +7,7 @@ import { stepFigures, type SweepEnd, type SweepStep } from "../metrics/sweep.ts"
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
 import type { PlotSpec } from "./html-plots.ts";
 import { esc, htmlPage, table as htmlTable } from "./html.ts";
-import type { ToolInfo } from "./json.ts";
+import type { ToolInfo } from "../metrics/document.ts";
 
 export const SWEEP_SCHEMA = "gatebench-sweep/v1";
 

@@ -5,7 +5,7 @@ import { getBorderCharacters, table, type TableUserConfig } from "table";
 import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
-import type { ResultDoc } from "./json.ts";
+import type { ResultDoc } from "../metrics/document.ts";
 import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, type Verdict } from "./rows.ts";
 
 const TABLE: TableUserConfig = {

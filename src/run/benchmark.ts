@@ -2,12 +2,13 @@
 // process, unless the target is already running), sample them idle, drive
 // the load (warm-up, measured phase), drain, and stop everything, whatever
 // happens on the way.
-import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../gateway/process.ts";
+import { describeExit, ProcessFailure, selfArgv, startChild, stopChild, type ChildProcess } from "../process/children.ts";
 import { type ExternalGateway, gatewayArgv, renderConfig, runHook, shellArgv, startGateway, stopGateway } from "../gateway/external.ts";
 import { type PlaceholderValues, render } from "../gateway/template.ts";
-import { assertPortFree, freePort, portHolderPid } from "../gateway/ports.ts";
-import { alive, descendants, groupMembers, openFileLimit } from "../gateway/tree.ts";
-import { ResourceSampler } from "../gateway/sampler.ts";
+import { assertPortFree, freePort, portHolderPid } from "../process/ports.ts";
+import { openFileLimit } from "../platform.ts";
+import { alive, descendants, groupMembers } from "../process/tree.ts";
+import { ResourceSampler } from "../process/sampler.ts";
 import type { PreparedRequest } from "../load/client.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR, FETCH_POOL_SIZE } from "../load/fetch.ts";
 import { probe as probeTarget } from "../load/http1/probe.ts";

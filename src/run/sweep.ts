@@ -2,7 +2,7 @@
 // mock, idle phase and warm-up, until the highest rate that meets every
 // gate is found (or the rates given are done, the time budget is spent,
 // or the generator becomes the limit).
-import { ProcessFailure } from "../gateway/process.ts";
+import { ProcessFailure } from "../process/children.ts";
 import { generatorLimit, RateSearch, type SearchOptions, type SweepEnd, type SweepStep } from "../metrics/sweep.ts";
 import { type RunControl, type RunHooks, type RunResult, runBenchmark } from "./benchmark.ts";
 import type { RunConfig } from "./config.ts";

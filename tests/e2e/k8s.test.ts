@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { join } from "node:path";
 import { normalizeArgv } from "../../src/cli/argv.ts";
 import { runArgs } from "../../src/cli/commands/run.ts";
-import type { ResultDoc } from "../../src/report/json.ts";
+import type { ResultDoc } from "../../src/metrics/document.ts";
 import { cli, ROOT, scratch, startCli, waitFor } from "./helpers.ts";
 
 const K8S = join(ROOT, "examples", "k8s");

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "../../src/metrics/histogram.ts";
 import { resolutionUs } from "../../src/metrics/histogram.ts";
-import type { ResultDoc } from "../../src/report/json.ts";
+import type { ResultDoc } from "../../src/metrics/document.ts";
 import { cli, scratch, type CliRun } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-merge-");

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../src/gateway/ports.ts";
+import { freePort } from "../../src/process/ports.ts";
 import { render } from "../../src/gateway/template.ts";
 import { cli, killTagged, newTag, processesWithTag, ROOT, waitFor } from "./helpers.ts";
 

@@ -11,7 +11,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../src/gateway/ports.ts";
+import { freePort } from "../../src/process/ports.ts";
 import { documentedRun, flagValues, withFlag, withoutFlag } from "./fixtures/documented.ts";
 import { cli, expectStreamedThrough, processesWithTag, ROOT, scratch } from "./helpers.ts";
 

@@ -3,8 +3,8 @@
 // processes within 5 %.
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { groupMembers } from "../../src/gateway/tree.ts";
-import { ResourceSampler } from "../../src/gateway/sampler.ts";
+import { groupMembers } from "../../src/process/tree.ts";
+import { ResourceSampler } from "../../src/process/sampler.ts";
 import { waitFor } from "./helpers.ts";
 
 const procs: ReturnType<typeof Bun.spawn>[] = [];

@@ -2,7 +2,7 @@
 // see the same tree as /proc does here, so the fallback is tested on Linux.
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { descendants, fromPs } from "../../src/gateway/tree.ts";
+import { descendants, fromPs } from "../../src/process/tree.ts";
 
 const started: Bun.Subprocess[] = [];
 afterAll(() => {

@@ -10,7 +10,7 @@ import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metr
 import { Prng } from "../../src/metrics/random.ts";
 import type { SecondRow } from "../../src/metrics/timeline.ts";
 import { compareDoc, compareText, settingDifferences } from "../../src/report/compare.ts";
-import type { ResultDoc } from "../../src/report/json.ts";
+import type { ResultDoc } from "../../src/metrics/document.ts";
 import { smallResult } from "./result-fixture.ts";
 
 interface Shape {

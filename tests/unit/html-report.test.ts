@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { htmlReport } from "../../src/report/html.ts";
 import { plotSpecs } from "../../src/report/html-plots.ts";
-import type { ResultDoc } from "../../src/report/json.ts";
+import type { ResultDoc } from "../../src/metrics/document.ts";
 import { smallResult } from "./result-fixture.ts";
 
 const HOSTILE = `</script><script>alert(1)</script><!--`;

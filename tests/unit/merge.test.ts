@@ -8,7 +8,7 @@ import { overheadOf } from "../../src/metrics/overhead.ts";
 import { Prng } from "../../src/metrics/random.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 import type { SecondRow } from "../../src/metrics/timeline.ts";
-import { SCHEMA, type ResultDoc } from "../../src/report/json.ts";
+import { SCHEMA, type ResultDoc } from "../../src/metrics/document.ts";
 import { textReport } from "../../src/report/text.ts";
 
 /** One request of the synthetic load: its latency, and whether it failed (a 502). */

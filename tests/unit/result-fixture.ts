@@ -1,6 +1,6 @@
 // A small result document for the reporters' tests.
 import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
-import { SCHEMA, type ResultDoc } from "../../src/report/json.ts";
+import { SCHEMA, type ResultDoc } from "../../src/metrics/document.ts";
 
 /** 3 requests of 10, 20 and 30 ms; `text` goes into the fields a reporter prints as they are (target, a warning, a phase name). */
 export function smallResult(text: string): ResultDoc {

@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { compareDoc, compareText } from "../../report/compare.ts";
-import { SCHEMA, type ResultDoc } from "../../report/json.ts";
+import { SCHEMA, type ResultDoc } from "../../metrics/document.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { setVerbose, useColor } from "../log.ts";
 import { readResult, writeOutput } from "./report.ts";

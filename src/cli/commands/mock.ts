@@ -2,7 +2,7 @@
 // gateway by hand. The hidden `__mock` runs the same server as a child of
 // `gatebench run`, which passes on its --mock-* flags.
 import { defineCommand } from "citty";
-import { assertPortFree } from "../../gateway/ports.ts";
+import { assertPortFree } from "../../process/ports.ts";
 import { type FaultRates, FAULTS, isFault, jitterOf, type Jitter } from "../../mock/model.ts";
 import { MOCK_DEFAULTS, type MockOptions, startMock } from "../../mock/server.ts";
 import { UsageError } from "../errors.ts";

@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { writeAtomic } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
-import { SCHEMA, type ResultDoc } from "../../report/json.ts";
+import { SCHEMA, type ResultDoc } from "../../metrics/document.ts";
 import { textReport } from "../../report/text.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";

@@ -8,7 +8,7 @@ import { answerMs, baselineOrder, describeLoad, isClosedLoop, RUN_DEFAULTS, sche
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
-import { resultDoc, type ClientInfo, type ResultDoc, type RunInfo, type ToolInfo } from "../../report/json.ts";
+import { resultDoc, type ClientInfo, type ResultDoc, type RunInfo, type ToolInfo } from "../../metrics/document.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
 import { progressLine } from "../../report/progress.ts";
 import { textReport } from "../../report/text.ts";

@@ -1,6 +1,6 @@
 // How gatebench's own servers live: in the foreground until Ctrl-C, or as
 // a child that announces its port and exits when its parent goes away.
-import { ProcessFailure, READY_PREFIX } from "../../gateway/process.ts";
+import { ProcessFailure, READY_PREFIX } from "../../process/children.ts";
 
 /**
  * Resolves after SIGINT or SIGTERM, once `stop(false)` has let the requests

@@ -1,8 +1,8 @@
 // One connection of the socket client: the request in flight on it (its
 // result filled in place and reused from request to request), its response
 // read by the parser and, for a stream, the SSE scanner, and what happens
-// when the connection ends under a request. The pool that owns it is the
-// SocketClient (socket.ts).
+// when the connection ends under a request. The pool that owns it (the
+// SocketClient, socket.ts) is what a connection asks of it: `Pool`.
 import type { Socket, SocketHandler } from "bun";
 import { emptyResult, ErrorKind, type RequestResult } from "../../metrics/outcome.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
@@ -10,7 +10,6 @@ import { kindOfCode } from "../client.ts";
 import { endStream, StreamSink, upstreamMs, within } from "../response.ts";
 import { SseScanner } from "../sse.ts";
 import { ResponseParser, type ResponseSink } from "./parser.ts";
-import type { SocketClient } from "./socket.ts";
 
 export const enum State {
   Connecting,
@@ -34,6 +33,28 @@ export interface Queued {
   rec: Recorder;
   done: () => void;
   retried: boolean;
+}
+
+/** What a connection asks of the pool that owns it. */
+export interface Pool {
+  /** The request's bytes, one buffer per body. */
+  readonly requests: Uint8Array[];
+  readonly stream: boolean;
+  /** The requests are HEAD: their answers have no body. */
+  readonly head: boolean;
+  readonly insecure: boolean;
+  keepAliveRetries: number;
+  /** A connection is free for the next request. */
+  release(c: Connection): void;
+  /** A connection has closed (`connecting`: before its handshake was through). */
+  forget(c: Connection, connecting: boolean): void;
+  /** A connection got through its handshake. */
+  opened(): void;
+  /** A request to send on another connection (one retried after a kept-alive connection closed under it). */
+  dispatch(q: Queued): void;
+  connectMessage(err: (Error & { code?: string }) | undefined): string;
+  localMessage(): string;
+  tlsMessage(err: Error | null): string;
 }
 
 export class Connection implements ResponseSink {
@@ -60,7 +81,7 @@ export class Connection implements ResponseSink {
   private readonly sink: StreamSink | undefined;
   private readonly scanner: SseScanner | undefined;
 
-  constructor(private readonly client: SocketClient) {
+  constructor(private readonly client: Pool) {
     this.parser = new ResponseParser(this);
     this.parser.wantContentType = client.stream;
     if (client.stream) {

@@ -13,11 +13,11 @@
 // connection that had answered before) is sent once more on a new one and
 // counted in keepAliveRetries, as browsers and HTTP libraries do.
 import type { Socket, SocketHandler, TLSOptions } from "bun";
-import { openFileLimit } from "../../gateway/tree.ts";
+import { openFileLimit } from "../../platform.ts";
 import { emptyResult, ErrorKind } from "../../metrics/outcome.ts";
 import { Recorder } from "../../metrics/recorder.ts";
 import type { Client, PreparedRequest } from "../client.ts";
-import { cannedAnswer, Connection, PLAIN, SECURE, State, type Queued } from "./connection.ts";
+import { cannedAnswer, Connection, PLAIN, SECURE, State, type Pool, type Queued } from "./connection.ts";
 import { encodeRequests, originOf, type Origin } from "./request.ts";
 
 /**
@@ -29,7 +29,7 @@ import { encodeRequests, originOf, type Origin } from "./request.ts";
  */
 export const MAX_CONNECTING = 64;
 
-export class SocketClient implements Client {
+export class SocketClient implements Client, Pool {
   readonly requests: Uint8Array[];
   readonly stream: boolean;
   readonly head: boolean;

@@ -1,7 +1,7 @@
 // Before a run starts anything: are the ports it needs free? If not, say
 // which port, which process holds it (Linux, from /proc), and what to do.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { ProcessFailure } from "./process.ts";
+import { ProcessFailure } from "./children.ts";
 
 /** True when `port` can be bound on `host` right now. */
 export function portIsFree(host: string, port: number): boolean {

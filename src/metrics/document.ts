@@ -1,9 +1,9 @@
-// The JSON result (DESIGN.md contract, schema gatebench/v1) and its writer.
+// The JSON result document (schema gatebench/v1, docs/DESIGN.md): its types and its builder.
 // The terminal report renders from this same document, so the two agree.
-import { encodeHistogram, type Histogram } from "../metrics/histogram.ts";
-import type { Summary } from "../metrics/summary.ts";
-import type { SeriesPoint } from "../metrics/resources.ts";
-import type { SecondRow } from "../metrics/timeline.ts";
+import { encodeHistogram, type Histogram } from "./histogram.ts";
+import type { Summary } from "./summary.ts";
+import type { SeriesPoint } from "./resources.ts";
+import type { SecondRow } from "./timeline.ts";
 
 export const SCHEMA = "gatebench/v1";
 

@@ -6,6 +6,7 @@
 // two start a process to ask, so the listing is asynchronous: the load,
 // which may run on this thread, never waits for it.
 import { readdirSync, readFileSync } from "node:fs";
+import { WINDOWS } from "../platform.ts";
 
 interface ProcEntry {
   pid: number;
@@ -13,7 +14,6 @@ interface ProcEntry {
   pgrp: number;
 }
 
-export const WINDOWS = process.platform === "win32";
 
 /** Every live (not zombie) process from /proc, or undefined where there is no /proc. */
 function fromProc(): ProcEntry[] | undefined {
@@ -121,24 +121,5 @@ export function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** This process's open-file limit (ulimit -n: from /proc on Linux, from a child shell on macOS and the BSDs), or undefined. */
-export function openFileLimit(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    // no /proc
-  }
-  if (WINDOWS) return undefined; // no such limit on sockets there
-  try {
-    // a child inherits this process's limits
-    const r = Bun.spawnSync(["sh", "-c", "ulimit -n"], { stdin: "ignore", stderr: "ignore" });
-    const n = Number(r.stdout.toString().trim());
-    return r.success && Number.isInteger(n) && n > 0 ? n : undefined; // "unlimited" reads as NaN
-  } catch {
-    return undefined;
   }
 }

@@ -1,0 +1,23 @@
+// Facts about the machine gatebench runs on that several layers need.
+import { readFileSync } from "node:fs";
+
+export const WINDOWS = process.platform === "win32";
+
+/** This process's open-file limit (ulimit -n: from /proc on Linux, from a child shell on macOS and the BSDs), or undefined. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    // no /proc
+  }
+  if (WINDOWS) return undefined; // no such limit on sockets there
+  try {
+    // a child inherits this process's limits
+    const r = Bun.spawnSync(["sh", "-c", "ulimit -n"], { stdin: "ignore", stderr: "ignore" });
+    const n = Number(r.stdout.toString().trim());
+    return r.success && Number.isInteger(n) && n > 0 ? n : undefined; // "unlimited" reads as NaN
+  } catch {
+    return undefined;
+  }
+}
