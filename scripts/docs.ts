@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgsDef } from "citty";
 import { mockArgs, mockModelArgs } from "../src/cli/commands/mock.ts";
-import { runArgs } from "../src/cli/commands/run.ts";
+import { runArgs } from "../src/cli/run/flags.ts";
 import { byGroup, type Flag, flagRow, flagsOf, lineDiff, markdownTable, readRegions, type Row, slug, writeRegions } from "../src/cli/reference.ts";
 
 const ROOT = join(import.meta.dir, "..");

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { normalizeArgv } from "../../src/cli/argv.ts";
-import { runArgs } from "../../src/cli/commands/run.ts";
+import { runArgs } from "../../src/cli/run/flags.ts";
 import type { ResultDoc } from "../../src/metrics/document.ts";
 import { cli, ROOT, scratch, startCli, waitFor } from "./helpers.ts";
 

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseInstant } from "../../src/cli/commands/run.ts";
+import { parseInstant } from "../../src/cli/run/values.ts";
 import type { ResultDoc } from "../../src/metrics/document.ts";
 import { cli, scratch, startCli, waitFor } from "./helpers.ts";
 

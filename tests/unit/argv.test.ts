@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { closest, normalizeArgv } from "../../src/cli/argv.ts";
-import { runArgs } from "../../src/cli/commands/run.ts";
+import { runArgs } from "../../src/cli/run/flags.ts";
 
 const norm = (argv: string[]) => normalizeArgv(argv, runArgs, "gatebench run");
 

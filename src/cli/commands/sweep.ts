@@ -13,7 +13,11 @@ import { roundRate } from "../../metrics/sweep.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { durationFlag, positiveNumberFlag } from "../values.ts";
-import { checkOutDir, checkWritableFile, configRecord, documentOf, interrupts, runArgs, runConfigFrom, toolInfo, type RunArgValues } from "./run.ts";
+import { configRecord, documentOf, toolInfo } from "../../run/document.ts";
+import { runConfigFrom } from "../run/config.ts";
+import { checkOutDir, checkWritableFile } from "../run/files.ts";
+import { runArgs, type RunArgValues } from "../run/flags.ts";
+import { interrupts } from "../run/signals.ts";
 
 /** Flags of run that a sweep sets itself, or that do not fit one. */
 const NOT_FOR_SWEEP = new Set(["rate", "steps", "step-duration", "concurrency", "requests", "json", "html", "out", "abort-on-fail", "instance", "start-at"]);
