@@ -1,0 +1,157 @@
+// Starting a benchmark: what is sent is built and the gateway's command
+// rendered before anything starts; then the mock (and the baseline's second
+// mock), the gateway (the user's, or the built-in proxy), the attached
+// target checked, --setup, and the attached gateway's process found. A
+// child that dies from then on ends the run early.
+import { gatewayArgv, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
+import { render } from "../gateway/template.ts";
+import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
+import { probe as probeTarget } from "../load/http1/probe.ts";
+import { openFileLimit } from "../platform.ts";
+import { describeExit, ProcessFailure, startChild, type ChildProcess } from "../process/children.ts";
+import { assertPortFree, freePort, portHolderPid } from "../process/ports.ts";
+import { alive } from "../process/tree.ts";
+import { baselineOrder, describeBaseline, type RunConfig } from "./config.ts";
+import type { RunContext } from "./context.ts";
+import { requestBodies } from "./workload.ts";
+
+export interface Prepared {
+  bodies: Uint8Array[];
+  /** --cacert's certificates. */
+  caPem: string | undefined;
+}
+
+export interface Started {
+  mock?: ChildProcess;
+  /** The baseline's second mock. */
+  directMock?: ChildProcess;
+  /** The built-in proxy, when it is the gateway. */
+  proxy?: ChildProcess;
+  /** The URL the load is sent to. */
+  url: string;
+  /** The attached gateway's process (--pid, --pid-of-port). */
+  attached?: number;
+}
+
+/**
+ * Where the baseline goes: the mock's own path for the endpoint the gateway
+ * is loaded on (a gateway may serve it under a prefix the mock does not know).
+ */
+export function directUrl(gatewayUrl: string, host: string, mockPort: number): string {
+  const path = new URL(gatewayUrl).pathname;
+  const endpoint = ["/chat/completions", "/completions", "/embeddings", "/models"].find((e) => path.endsWith(e));
+  return `http://${host}:${mockPort}${endpoint ? `/v1${endpoint}` : path}`;
+}
+
+/** The URL to load: the target (a base URL; --path is appended unless the target names a path itself and --path was not given), or the started gateway. */
+export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: number): string {
+  if (!cfg.target) return `http://${cfg.host}:${gatewayPort}${cfg.path}`;
+  const u = new URL(cfg.target);
+  if (u.pathname !== "/" && !pathGiven) return u.href;
+  return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
+}
+
+/** Everything that can be checked and built before a process starts. */
+export async function prepare(ctx: RunContext): Promise<Prepared> {
+  const { cfg, hooks } = ctx;
+  const bodies = await requestBodies(cfg);
+  const caPem = cfg.caFile ? await Bun.file(cfg.caFile).text() : undefined;
+  const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
+  if (cfg.gateway) {
+    renderConfig(cfg.gateway, probe);
+    gatewayArgv(cfg.gateway, probe);
+  }
+  if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
+  if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
+  // the likely peak of open connections against the open-file limit
+  const limit = openFileLimit();
+  const likely = cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
+  if (limit !== undefined && likely > limit * 0.8) {
+    hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ulimit -n 65536`);
+  }
+  if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
+  if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
+  return { bodies, caPem };
+}
+
+/** Starts one of gatebench's own children for the run (unless the run was stopped meanwhile). */
+async function start(ctx: RunContext, name: string, argv: string[], env?: Record<string, string>): Promise<ChildProcess> {
+  if (ctx.stopSending.signal.aborted) throw new ProcessFailure(`interrupted before the ${name} was started`);
+  const c = await startChild(name, argv, ctx.cfg.readyTimeoutMs, ctx.stopSending.signal, env);
+  ctx.children.push(c);
+  return c;
+}
+
+/** The mocks and the gateway, started and ready; the URL the load goes to. */
+export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGiven: boolean): Promise<Started> {
+  const { cfg, hooks } = ctx;
+  // the mock's command line (the baseline's mock is the same on another port)
+  const mockArgv = (port: number): string[] => [...ctx.self, "__mock", "--host", cfg.host, "--port", String(port), `--seed=${cfg.mock.seed}`, ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`)];
+  const s: Started = { url: "" };
+  if (!cfg.noMock) {
+    s.mock = await start(ctx, "mock upstream", mockArgv(cfg.mockPort));
+    hooks.log(`mock upstream listening on http://${cfg.host}:${s.mock.port} (pid ${s.mock.pid})`);
+  }
+  // The baseline goes to a second mock with the same settings, so the first one's counts are the gateway's upstream traffic alone.
+  if (s.mock && baselineOrder(cfg)) {
+    s.directMock = await start(ctx, "baseline mock", mockArgv(0));
+    hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${s.directMock.port}, pid ${s.directMock.pid})`);
+  }
+  // the mock's address, as the placeholders give it to a gateway and to --setup
+  const mockValues = { MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "", MOCK_HOST: s.mock ? cfg.host : "", MOCK_PORT: s.mock ? String(s.mock.port) : "" };
+  if (cfg.gateway) {
+    const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
+    if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
+    const gw = await startGateway(cfg.gateway, { PORT: String(port), HOST: cfg.host, ...mockValues }, cfg.readyTimeoutMs, ctx.stopSending.signal);
+    ctx.external = gw;
+    hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${gw.pid}: ${gw.argv.join(" ")}); its output: ${gw.logPath}`);
+    void gw.proc.exited.then(() => {
+      if (!gw.stopping) ctx.fail(`the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run (its output: ${gw.logPath})`);
+    });
+  } else if (!cfg.target) {
+    if (!s.mock) throw new ProcessFailure("the built-in proxy needs the mock as its upstream: give --target to load another server with --no-mock");
+    // the proxy forwards with fetch: its limit of requests at once is raised like the fetch client's
+    s.proxy = await start(ctx, "gateway (built-in proxy)", [...ctx.self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", `http://${cfg.host}:${s.mock.port}`], { [FETCH_LIMIT_VAR]: FETCH_LIMIT });
+    hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${s.proxy.port} (pid ${s.proxy.pid})`);
+  }
+  s.url = targetUrl(cfg, pathGiven, s.proxy?.port ?? ctx.external?.port ?? 0);
+  if (cfg.target) {
+    // an attached target must at least accept connections (for https: with the certificate verified as the load will), or there is nothing to measure
+    const problem = await probeTarget({ url: s.url, method: cfg.method, headers: {}, bodies: [], stream: false, timeoutMs: cfg.timeoutMs, insecure: cfg.insecure, ...(prepared.caPem ? { caPem: prepared.caPem } : {}) });
+    if (problem) throw new ProcessFailure(`--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`);
+  }
+  // a child dying ends the run early
+  for (const c of ctx.children) {
+    void c.proc.exited.then(() => {
+      if (!c.stopping) ctx.fail(`${c.name} (pid ${c.pid}) ${describeExit(c.exit ?? { code: c.proc.exitCode, signal: null })} during the run`);
+    });
+  }
+  const target = new URL(s.url);
+  ctx.hookValues = { PORT: target.port || (target.protocol === "https:" ? "443" : "80"), HOST: target.hostname, ...mockValues, CONFIG: ctx.external?.configPath ?? "" };
+  await setup(ctx);
+  s.attached = attachedProcess(ctx);
+  return s;
+}
+
+/** --setup, for gateways configured through an API; a failure stops the run with its output. */
+async function setup(ctx: RunContext): Promise<void> {
+  const { cfg } = ctx;
+  if (!cfg.setup) return;
+  if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before --setup ran");
+  ctx.hooks.log(`setup: ${cfg.setup}`);
+  const r = await runHook("--setup", cfg.setup, ctx.hookValues!, cfg.gateway?.env ?? [], cfg.readyTimeoutMs);
+  if (r.code !== 0) {
+    throw new ProcessFailure(`--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: ${shellArgv(r.line).join(" ")}` + (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""));
+  }
+}
+
+/** Attach mode: the gateway's process, if named (--pid, --pid-of-port). */
+function attachedProcess(ctx: RunContext): number | undefined {
+  const { cfg } = ctx;
+  if (!cfg.target || (cfg.attachPid === undefined && cfg.attachPort === undefined)) return undefined;
+  const pid = cfg.attachPid ?? portHolderPid(cfg.attachPort!);
+  if (pid === undefined) throw new ProcessFailure(process.platform === "linux" ? `--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead` : `--pid-of-port works on Linux only (it reads /proc); give the gateway's process with --pid instead`);
+  if (!alive(pid)) throw new ProcessFailure(`--pid ${pid}: no such process (or not this user's)`);
+  ctx.hooks.log(`sampling the gateway's process ${pid} and its descendants`);
+  return pid;
+}
