@@ -33,7 +33,10 @@ async function mock(args: string[]): Promise<ChildProcess> {
 
 function wrk(url: string, seconds: number): number {
   const lua = join(dir, "post.lua");
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(new TextDecoder().decode(unaryBody))}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  writeFileSync(
+    lua,
+    `wrk.method = "POST"\nwrk.body = ${JSON.stringify(new TextDecoder().decode(unaryBody))}\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
   const r = Bun.spawnSync(["wrk", "-t1", "-c64", `-d${seconds}s`, "-s", lua, url]);
   if (!r.success) throw new Error(`wrk failed (apt-get install wrk): ${r.stderr.toString()}`);
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout.toString())?.[1]);
@@ -47,7 +50,10 @@ try {
     // two references: the issue's bare hello-world, which never reads the
     // request, and the least any mock must do: read the body and parse it
     const server = (name: string, handler: string) => {
-      writeFileSync(join(dir, `${name}.ts`), `const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: ${handler} });\nconsole.log(\`GATEBENCH_READY {"port":\${s.port}}\`);\nfor await (const _ of Bun.stdin.stream()) {}\n`);
+      writeFileSync(
+        join(dir, `${name}.ts`),
+        `const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: ${handler} });\nconsole.log(\`GATEBENCH_READY {"port":\${s.port}}\`);\nfor await (const _ of Bun.stdin.stream()) {}\n`,
+      );
       return startChild(name, [process.execPath, join(dir, `${name}.ts`)], 10_000);
     };
     const hello = await server("hello", '() => new Response("hello")');
@@ -66,8 +72,12 @@ try {
       const [h, p, k] = [med(seen.hello!), med(seen.parse!), med(seen.mock!)];
       console.log(`## capacity (wrk -t1 -c64, POST chat body, median of ${rounds} interleaved 3 s rounds)\n`);
       console.log(`bare Bun.serve hello-world               ${h.toFixed(0)} req/s  (${seen.hello!.map((x) => x.toFixed(0)).join(", ")})`);
-      console.log(`Bun.serve reading and parsing the body   ${p.toFixed(0)} req/s  = ${(p / h).toFixed(2)}x hello  (${seen.parse!.map((x) => x.toFixed(0)).join(", ")})`);
-      console.log(`gatebench mock, latency 0                ${k.toFixed(0)} req/s  = ${(k / h).toFixed(2)}x hello, ${(k / p).toFixed(2)}x parsing  (${seen.mock!.map((x) => x.toFixed(0)).join(", ")})\n`);
+      console.log(
+        `Bun.serve reading and parsing the body   ${p.toFixed(0)} req/s  = ${(p / h).toFixed(2)}x hello  (${seen.parse!.map((x) => x.toFixed(0)).join(", ")})`,
+      );
+      console.log(
+        `gatebench mock, latency 0                ${k.toFixed(0)} req/s  = ${(k / h).toFixed(2)}x hello, ${(k / p).toFixed(2)}x parsing  (${seen.mock!.map((x) => x.toFixed(0)).join(", ")})\n`,
+      );
     } finally {
       await stopChild(m, 2000);
       await stopChild(parse, 2000);
@@ -113,7 +123,9 @@ try {
       const itl = statsOf(r.recorder.histograms.itl)!;
       console.log(`## ${n} concurrent streams (ITL 50 ms, 200 tokens, opened over ${openSeconds} s)\n`);
       const failed = [...r.recorder.errorCounts].flatMap((c, i) => (c > 0 ? [`${ERROR_KIND_NAMES[i]} ${c}`] : []));
-      console.log(`ok ${r.recorder.ok} of ${r.recorder.total}${failed.length > 0 ? ` (failed: ${failed.join(", ")})` : ""}; the mock had ${st.in_flight_peak} open at once`);
+      console.log(
+        `ok ${r.recorder.ok} of ${r.recorder.total}${failed.length > 0 ? ` (failed: ${failed.join(", ")})` : ""}; the mock had ${st.in_flight_peak} open at once`,
+      );
       console.log(`client ITL            p50 ${itl.p50} ms  p99 ${itl.p99} ms  max ${itl.max} ms`);
       console.log(`mock chunk lateness   p50 ${st.lateness_ms.chunk.p50} ms  p99 ${st.lateness_ms.chunk.p99} ms`);
       console.log(`mock peak RSS         ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
@@ -121,7 +133,9 @@ try {
       // a millisecond), its CPU per chunk tells how many streams one core could keep on time
       const chunksPerS = n * (1000 / 50);
       const keptUp = st.lateness_ms.chunk.p50 < 1;
-      console.log(`mock peak CPU         ${peakCpu.toFixed(0)} % of a core, ${chunksPerS} chunks/s due${keptUp ? `: ${(((peakCpu / 100) * 1e6) / chunksPerS).toFixed(1)} µs per chunk` : " (not kept up: no per-chunk cost)"}`);
+      console.log(
+        `mock peak CPU         ${peakCpu.toFixed(0)} % of a core, ${chunksPerS} chunks/s due${keptUp ? `: ${(((peakCpu / 100) * 1e6) / chunksPerS).toFixed(1)} µs per chunk` : " (not kept up: no per-chunk cost)"}`,
+      );
       console.log(`client CPU            ${r.cpuPct.toFixed(0)} % of a core`);
     } finally {
       clearInterval(sampler);

@@ -99,7 +99,9 @@ try {
     );
     if (!onSchedule) break;
   }
-  console.log(`\nhighest rate sent on schedule: ${best} req/s = ${((best / w.rps) * 100).toFixed(0)} % of wrk's closed-loop max, ${((best / h.rps) * 100).toFixed(0)} % of hey's\n`);
+  console.log(
+    `\nhighest rate sent on schedule: ${best} req/s = ${((best / w.rps) * 100).toFixed(0)} % of wrk's closed-loop max, ${((best / h.rps) * 100).toFixed(0)} % of hey's\n`,
+  );
 
   console.log("## 2. accuracy against the mock with a known 5 ms delay\n");
   mock = await startChild("mock", [process.execPath, main, "__mock", "--port", "0", "--latency", "5ms"], 10_000);

@@ -17,7 +17,8 @@ const UNARY = JSON.stringify({
   choices: [{ index: 0, message: { role: "assistant", content: "Hello from the bench server." }, finish_reason: "stop" }],
   usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
 });
-const chunk = (delta: object, finish: string | null = null): string => `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 0, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const chunk = (delta: object, finish: string | null = null): string =>
+  `data: ${JSON.stringify({ id: "chatcmpl-bench", object: "chat.completion.chunk", created: 0, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const SSE = [
   chunk({ role: "assistant", content: "" }),
   chunk({ content: "Hello" }),

@@ -58,7 +58,9 @@ if (import.meta.main) {
     const started = performance.now();
     try {
       const size = await compile({ outfile: join(out, file), target: t.target, version, commit });
-      const sha = createHash("sha256").update(readFileSync(join(out, file))).digest("hex");
+      const sha = createHash("sha256")
+        .update(readFileSync(join(out, file)))
+        .digest("hex");
       sums.push(`${sha}  ${file}`);
       console.error(`  ${file.padEnd(34)} ${mb(size).padStart(9)}  ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (e) {

@@ -25,7 +25,9 @@ const resolved = async <T>(v: Resolvable<T> | undefined): Promise<T | undefined>
 /** Every command a user can type: the commands exported by src/cli/commands/*.ts, hidden ones left out. */
 export async function userCommands(): Promise<Command[]> {
   const out: Command[] = [];
-  for (const file of readdirSync(COMMANDS).filter((f) => f.endsWith(".ts")).sort()) {
+  for (const file of readdirSync(COMMANDS)
+    .filter((f) => f.endsWith(".ts"))
+    .sort()) {
     const mod = (await import(join(COMMANDS, file))) as Record<string, unknown>;
     for (const value of Object.values(mod)) {
       if (typeof value !== "object" || value === null || !("meta" in value) || !("run" in value)) continue;
@@ -96,8 +98,10 @@ export function differences(readme: string, want: Map<string, string>): { stale:
   const missing: string[] = [];
   for (const [id, body] of want) {
     const now = have.get(id);
-    if (now === undefined) missing.push(`flags:${id} is missing: put <!-- flags:${id} --> and <!-- /flags:${id} --> where its table belongs in README.md, then run bun run docs`);
-    else if (now !== body) stale.push(`flags:${id} differs from the definitions (- README, + generated); run bun run docs:\n${lineDiff(now.trimEnd(), body.trimEnd())}`);
+    if (now === undefined)
+      missing.push(`flags:${id} is missing: put <!-- flags:${id} --> and <!-- /flags:${id} --> where its table belongs in README.md, then run bun run docs`);
+    else if (now !== body)
+      stale.push(`flags:${id} differs from the definitions (- README, + generated); run bun run docs:\n${lineDiff(now.trimEnd(), body.trimEnd())}`);
   }
   const unknown = [...have.keys()].filter((id) => !want.has(id)).map((id) => `flags:${id} is in README.md but no command has such flags: remove the region`);
   return { stale, missing, unknown };

@@ -19,7 +19,10 @@ export function flag(name: string, dflt: string): string {
  */
 export async function raiseFetchLimit(): Promise<void> {
   if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS) return;
-  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" }, stdio: ["inherit", "inherit", "inherit"] });
+  const p = Bun.spawn([process.execPath, ...process.argv.slice(1)], {
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" },
+    stdio: ["inherit", "inherit", "inherit"],
+  });
   process.exit(await p.exited);
 }
 

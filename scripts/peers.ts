@@ -63,7 +63,14 @@ export async function wrk(url: string, o: { connections: number; threads: number
   const total = Number(/(\d+) requests in/.exec(r.out)?.[1]);
   const p50 = /\n\s+50%\s+([\d.]+)(us|ms|s)/.exec(r.out);
   const p99 = /\n\s+99%\s+([\d.]+)(us|ms|s)/.exec(r.out);
-  return { tool: `wrk -t${o.threads} -c${o.connections}`, rps, requests: total, p50Ms: wrkMs(p50?.[1], p50?.[2]), p99Ms: wrkMs(p99?.[1], p99?.[2]), cpuUs: r.cpuUs };
+  return {
+    tool: `wrk -t${o.threads} -c${o.connections}`,
+    rps,
+    requests: total,
+    p50Ms: wrkMs(p50?.[1], p50?.[2]),
+    p99Ms: wrkMs(p99?.[1], p99?.[2]),
+    cpuUs: r.cpuUs,
+  };
 }
 
 /** The folder autocannon was installed into, if any. */
@@ -78,19 +85,67 @@ export function autocannonDir(given?: string): string | undefined {
 export async function autocannon(url: string, o: { connections: number; seconds: number; body: string; dir?: string }): Promise<PeerRun | undefined> {
   const d = o.dir;
   if (!d || !have("node")) return undefined;
-  const r = await timed(["node", join(d, "node_modules", "autocannon", "autocannon.js"), "--json", "-c", String(o.connections), "-d", String(o.seconds), "-m", "POST", "-H", "content-type=application/json", "-b", o.body, url]);
+  const r = await timed([
+    "node",
+    join(d, "node_modules", "autocannon", "autocannon.js"),
+    "--json",
+    "-c",
+    String(o.connections),
+    "-d",
+    String(o.seconds),
+    "-m",
+    "POST",
+    "-H",
+    "content-type=application/json",
+    "-b",
+    o.body,
+    url,
+  ]);
   const j = JSON.parse(r.out) as { requests: { total: number }; duration: number; latency: { p50: number; p99: number }; non2xx: number; errors: number };
-  return { tool: `autocannon -c${o.connections}`, rps: (j.requests.total - j.non2xx - j.errors) / j.duration, requests: j.requests.total, p50Ms: j.latency.p50, p99Ms: j.latency.p99, cpuUs: r.cpuUs };
+  return {
+    tool: `autocannon -c${o.connections}`,
+    rps: (j.requests.total - j.non2xx - j.errors) / j.duration,
+    requests: j.requests.total,
+    p50Ms: j.latency.p50,
+    p99Ms: j.latency.p99,
+    cpuUs: r.cpuUs,
+  };
 }
 
 /** gatebench run against `url` (nothing started: --no-mock), with `args` for the load; its JSON result read back. */
 export async function gatebench(url: string, args: string[], o: { client: string; dir: string; name: string }): Promise<PeerRun> {
   const json = join(o.dir, `${o.name}.json`);
-  const r = await timed([process.execPath, main, "run", "--target", url, "--no-mock", "--idle", "0", "--cooldown", "0", "--targets", "none", "--client", o.client, "--json", json, ...args]);
+  const r = await timed([
+    process.execPath,
+    main,
+    "run",
+    "--target",
+    url,
+    "--no-mock",
+    "--idle",
+    "0",
+    "--cooldown",
+    "0",
+    "--targets",
+    "none",
+    "--client",
+    o.client,
+    "--json",
+    json,
+    ...args,
+  ]);
   if (r.code !== 0) throw new Error(`gatebench ${args.join(" ")} exited with ${r.code}: ${r.err.split("\n").slice(-5).join(" / ")}`);
   const doc = JSON.parse(readFileSync(json, "utf8")) as GatebenchDoc;
   const s = doc.summary;
-  return { tool: `gatebench --client ${o.client}`, rps: s.requests.throughput, requests: s.requests.total, p50Ms: s.latency_ms?.p50 ?? Number.NaN, p99Ms: s.latency_ms?.p99 ?? Number.NaN, cpuUs: r.cpuUs, doc };
+  return {
+    tool: `gatebench --client ${o.client}`,
+    rps: s.requests.throughput,
+    requests: s.requests.total,
+    p50Ms: s.latency_ms?.p50 ?? Number.NaN,
+    p99Ms: s.latency_ms?.p99 ?? Number.NaN,
+    cpuUs: r.cpuUs,
+    doc,
+  };
 }
 
 /** The median of some figures, and their range. */

@@ -63,7 +63,9 @@ async function calibrate(url: string): Promise<void> {
     for (let i = 0; i < 3; i++) runs.push((await gatebench(url, ["-c", "1", "-n", "1"], { client, dir, name: "calibrate" })).cpuUs);
     startCost[client] = spread(runs).median;
   }
-  console.log(`gatebench's own start and stop (a run of one request): ${CLIENT_KINDS.map((c) => `${c} ${(startCost[c]! / 1000).toFixed(0)} ms of CPU`).join(", ")}, subtracted from its CPU per request below\n`);
+  console.log(
+    `gatebench's own start and stop (a run of one request): ${CLIENT_KINDS.map((c) => `${c} ${(startCost[c]! / 1000).toFixed(0)} ms of CPU`).join(", ")}, subtracted from its CPU per request below\n`,
+  );
 }
 
 const cpuPerRequest = (r: PeerRun): number => {
@@ -92,7 +94,10 @@ async function maxRate(): Promise<void> {
     const url = `${base}/${kind}`;
     const args = ["-c", "50", "--duration", `${seconds}s`, ...(kind === "sse" ? ["--stream"] : [])];
     const runs = await alternate([
-      ...CLIENT_KINDS.map((client): [string, () => Promise<PeerRun | undefined>] => [`gatebench --client ${client}`, () => gatebench(url, args, { client, dir, name: `rate-${kind}-${client}` })]),
+      ...CLIENT_KINDS.map((client): [string, () => Promise<PeerRun | undefined>] => [
+        `gatebench --client ${client}`,
+        () => gatebench(url, args, { client, dir, name: `rate-${kind}-${client}` }),
+      ]),
       ["wrk -t2 -c50", () => wrk(url, { connections: 50, threads: 2, seconds, body: BODY, dir })],
       ["autocannon -c50", () => autocannon(url, { connections: 50, seconds, body: BODY, dir: acDir })],
     ]);
@@ -102,12 +107,16 @@ async function maxRate(): Promise<void> {
     console.log(`${"tool".padEnd(28)}${"req/s".padStart(8)}  ${"range".padEnd(15)}${"× wrk".padStart(7)}${"× ac".padStart(7)}${"CPU µs/req".padStart(12)}`);
     for (const [name, rs] of runs) {
       if (rs.length === 0) {
-        console.log(`${name.padEnd(28)}       - (not installed: ${name.startsWith("wrk") ? "apt-get install wrk" : `npm i --prefix ${join(tmpdir(), "gatebench-peers")} autocannon`})`);
+        console.log(
+          `${name.padEnd(28)}       - (not installed: ${name.startsWith("wrk") ? "apt-get install wrk" : `npm i --prefix ${join(tmpdir(), "gatebench-peers")} autocannon`})`,
+        );
         continue;
       }
       const s = spread(rs.map((r) => r.rps));
       const cpu = spread(rs.map(cpuPerRequest));
-      console.log(`${name.padEnd(28)}${k(s.median).padStart(8)}  ${`${k(s.min)}–${k(s.max)}`.padEnd(15)}${f(s.median / w, 2, 7)}${f(s.median / ac, 2, 7)}${f(cpu.median, 1, 12)}`);
+      console.log(
+        `${name.padEnd(28)}${k(s.median).padStart(8)}  ${`${k(s.min)}–${k(s.max)}`.padEnd(15)}${f(s.median / w, 2, 7)}${f(s.median / ac, 2, 7)}${f(cpu.median, 1, 12)}`,
+      );
     }
     console.log("");
   }
@@ -131,7 +140,9 @@ async function precision(): Promise<void> {
     const p50 = spread(rs.map((r) => r.p50Ms));
     const p99 = spread(rs.map((r) => r.p99Ms));
     const delta = !name.startsWith("wrk");
-    console.log(`${name.padEnd(34)}${f(p50.median, 3, 8)}${f(p99.median, 3, 9)}${(delta ? signed(p50.median - w50) : "").padStart(11)}${(delta ? signed(p99.median - w99) : "").padStart(11)}   ${p99.min.toFixed(3)}–${p99.max.toFixed(3)}`);
+    console.log(
+      `${name.padEnd(34)}${f(p50.median, 3, 8)}${f(p99.median, 3, 9)}${(delta ? signed(p50.median - w50) : "").padStart(11)}${(delta ? signed(p99.median - w99) : "").padStart(11)}   ${p99.min.toFixed(3)}–${p99.max.toFixed(3)}`,
+    );
   }
   console.log("targets: p50 within +0.05 ms of wrk's, p99 within +0.3 ms; gatebench's open-loop latency counts from each request's due time\n");
 }
@@ -141,13 +152,22 @@ async function openLoop(): Promise<void> {
   const rate = 10_000;
   const durationS = 10;
   console.log(`## 3. Open loop: ${rate} req/s for ${durationS} s against the mock at 10 ms (${rate * durationS} requests due), ${rounds} rounds\n`);
-  const runs = await alternate(CLIENT_KINDS.map((client): [string, () => Promise<PeerRun>] => [client, () => gatebench(url, ["--rate", String(rate), "--duration", `${durationS}s`], { client, dir, name: `open-${client}` })]));
-  console.log(`${"client".padEnd(10)}${"sent".padStart(9)}${"dropped".padStart(9)}${"lag p50".padStart(9)}${"p90".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"CPU µs/req".padStart(12)}   lag p99 range`);
+  const runs = await alternate(
+    CLIENT_KINDS.map((client): [string, () => Promise<PeerRun>] => [
+      client,
+      () => gatebench(url, ["--rate", String(rate), "--duration", `${durationS}s`], { client, dir, name: `open-${client}` }),
+    ]),
+  );
+  console.log(
+    `${"client".padEnd(10)}${"sent".padStart(9)}${"dropped".padStart(9)}${"lag p50".padStart(9)}${"p90".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"CPU µs/req".padStart(12)}   lag p99 range`,
+  );
   for (const [client, rs] of runs) {
     const med = (pick: (r: PeerRun) => number) => spread(rs.map(pick));
     const lag = (k: "p50" | "p90" | "p99" | "max") => med((r) => r.doc!.summary.schedule_lag_ms![k]);
     const p99 = lag("p99");
-    console.log(`${client.padEnd(10)}${f(med((r) => r.doc!.summary.requests.total).min, 0, 9)}${f(med((r) => r.doc!.summary.requests.dropped).max, 0, 9)}${f(lag("p50").median, 3, 9)}${f(lag("p90").median, 3, 8)}${f(p99.median, 3, 8)}${f(lag("max").median, 3, 8)}${f(med(cpuPerRequest).median, 1, 12)}   ${p99.min.toFixed(3)}–${p99.max.toFixed(3)}`);
+    console.log(
+      `${client.padEnd(10)}${f(med((r) => r.doc!.summary.requests.total).min, 0, 9)}${f(med((r) => r.doc!.summary.requests.dropped).max, 0, 9)}${f(lag("p50").median, 3, 9)}${f(lag("p90").median, 3, 8)}${f(p99.median, 3, 8)}${f(lag("max").median, 3, 8)}${f(med(cpuPerRequest).median, 1, 12)}   ${p99.min.toFixed(3)}–${p99.max.toFixed(3)}`,
+    );
   }
   console.log("sent: the fewest of any round; dropped: the most; the rest medians. Target: every request sent, schedule lag p99 ≤ 0.5 ms\n");
 }
@@ -157,13 +177,17 @@ async function manyStreams(): Promise<void> {
   const url = `${await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "20"])}/v1/chat/completions`;
   const durationS = 10;
   console.log(`## 4. Streams: ${streams} open at once (closed loop), the mock sending 20 tokens 50 ms apart, ${durationS} s\n`);
-  console.log(`${"client".padEnd(10)}${"streams".padStart(9)}${"failed".padStart(8)}${"events".padStart(10)}${"CPU µs/event".padStart(14)}${"conns".padStart(8)}`);
+  console.log(
+    `${"client".padEnd(10)}${"streams".padStart(9)}${"failed".padStart(8)}${"events".padStart(10)}${"CPU µs/event".padStart(14)}${"conns".padStart(8)}`,
+  );
   for (const client of CLIENT_KINDS) {
     const r = await gatebench(url, ["-c", String(streams), "--stream", "--duration", `${durationS}s`], { client, dir, name: `streams-${client}` });
     const s = r.doc!.summary;
     const events = s.output_tokens?.total ?? 0;
     const failed = s.requests.total - s.requests.ok;
-    console.log(`${client.padEnd(10)}${f(s.requests.ok, 0, 9)}${f(failed, 0, 8)}${f(events, 0, 10)}${f((r.cpuUs - startCost[client]!) / events, 2, 14)}${(r.doc!.run.client?.connections_opened ?? "-").toString().padStart(8)}`);
+    console.log(
+      `${client.padEnd(10)}${f(s.requests.ok, 0, 9)}${f(failed, 0, 8)}${f(events, 0, 10)}${f((r.cpuUs - startCost[client]!) / events, 2, 14)}${(r.doc!.run.client?.connections_opened ?? "-").toString().padStart(8)}`,
+    );
   }
   console.log("CPU per content event read: the whole process over the events; every event is read, scanned and timed\n");
 }
@@ -176,10 +200,25 @@ const rssMb = (): number => {
 async function memory(): Promise<void> {
   const url = `${await benchServer()}/unary`;
   const first = memoryRequests / 10;
-  console.log(`## 5. Memory: RSS of the load engine (in this process, after a full GC) after ${first} and after ${memoryRequests} requests, closed loop, 50 connections\n`);
+  console.log(
+    `## 5. Memory: RSS of the load engine (in this process, after a full GC) after ${first} and after ${memoryRequests} requests, closed loop, 50 connections\n`,
+  );
   for (const client of CLIENT_KINDS) {
     const handle = startLoad(
-      { request: { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [defaultChatBody(false)], stream: false, timeoutMs: 30_000, client }, mode: { kind: "closed", concurrency: 50, requests: memoryRequests, durationMs: Number.POSITIVE_INFINITY }, warmupMs: 0, workers: 1 },
+      {
+        request: {
+          url,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          bodies: [defaultChatBody(false)],
+          stream: false,
+          timeoutMs: 30_000,
+          client,
+        },
+        mode: { kind: "closed", concurrency: 50, requests: memoryRequests, durationMs: Number.POSITIVE_INFINITY },
+        warmupMs: 0,
+        workers: 1,
+      },
       { stopSending: new AbortController().signal, abortInFlight: new AbortController().signal },
     );
     let afterFirst = 0;
@@ -190,7 +229,9 @@ async function memory(): Promise<void> {
     const out = await handle.done;
     clearInterval(probe);
     const afterAll = rssMb();
-    console.log(`${client.padEnd(8)} RSS after ${first}: ${afterFirst.toFixed(1)} MB, after ${out.recorder.total}: ${afterAll.toFixed(1)} MB, growth ${signed(((afterAll - afterFirst) / afterFirst) * 100, 1)} %`);
+    console.log(
+      `${client.padEnd(8)} RSS after ${first}: ${afterFirst.toFixed(1)} MB, after ${out.recorder.total}: ${afterAll.toFixed(1)} MB, growth ${signed(((afterAll - afterFirst) / afterFirst) * 100, 1)} %`,
+    );
   }
   console.log("target: growth ≤ 10 %\n");
 }

@@ -16,7 +16,8 @@ export function checkoutCommit(dir: string, markDirty = false): string {
   try {
     const r = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: dir, stderr: "ignore" });
     if (!r.success) return "unknown";
-    const dirty = markDirty && Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: dir, stderr: "ignore" }).stdout.toString().trim() !== "";
+    const dirty =
+      markDirty && Bun.spawnSync(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: dir, stderr: "ignore" }).stdout.toString().trim() !== "";
     return r.stdout.toString().trim() + (dirty ? "-dirty" : "");
   } catch {
     return "unknown"; // no git on this machine

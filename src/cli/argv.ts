@@ -55,11 +55,7 @@ export function normalizeArgv(argv: string[], args: ArgsDef, command: string): s
   const unknown = (flag: string): UsageError => {
     const name = flag.replace(/^-+/, "").split("=")[0]!;
     const guess = closest(name, [...new Set([...long.values()].map((f) => f.name))]);
-    return new UsageError(
-      `unknown flag "${flag}" for ${command}` +
-        (guess ? `; did you mean --${guess}?` : "") +
-        ` (see: ${command} --help)`,
-    );
+    return new UsageError(`unknown flag "${flag}" for ${command}` + (guess ? `; did you mean --${guess}?` : "") + ` (see: ${command} --help)`);
   };
 
   for (let i = 0; i < argv.length; i++) {

@@ -51,12 +51,7 @@ function flagLines(args: ArgsDef): string[] {
   return out;
 }
 
-export async function renderHelp(
-  program: string,
-  cmd: AnyCommand,
-  commands: Record<string, AnyCommand> | undefined,
-  footer: string,
-): Promise<string> {
+export async function renderHelp(program: string, cmd: AnyCommand, commands: Record<string, AnyCommand> | undefined, footer: string): Promise<string> {
   const meta = (await resolved<CommandMeta>(cmd.meta)) ?? {};
   const args = (await resolved<ArgsDef>(cmd.args)) ?? {};
   const out = [`${program} — ${meta.description ?? ""}`, ""];
@@ -75,7 +70,10 @@ export async function renderHelp(
       .filter((d) => d.type === "positional")
       .map((d) => {
         const hint = d.valueHint ?? "arg";
-        const name = hint.replace(/\.\.\.$/, "").toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+        const name = hint
+          .replace(/\.\.\.$/, "")
+          .toUpperCase()
+          .replace(/[^A-Z0-9]+/g, "_");
         return hint.endsWith("...") ? `${name}...` : name;
       });
     out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", ...flagLines(args));

@@ -146,7 +146,10 @@ export async function main(argv: string[]): Promise<number> {
     let rest = argv;
     if (first !== undefined && !first.startsWith("-")) {
       if (!(first in commands)) {
-        const guess = closest(first, Object.keys(commands).filter((c) => !c.startsWith("_")));
+        const guess = closest(
+          first,
+          Object.keys(commands).filter((c) => !c.startsWith("_")),
+        );
         throw new UsageError(`unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""} (see: gatebench --help)`);
       }
       name = first;

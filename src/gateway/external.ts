@@ -14,7 +14,6 @@ import { WINDOWS } from "../platform.ts";
 import { groupMembers } from "../process/tree.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
-
 export interface GatewaySpec {
   /** The command line as given to --gateway. */
   command: string;
@@ -62,7 +61,7 @@ export function gatewayArgv(spec: GatewaySpec, values: PlaceholderValues): strin
   const line = render(spec.command, values, process.env, "--gateway");
   if (spec.shell) return shellArgv(line);
   const argv = splitCommand(line);
-  if (argv.length === 0) throw new TemplateError("--gateway is empty: give the gateway's command line, e.g. --gateway \"nginx -c {{CONFIG}}\"");
+  if (argv.length === 0) throw new TemplateError('--gateway is empty: give the gateway\'s command line, e.g. --gateway "nginx -c {{CONFIG}}"');
   return argv;
 }
 
@@ -94,7 +93,12 @@ async function pump(stream: ReadableStream<Uint8Array>, onChunk: (c: Uint8Array)
  * Starts the gateway and waits until it is ready. `values.CONFIG` is where
  * the rendered config goes; the log is written next to it.
  */
-export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderValues, "CONFIG">, readyTimeoutMs: number, cancel: AbortSignal): Promise<ExternalGateway> {
+export async function startGateway(
+  spec: GatewaySpec,
+  values: Omit<PlaceholderValues, "CONFIG">,
+  readyTimeoutMs: number,
+  cancel: AbortSignal,
+): Promise<ExternalGateway> {
   const dir = mkdtempSync(join(tmpdir(), "gatebench-gateway-"));
   chmodSync(dir, 0o700);
   const configPath = spec.configTemplate ? join(dir, `config${extensionOf(spec.configTemplate)}`) : undefined;
@@ -154,7 +158,9 @@ export async function startGateway(spec: GatewaySpec, values: Omit<PlaceholderVa
     if (readyUrl ? await httpAnswers(readyUrl) : await tcpOpen(values.HOST, gw.port)) return gw;
     if (performance.now() > deadline) {
       await stopGateway(gw, 1000);
-      throw failed(`was not ready within ${readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`);
+      throw failed(
+        `was not ready within ${readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`,
+      );
     }
     await Bun.sleep(50);
   }
@@ -197,7 +203,8 @@ async function groupAlive(pgid: number): Promise<boolean> {
  */
 async function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   try {
-    if (WINDOWS) await Bun.spawn(["taskkill", "/PID", String(pgid), "/T", "/F"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", windowsHide: true }).exited;
+    if (WINDOWS)
+      await Bun.spawn(["taskkill", "/PID", String(pgid), "/T", "/F"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", windowsHide: true }).exited;
     else process.kill(-pgid, signal);
   } catch {
     // gone meanwhile
@@ -243,7 +250,10 @@ export async function runHook(
   const proc = Bun.spawn(shellArgv(line), { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL", ...SHELL_SPAWN });
   const tail = new LineTail(20);
   const dec = new TextDecoder();
-  await Promise.all([pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))), pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true })))]);
+  await Promise.all([
+    pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))),
+    pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true }))),
+  ]);
   const code = await proc.exited;
   return { code: proc.signalCode ? null : code, output: tail.text().trim(), line };
 }

@@ -10,17 +10,7 @@ export interface ProxyOptions {
 }
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus those fetch recomputes. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "te",
-  "trailer",
-  "upgrade",
-  "host",
-  "content-length",
-]);
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"]);
 
 function forwardHeaders(from: Headers): Headers {
   const out = new Headers();

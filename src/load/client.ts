@@ -53,7 +53,6 @@ export interface Client {
   readonly keepAliveRetries: number;
 }
 
-
 /** A system error as an error kind (`code` from the error Bun gives: ECONNREFUSED, ECONNRESET, …). */
 export function kindOfCode(code: string): ErrorKind {
   switch (code) {

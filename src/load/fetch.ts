@@ -115,7 +115,13 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
   if (intendedMs < 0) r.intendedMs = r.sentMs;
   let reading = false;
   try {
-    const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined, signal: slot.ctl.signal, tls: req.insecure || req.caPem ? { rejectUnauthorized: !req.insecure, ...(req.caPem ? { ca: req.caPem } : {}) } : undefined });
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.bodies.length > 0 ? req.bodies[n % req.bodies.length] : undefined,
+      signal: slot.ctl.signal,
+      tls: req.insecure || req.caPem ? { rejectUnauthorized: !req.insecure, ...(req.caPem ? { ca: req.caPem } : {}) } : undefined,
+    });
     r.headersMs = performance.now();
     r.status = res.status;
     const receivedMs = upstreamMs(res.headers.get(MOCK_TIMING.receivedUs));

@@ -19,7 +19,15 @@ function inThread(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
       l.recorder.close();
       l.warmup.close();
     }
-    return { ...gw, direct, startedMs: d.progress.startedMs, sendingDoneMs: d.progress.sendingDoneMs, nextDueMs: d.progress.nextDueMs, directNextDueMs: d.progress.directNextDueMs, inFlightPeak: d.progress.inFlightPeak };
+    return {
+      ...gw,
+      direct,
+      startedMs: d.progress.startedMs,
+      sendingDoneMs: d.progress.sendingDoneMs,
+      nextDueMs: d.progress.nextDueMs,
+      directNextDueMs: d.progress.directNextDueMs,
+      inFlightPeak: d.progress.inFlightPeak,
+    };
   });
   return {
     pids: () => [],

@@ -8,7 +8,12 @@ export type StartMessage = Extract<ToWorker, { type: "start" }>;
 export async function runShare(m: StartMessage, send: (m: FromWorker) => void, stop: AbortSignal, abort: AbortSignal): Promise<void> {
   // the shared start (an epoch time) on this process's clock
   const startAtMs = m.startAtEpochMs - performance.timeOrigin;
-  const { gw, direct, lanes, dispatcher: d } = shareRun(m.spec, m.k, startAtMs, {
+  const {
+    gw,
+    direct,
+    lanes,
+    dispatcher: d,
+  } = shareRun(m.spec, m.k, startAtMs, {
     stopSending: stop,
     abortInFlight: abort,
     onPhase: (phase) => send({ type: "phase", phase }),

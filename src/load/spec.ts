@@ -117,7 +117,14 @@ export function liveOf(lanes: LaneRecords[], sent: number, inFlight: number): Li
     total += l.recorder.total + l.warmup.total;
   }
   const r = lanes[0]!.recorder;
-  return { sent, inFlight, ok, failed: total - ok, p99Ms: p99Of(r), measured: { total: r.total, ok: r.ok, dropped: r.dropped, errors: Array.from(r.errorCounts) } };
+  return {
+    sent,
+    inFlight,
+    ok,
+    failed: total - ok,
+    p99Ms: p99Of(r),
+    measured: { total: r.total, ok: r.ok, dropped: r.dropped, errors: Array.from(r.errorCounts) },
+  };
 }
 
 /** A worker's share of the spec. Arrivals are interleaved; connections, requests and the in-flight cap are divided. */
@@ -126,16 +133,22 @@ export function shareOf(spec: LoadSpec, k: number): { mode: LoadMode; stride: nu
   const part = (total: number): number => (Number.isFinite(total) ? Math.floor(total / n) + (k < total % n ? 1 : 0) : total);
   if (spec.mode.kind === "open") {
     const connections = spec.mode.connections;
-    return { mode: { ...spec.mode, maxInFlight: Math.max(1, part(spec.mode.maxInFlight)), ...(connections !== undefined ? { connections: Math.max(1, part(connections)) } : {}) }, stride: n, offset: k, direct: spec.direct };
+    return {
+      mode: {
+        ...spec.mode,
+        maxInFlight: Math.max(1, part(spec.mode.maxInFlight)),
+        ...(connections !== undefined ? { connections: Math.max(1, part(connections)) } : {}),
+      },
+      stride: n,
+      offset: k,
+      direct: spec.direct,
+    };
   }
   return { mode: { ...spec.mode, concurrency: part(spec.mode.concurrency), requests: part(spec.mode.requests) }, stride: n, offset: k, direct: spec.direct };
 }
 
 /** The dispatcher for one share of a load (what a worker runs, or the whole load in this thread). */
-export function dispatcherFor(
-  share: { mode: LoadMode; stride: number; offset: number; direct?: DirectSpec },
-  common: CommonOptions,
-): OpenLoop | ClosedLoop {
+export function dispatcherFor(share: { mode: LoadMode; stride: number; offset: number; direct?: DirectSpec }, common: CommonOptions): OpenLoop | ClosedLoop {
   const m = share.mode;
   if (m.kind === "open") {
     const shape = new Shape(m.segments);
@@ -151,9 +164,13 @@ export function dispatcherFor(
   return new ClosedLoop({ ...common, concurrency: m.concurrency, requests: m.requests, durationMs: m.durationMs, maxConnections: m.concurrency });
 }
 
-
 /** One share's lanes and dispatcher, on this thread's clock from `startAtMs` (the whole load in this thread, or a worker's share). */
-export function shareRun(spec: LoadSpec, k: number, startAtMs: number, hooks: Omit<CommonOptions, keyof ReturnType<typeof laneOptions> | "direct" | "warmupMs" | "startAtMs">) {
+export function shareRun(
+  spec: LoadSpec,
+  k: number,
+  startAtMs: number,
+  hooks: Omit<CommonOptions, keyof ReturnType<typeof laneOptions> | "direct" | "warmupMs" | "startAtMs">,
+) {
   const gw = newLane(startAtMs);
   const direct = spec.direct ? newLane(startAtMs) : undefined;
   const lanes = direct ? [gw, direct] : [gw];
@@ -168,10 +185,7 @@ export function shareRun(spec: LoadSpec, k: number, startAtMs: number, hooks: Om
 }
 
 /** Messages from main to a worker. */
-export type ToWorker =
-  | { type: "start"; spec: LoadSpec; k: number; startAtEpochMs: number }
-  | { type: "stop" }
-  | { type: "abort" };
+export type ToWorker = { type: "start"; spec: LoadSpec; k: number; startAtEpochMs: number } | { type: "stop" } | { type: "abort" };
 
 /** Messages from a worker to main. Times are ms relative to the shared start. */
 export type FromWorker =

@@ -15,6 +15,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     stop.abort();
     abort.abort();
   } else if (m.type === "start") {
-    void runShare(m, (out) => self.postMessage(out), stop.signal, abort.signal).catch((err: unknown) => self.postMessage({ type: "error", message: String((err as Error)?.stack ?? err) }));
+    void runShare(m, (out) => self.postMessage(out), stop.signal, abort.signal).catch((err: unknown) =>
+      self.postMessage({ type: "error", message: String((err as Error)?.stack ?? err) }),
+    );
   }
 };

@@ -5,7 +5,20 @@
 // that dies before that fails the load.
 import type { Subprocess } from "bun";
 import { threadUrl } from "./clock.ts";
-import { type FromWorker, type LaneRecords, type LiveCounts, loadLeadMs, type LoadHandle, type LoadHooks, type LoadOutcome, type LoadSpec, newLane, noCounts, sumCounts, type ToWorker } from "./spec.ts";
+import {
+  type FromWorker,
+  type LaneRecords,
+  type LiveCounts,
+  loadLeadMs,
+  type LoadHandle,
+  type LoadHooks,
+  type LoadOutcome,
+  type LoadSpec,
+  newLane,
+  noCounts,
+  sumCounts,
+  type ToWorker,
+} from "./spec.ts";
 import type { RecorderData } from "../metrics/recorder.ts";
 import type { TimelineData } from "../metrics/timeline.ts";
 
@@ -144,8 +157,7 @@ export function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   });
   return {
     pids: () => workers.flatMap((w) => (w.pid !== undefined && w.alive() ? [w.pid] : [])),
-    live: () =>
-      counts.reduce(sumCounts, noCounts()),
+    live: () => counts.reduce(sumCounts, noCounts()),
     done,
   };
 }

@@ -183,9 +183,21 @@ export const percentileBandUs = differenceBandUs;
  * is much too narrow and a gate on it would fail on a hiccup.
  */
 const PERCENTILES: Record<string, [string, number, boolean][]> = {
-  latency: [["p50", 50, true], ["p90", 90, true], ["p99", 99, true], ["p999", 99.9, true]],
-  ttft: [["p50", 50, true], ["p90", 90, true], ["p99", 99, true]],
-  itl: [["p50", 50, true], ["p99", 99, false]],
+  latency: [
+    ["p50", 50, true],
+    ["p90", 90, true],
+    ["p99", 99, true],
+    ["p999", 99.9, true],
+  ],
+  ttft: [
+    ["p50", 50, true],
+    ["p90", 90, true],
+    ["p99", 99, true],
+  ],
+  itl: [
+    ["p50", 50, true],
+    ["p99", 99, false],
+  ],
 };
 const LABEL: Record<string, string> = { latency: "latency", ttft: "TTFT", itl: "ITL" };
 const pLabel = (key: string): string => (key === "p999" ? "p99.9" : key);
@@ -204,7 +216,9 @@ function percentileRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
       const band = percentileBandUs(ha, hb, p);
       const spec: Spec = { key: `${metric}.${key}`, label: `${LABEL[metric]} ${pLabel(key)}`, unit: "ms", better: "lower", gated };
       const why = `under ${MIN_TAIL} requests beyond ${pLabel(key)} in a run`;
-      rows.push(row(spec, msOf(quantileInterval(ha, p).value), msOf(quantileInterval(hb, p).value), band === null ? null : band / 1000, "order statistics", why));
+      rows.push(
+        row(spec, msOf(quantileInterval(ha, p).value), msOf(quantileInterval(hb, p).value), band === null ? null : band / 1000, "order statistics", why),
+      );
     }
   }
   return rows;
@@ -241,8 +255,22 @@ function requestRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
   const tput = welchBand(okPerSecond(a.timeline), okPerSecond(b.timeline));
   const sent = (q: typeof qa): number => q.total + q.dropped;
   return [
-    row({ key: "throughput", label: "throughput", unit: "req/s", better: "higher", gated: true }, qa.throughput, qb.throughput, tput, "welch t", `under ${MIN_SAMPLES} whole seconds of load in a run`),
-    row({ key: "success_ratio", label: "success", unit: "ratio", better: "higher", gated: true }, qa.success_ratio, qb.success_ratio, proportionBand(qa.ok, sent(qa), qb.ok, sent(qb)), "two-proportion z", "no requests"),
+    row(
+      { key: "throughput", label: "throughput", unit: "req/s", better: "higher", gated: true },
+      qa.throughput,
+      qb.throughput,
+      tput,
+      "welch t",
+      `under ${MIN_SAMPLES} whole seconds of load in a run`,
+    ),
+    row(
+      { key: "success_ratio", label: "success", unit: "ratio", better: "higher", gated: true },
+      qa.success_ratio,
+      qb.success_ratio,
+      proportionBand(qa.ok, sent(qa), qb.ok, sent(qb)),
+      "two-proportion z",
+      "no requests",
+    ),
   ];
 }
 
@@ -268,11 +296,31 @@ function resourceRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
     const few = `under ${MIN_SAMPLES} load-phase samples in a run`;
     if (la.cpu_pct_avg !== null && lb.cpu_pct_avg !== null) {
       const band = welchBand(loadSamples(a, "cpu_pct"), loadSamples(b, "cpu_pct"));
-      rows.push(row({ key: "gateway.cpu_pct_avg", label: "gateway CPU avg", unit: "cpu%", better: "lower", gated: true }, la.cpu_pct_avg, lb.cpu_pct_avg, band, "welch t", few));
+      rows.push(
+        row(
+          { key: "gateway.cpu_pct_avg", label: "gateway CPU avg", unit: "cpu%", better: "lower", gated: true },
+          la.cpu_pct_avg,
+          lb.cpu_pct_avg,
+          band,
+          "welch t",
+          few,
+        ),
+      );
     }
     const rss = welchBand(loadSamples(a, "rss_mb"), loadSamples(b, "rss_mb"));
-    rows.push(row({ key: "gateway.rss_mb_avg", label: "gateway RSS avg", unit: "MB", better: "lower", gated: true }, la.rss_mb_avg, lb.rss_mb_avg, rss, "welch t", few));
-    rows.push(row({ key: "gateway.rss_mb_max", label: "gateway RSS max", unit: "MB", better: "lower", gated: false }, la.rss_mb_max, lb.rss_mb_max, null, "none", "a maximum: not tested"));
+    rows.push(
+      row({ key: "gateway.rss_mb_avg", label: "gateway RSS avg", unit: "MB", better: "lower", gated: true }, la.rss_mb_avg, lb.rss_mb_avg, rss, "welch t", few),
+    );
+    rows.push(
+      row(
+        { key: "gateway.rss_mb_max", label: "gateway RSS max", unit: "MB", better: "lower", gated: false },
+        la.rss_mb_max,
+        lb.rss_mb_max,
+        null,
+        "none",
+        "a maximum: not tested",
+      ),
+    );
   }
   const ca = a.summary.derived?.gateway_cpu_ms_per_request;
   const cb = b.summary.derived?.gateway_cpu_ms_per_request;

@@ -91,5 +91,15 @@ export function resultDoc(
 ): ResultDoc {
   const encoded: Record<string, string> = {};
   for (const [name, h] of Object.entries(histograms)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
-  return { schema: SCHEMA, tool, config, run, summary, histograms: encoded, timeline, ...(timelineDirect ? { timeline_direct: timelineDirect } : {}), resources_series: resourcesSeries };
+  return {
+    schema: SCHEMA,
+    tool,
+    config,
+    run,
+    summary,
+    histograms: encoded,
+    timeline,
+    ...(timelineDirect ? { timeline_direct: timelineDirect } : {}),
+    resources_series: resourcesSeries,
+  };
 }

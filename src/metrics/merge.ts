@@ -89,10 +89,13 @@ function checkParts(parts: MergeInput[]): string[] {
   const name = (p: MergeInput, i: number): string => `"${p.file}" (instance ${ids[i]})`;
   const ids = parts.map((p, i) => (typeof p.doc.config?.instance === "string" ? p.doc.config.instance : `#${i + 1}`));
   parts.forEach((p, i) => {
-    if (!isObj(p.doc.config) || !isObj(p.doc.summary?.requests)) throw new MergeError(`cannot merge: "${p.file}" has no config or no summary.requests: not a complete result`);
-    if (p.doc.schema !== p0.doc.schema) throw new MergeError(`cannot merge: "${p.file}" has schema ${show(p.doc.schema)}, "${p0.file}" has ${show(p0.doc.schema)}`);
+    if (!isObj(p.doc.config) || !isObj(p.doc.summary?.requests))
+      throw new MergeError(`cannot merge: "${p.file}" has no config or no summary.requests: not a complete result`);
+    if (p.doc.schema !== p0.doc.schema)
+      throw new MergeError(`cannot merge: "${p.file}" has schema ${show(p.doc.schema)}, "${p0.file}" has ${show(p0.doc.schema)}`);
     const j = ids.indexOf(ids[i]!);
-    if (j < i) throw new MergeError(`cannot merge: "${parts[j]!.file}" and "${p.file}" are both instance "${ids[i]}"; give each gatebench run its own --instance`);
+    if (j < i)
+      throw new MergeError(`cannot merge: "${parts[j]!.file}" and "${p.file}" are both instance "${ids[i]}"; give each gatebench run its own --instance`);
     // every key that differs: one given flag can change others (--stream sets the baseline slice)
     const diff = differences(p0.doc.config, p.doc.config);
     if (diff.length > 0) {
@@ -106,11 +109,15 @@ function checkParts(parts: MergeInput[]): string[] {
       const a = p0.doc.config[k];
       const b = p.doc.config[k];
       const shapeDiffers = (a === undefined) !== (b === undefined) || (Array.isArray(a) && Array.isArray(b) && a.length !== b.length);
-      if (shapeDiffers) throw new MergeError(`cannot merge ${name(p0, 0)} and ${name(p, i)}: their configs differ in ${k} (${show(a)} vs ${show(b)}); rates add up only for loads of one shape`);
+      if (shapeDiffers)
+        throw new MergeError(
+          `cannot merge ${name(p0, 0)} and ${name(p, i)}: their configs differ in ${k} (${show(a)} vs ${show(b)}); rates add up only for loads of one shape`,
+        );
     }
     for (const key of ["started_at", "load_started_at"] as const) {
       const v = p.doc.run[key];
-      if ((key === "started_at" || v !== undefined) && Number.isNaN(Date.parse(v!))) throw new MergeError(`cannot merge: "${p.file}" has run.${key} ${show(v)}, not a time`);
+      if ((key === "started_at" || v !== undefined) && Number.isNaN(Date.parse(v!)))
+        throw new MergeError(`cannot merge: "${p.file}" has run.${key} ${show(v)}, not a time`);
     }
   });
   return ids;
@@ -153,8 +160,14 @@ function mergeCore(cores: Core[], hist: Record<string, Histogram>, prefix: strin
     failed: sum(q, (r) => r.failed),
     dropped,
     // each instance's own rate (and throughput) over its own window: they ran at once, so they add up
-    rate: round(sum(q, (r) => r.rate), 3),
-    throughput: round(sum(q, (r) => r.throughput), 3),
+    rate: round(
+      sum(q, (r) => r.rate),
+      3,
+    ),
+    throughput: round(
+      sum(q, (r) => r.throughput),
+      3,
+    ),
     success_ratio: total + dropped > 0 ? round(ok / (total + dropped), 6) : 0,
     // the peaks need not have come at the same moment: an upper bound
     ...(q.some((r) => r.in_flight_peak !== undefined) ? { in_flight_peak: sum(q, (r) => r.in_flight_peak) } : {}),
@@ -171,7 +184,14 @@ function mergeCore(cores: Core[], hist: Record<string, Histogram>, prefix: strin
   });
   if (Object.keys(samples).length > 0) core.error_samples = samples;
   const tokens = cores.filter((c) => c.output_tokens);
-  if (tokens.length > 0) core.output_tokens = { total: sum(tokens, (c) => c.output_tokens?.total), per_second: round(sum(tokens, (c) => c.output_tokens?.per_second), 1) };
+  if (tokens.length > 0)
+    core.output_tokens = {
+      total: sum(tokens, (c) => c.output_tokens?.total),
+      per_second: round(
+        sum(tokens, (c) => c.output_tokens?.per_second),
+        1,
+      ),
+    };
   return core;
 }
 
@@ -195,7 +215,8 @@ export function mergeTimelines(parts: { rows: SecondRow[]; offsetS: number }[]):
   for (const { rows, offsetS } of parts) {
     for (const r of rows) {
       const t = r.t + offsetS;
-      for (let s = out.length; s <= t; s++) out.push({ t: s, phase: "load", sent: 0, completed: 0, errors: 0, dropped: 0, in_flight: 0, p50_ms: null, p99_ms: null });
+      for (let s = out.length; s <= t; s++)
+        out.push({ t: s, phase: "load", sent: 0, completed: 0, errors: 0, dropped: 0, in_flight: 0, p50_ms: null, p99_ms: null });
       const o = out[t]!;
       o.sent += r.sent;
       o.completed += r.completed;
@@ -239,7 +260,19 @@ function mergedConfig(cfgs: Obj[], ids: string[]): Obj {
     if (["instance", "jsonPath", "htmlPath", "outDir"].includes(k)) continue;
     const all = cfgs.map((c) => c[k]);
     if ((RATE_KEYS as readonly string[]).includes(k)) {
-      out[k] = Array.isArray(v) ? v.map((_, j) => round(sum(all, (c) => (c as number[])[j]), 6)) : v === undefined ? v : round(sum(all, (c) => c as number), 6);
+      out[k] = Array.isArray(v)
+        ? v.map((_, j) =>
+            round(
+              sum(all, (c) => (c as number[])[j]),
+              6,
+            ),
+          )
+        : v === undefined
+          ? v
+          : round(
+              sum(all, (c) => c as number),
+              6,
+            );
     } else if (k === "seed") out[k] = allSame(all) ? v : all;
     else if (k === "mock" && isObj(v)) {
       const seeds = cfgs.map((c) => (c.mock as Obj | undefined)?.seed);
@@ -278,9 +311,18 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
     ...(runs.every((r) => r.load_started_at) ? { load_started_at: runs[earliest]!.load_started_at } : {}),
     load_model: runs[0]!.load_model,
     load: describeLoad(docs, ids, cfg),
-    target: common(runs.map((r) => r.target), ids),
+    target: common(
+      runs.map((r) => r.target),
+      ids,
+    ),
     // pids and ports are each instance's own: in run.parts' files
-    gateway: { kind: common(gw.map((g) => g.kind), ids), ...(gw.every((g) => g.sampled === false) ? { sampled: false } : {}) },
+    gateway: {
+      kind: common(
+        gw.map((g) => g.kind),
+        ids,
+      ),
+      ...(gw.every((g) => g.sampled === false) ? { sampled: false } : {}),
+    },
     load_ms: Math.max(...runs.map((r) => r.load_ms)),
     completed: runs.every((r) => r.completed),
     ...(early.length > 0 ? { ended_early: early.join("; ") } : {}),
@@ -292,7 +334,10 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
       // the first instance's pid and port (the report shows one); every instance's mock is in the url
       pid: m0.pid,
       port: m0.port,
-      url: common(mocks.map((m) => `${m.url}${allSame(mocks.map((x) => x.url)) ? "" : ` (pid ${m.pid})`}`), ids),
+      url: common(
+        mocks.map((m) => `${m.url}${allSame(mocks.map((x) => x.url)) ? "" : ` (pid ${m.pid})`}`),
+        ids,
+      ),
       ...(mocks.every((m) => m.received) ? { received: addReceived(mocks.map((m) => m.received!)) } : {}),
     };
   }
@@ -301,11 +346,19 @@ function mergedRun(parts: MergeInput[], ids: string[], cfg: Obj, startsMs: numbe
     run.baseline = {
       order: b0.order,
       ...(b0.slice_ms !== undefined ? { slice_ms: b0.slice_ms } : {}),
-      url: common(bases.map((b) => b.url), ids),
-      mock: { pid: b0.mock.pid, port: b0.mock.port, ...(bases.every((b) => b.mock.received) ? { received: addReceived(bases.map((b) => b.mock.received!)) } : {}) },
+      url: common(
+        bases.map((b) => b.url),
+        ids,
+      ),
+      mock: {
+        pid: b0.mock.pid,
+        port: b0.mock.port,
+        ...(bases.every((b) => b.mock.received) ? { received: addReceived(bases.map((b) => b.mock.received!)) } : {}),
+      },
     };
   }
-  if (warm.every((w) => w !== undefined)) run.warmup = { duration_ms: Math.max(...warm.map((w) => w.duration_ms)), requests: sum(warm, (w) => w.requests), ok: sum(warm, (w) => w.ok) };
+  if (warm.every((w) => w !== undefined))
+    run.warmup = { duration_ms: Math.max(...warm.map((w) => w.duration_ms)), requests: sum(warm, (w) => w.requests), ok: sum(warm, (w) => w.ok) };
   return run;
 }
 
@@ -351,12 +404,30 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
   const warnings: string[] = [];
   const withBaseline = docs.every((d) => d.summary.direct !== undefined);
   if (!withBaseline && docs.some((d) => d.summary.direct !== undefined)) {
-    warnings.push(`only some instances have a baseline (${ids.filter((_, i) => docs[i]!.summary.direct).join(", ")}): the direct figures and the overhead are left out`);
+    warnings.push(
+      `only some instances have a baseline (${ids.filter((_, i) => docs[i]!.summary.direct).join(", ")}): the direct figures and the overhead are left out`,
+    );
   }
   const hist = addHistograms(parts, (name) => withBaseline || !name.startsWith("direct."));
-  const summary: Summary = { ...mergeCore(docs.map((d) => d.summary), hist, "", ids), resources: perInstance(docs.map((d) => d.summary.resources), ids) };
+  const summary: Summary = {
+    ...mergeCore(
+      docs.map((d) => d.summary),
+      hist,
+      "",
+      ids,
+    ),
+    resources: perInstance(
+      docs.map((d) => d.summary.resources),
+      ids,
+    ),
+  };
   if (withBaseline) {
-    summary.direct = mergeCore(docs.map((d) => d.summary.direct!), hist, "direct.", ids);
+    summary.direct = mergeCore(
+      docs.map((d) => d.summary.direct!),
+      hist,
+      "direct.",
+      ids,
+    );
     const value: OverheadSet = {};
     const band: BandSet = {};
     for (const m of OVERHEAD_METRICS) {
@@ -368,7 +439,10 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
     summary.overhead_ms = value;
     summary.overhead_band_ms = band;
   }
-  const cfg = mergedConfig(docs.map((d) => d.config), ids);
+  const cfg = mergedConfig(
+    docs.map((d) => d.config),
+    ids,
+  );
   // when each part's load began (processes started apart may begin together, --start-at);
   // when a part does not say (an older gatebench), every part by when it started, on one clock
   const byLoad = docs.every((d) => d.run.load_started_at !== undefined);
@@ -384,14 +458,20 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
   const spreadMs = Math.max(...startsMs) - t0;
   const offsets = startsMs.map((ms) => Math.round((ms - t0) / 1000));
   if (!run.completed) warnings.push(`not every instance completed its schedule (${run.ended_early}): the merged figures cover less than the planned load`);
-  if (spreadMs > START_SPREAD_WARN_MS) warnings.push(`the instances' loads began up to ${round(spreadMs / 1000, 1)} s apart (${byLoad ? "run.load_started_at; --start-at makes them begin together" : "run.started_at"}): the total rate held only while all of them were sending`);
-  if (!allSame(docs.map((d) => d.tool.version))) warnings.push(`the instances ran different gatebench versions (${ids.map((id, i) => `${id}: ${docs[i]!.tool.version}`).join(", ")})`);
+  if (spreadMs > START_SPREAD_WARN_MS)
+    warnings.push(
+      `the instances' loads began up to ${round(spreadMs / 1000, 1)} s apart (${byLoad ? "run.load_started_at; --start-at makes them begin together" : "run.started_at"}): the total rate held only while all of them were sending`,
+    );
+  if (!allSame(docs.map((d) => d.tool.version)))
+    warnings.push(`the instances ran different gatebench versions (${ids.map((id, i) => `${id}: ${docs[i]!.tool.version}`).join(", ")})`);
   docs.forEach((d, i) => {
     for (const w of d.summary.warnings ?? []) warnings.push(`${ids[i]}: ${w}`);
   });
   if (warnings.length > 0) summary.warnings = warnings;
 
-  const timelineDirect = docs.every((d) => d.timeline_direct) ? mergeTimelines(docs.map((d, i) => ({ rows: d.timeline_direct!, offsetS: offsets[i]! }))) : undefined;
+  const timelineDirect = docs.every((d) => d.timeline_direct)
+    ? mergeTimelines(docs.map((d, i) => ({ rows: d.timeline_direct!, offsetS: offsets[i]! })))
+    : undefined;
   const encoded: Record<string, string> = {};
   for (const [name, h] of Object.entries(hist)) if (h.totalCount > 0) encoded[name] = encodeHistogram(h);
   return {
@@ -403,6 +483,9 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
     histograms: encoded,
     timeline: mergeTimelines(docs.map((d, i) => ({ rows: d.timeline ?? [], offsetS: offsets[i]! }))),
     ...(timelineDirect ? { timeline_direct: timelineDirect } : {}),
-    resources_series: perInstance(docs.map((d) => d.resources_series), ids),
+    resources_series: perInstance(
+      docs.map((d) => d.resources_series),
+      ids,
+    ),
   };
 }

@@ -6,21 +6,14 @@ import { encodeHistogram, newHistogram, recordMs, type Histogram } from "./histo
 import { ERROR_KIND_COUNT, ErrorKind, type RequestResult } from "./outcome.ts";
 import type { Timeline } from "./timeline.ts";
 
-export const METRICS = [
-  "latency",
-  "service_time",
-  "schedule_lag",
-  "ttfb",
-  "ttft",
-  "itl",
-  "tpot",
-  "request_path",
-  "response_path",
-] as const;
+export const METRICS = ["latency", "service_time", "schedule_lag", "ttfb", "ttft", "itl", "tpot", "request_path", "response_path"] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Error kinds whose first message is kept: the kind alone does not say what happened. */
-const SAMPLED: readonly boolean[] = Array.from({ length: ERROR_KIND_COUNT }, (_, k) => k === ErrorKind.Other || k === ErrorKind.StreamMalformed || k === ErrorKind.Protocol || k === ErrorKind.Connect);
+const SAMPLED: readonly boolean[] = Array.from(
+  { length: ERROR_KIND_COUNT },
+  (_, k) => k === ErrorKind.Other || k === ErrorKind.StreamMalformed || k === ErrorKind.Protocol || k === ErrorKind.Connect,
+);
 
 export class Recorder {
   readonly histograms: Record<MetricName, Histogram>;

@@ -75,7 +75,8 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
     const v = verdicts.find((x) => x.expr === stop.expr);
     const note = `could no longer pass: ${stop.why}; the load was stopped (--abort-on-fail)`;
     // the other gates saw only the requests sent before the stop
-    for (const x of verdicts) if (x !== v && x.pass) x.note = `judged on the ${summary.requests.total} requests sent before the stop${x.note ? `; ${x.note}` : ""}`;
+    for (const x of verdicts)
+      if (x !== v && x.pass) x.note = `judged on the ${summary.requests.total} requests sent before the stop${x.note ? `; ${x.note}` : ""}`;
     if (v) Object.assign(v, { pass: false, note });
     else verdicts.push({ expr: stop.expr, value: null, pass: false, unit: "", note });
   }

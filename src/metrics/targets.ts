@@ -36,7 +36,11 @@ export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[
   out.push(judged("stable: every request succeeds at this load", success));
 
   const idle = evaluateSlo(SEED.idle, s);
-  out.push(idle.value === null ? na("lean idle: gateway RSS", idle, "the gateway's memory was not sampled (give --pid or --pid-of-port with --target)") : judged("lean idle: gateway RSS", idle));
+  out.push(
+    idle.value === null
+      ? na("lean idle: gateway RSS", idle, "the gateway's memory was not sampled (give --pid or --pid-of-port with --target)")
+      : judged("lean idle: gateway RSS", idle),
+  );
 
   const streams = evaluateSlo(SEED.streams, s);
   const peak = s.requests.in_flight_peak ?? 0;
@@ -44,12 +48,22 @@ export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[
   if (streams.value === null) out.push(na(target, streams, "the gateway's memory was not sampled"));
   else if (run.stream && peak >= STREAMS) out.push(judged(target, streams));
   else if (run.stream && !streams.pass) out.push({ ...judged(target, streams), note: `already over with ${peak} streams open` });
-  else out.push(na(target, streams, run.stream ? `this run held at most ${peak} streams open; ${streamsHint(s)}` : `a streaming run holding ${STREAMS} streams measures it; ${streamsHint(s)}`));
+  else
+    out.push(
+      na(
+        target,
+        streams,
+        run.stream
+          ? `this run held at most ${peak} streams open; ${streamsHint(s)}`
+          : `a streaming run holding ${STREAMS} streams measures it; ${streamsHint(s)}`,
+      ),
+    );
 
   const overhead = evaluateSlo(SEED.overhead, s);
   const name = "light: unary overhead (latency p50)";
   if (run.stream) out.push(na(name, overhead, "stated for unary requests; run without --stream"));
-  else if (overhead.value === null) out.push(na(name, overhead, "needs the baseline sent straight to the mock (the default, --baseline interleaved; none with --no-mock or --baseline off)"));
+  else if (overhead.value === null)
+    out.push(na(name, overhead, "needs the baseline sent straight to the mock (the default, --baseline interleaved; none with --no-mock or --baseline off)"));
   else out.push(judged(name, overhead));
   return out;
 }
@@ -57,7 +71,9 @@ export function seedTargets(s: Summary, run: { stream: boolean }): TargetResult[
 /** How to hold 100 streams open: by Little's law, 100 / (seconds per stream) arrivals per second. */
 function streamsHint(s: Summary): string {
   const answerS = s.latency_ms && s.ttft_ms ? s.latency_ms.p50 / 1000 : undefined;
-  return answerS && answerS > 0 ? `e.g. --stream --rate ${Math.ceil((STREAMS * 1.1) / answerS)} (streams of ${+answerS.toFixed(2)} s)` : "e.g. --stream --rate 140 (the mock's streams take about 0.8 s)";
+  return answerS && answerS > 0
+    ? `e.g. --stream --rate ${Math.ceil((STREAMS * 1.1) / answerS)} (streams of ${+answerS.toFixed(2)} s)`
+    : "e.g. --stream --rate 140 (the mock's streams take about 0.8 s)";
 }
 
 export function targetsFor(preset: TargetPreset, strict: boolean, s: Summary, run: { stream: boolean }): TargetsSummary | undefined {

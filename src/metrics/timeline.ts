@@ -40,7 +40,14 @@ export interface TimelineData {
 }
 
 const smallHistogram = (): Histogram =>
-  build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, useWebAssembly: false });
+  build({
+    bitBucketSize: 32,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 2,
+    useWebAssembly: false,
+  });
 
 const decoded = (h: Histogram | string): Histogram => (typeof h === "string" ? decodeFromCompressedBase64(h) : h);
 
@@ -104,7 +111,17 @@ export class Timeline {
       const h = b.latency === undefined ? undefined : decoded(b.latency);
       // 2 significant digits, as the histogram keeps them, and never above the largest value seen
       const ms = (p: number): number | null => (h && h.totalCount > 0 ? Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toPrecision(2)) : null);
-      return { t, phase: b.warm > 0 && b.warm === b.sent ? "warmup" : "load", sent: b.sent, completed: b.completed, errors: b.errors, dropped: b.dropped, in_flight: open, p50_ms: ms(50), p99_ms: ms(99) };
+      return {
+        t,
+        phase: b.warm > 0 && b.warm === b.sent ? "warmup" : "load",
+        sent: b.sent,
+        completed: b.completed,
+        errors: b.errors,
+        dropped: b.dropped,
+        in_flight: open,
+        p50_ms: ms(50),
+        p99_ms: ms(99),
+      };
     });
   }
 

@@ -14,7 +14,6 @@ export interface GateResult {
   note?: string;
 }
 
-
 export const TARGET_PRESETS = ["seed", "none"] as const;
 export type TargetPreset = (typeof TARGET_PRESETS)[number];
 

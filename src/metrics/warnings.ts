@@ -60,7 +60,9 @@ export function bufferingSign(s: Summary): string | undefined {
     const hold = o.ttft.p50 - o.ttfb.p50;
     const streamMs = d.latency_ms.p50 - d.ttft_ms.p50;
     if (hold > Math.max(HOLD_MIN_MS, HOLD_SHARE * streamMs)) {
-      reasons.push(`the first token came ${Math.round(hold)} ms later than the headers warrant (TTFT overhead p50 ${o.ttft.p50} ms, TTFB overhead p50 ${o.ttfb.p50} ms)`);
+      reasons.push(
+        `the first token came ${Math.round(hold)} ms later than the headers warrant (TTFT overhead p50 ${o.ttft.p50} ms, TTFB overhead p50 ${o.ttfb.p50} ms)`,
+      );
     }
   }
   return reasons.length > 0 ? reasons.join("; ") : undefined;
@@ -70,7 +72,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const w: string[] = [];
   const buffered = bufferingSign(s);
   if (buffered) {
-    w.push(`the gateway probably buffers streams: ${buffered}. Clients see tokens late and in bursts. For nginx: proxy_buffering off; for HAProxy: option http-no-delay; other proxies: turn response buffering off for text/event-stream.`);
+    w.push(
+      `the gateway probably buffers streams: ${buffered}. Clients see tokens late and in bursts. For nginx: proxy_buffering off; for HAProxy: option http-no-delay; other proxies: turn response buffering off for text/event-stream.`,
+    );
   }
   const q = s.requests;
   if (q.dropped > 0) {
@@ -80,7 +84,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   }
   const local = s.errors.load_generator ?? 0;
   if (local > 0) {
-    w.push(`${local} ${local === 1 ? "request" : "requests"} could not be sent: this machine ran out of file descriptors or ephemeral ports. That is the load generator's limit, not the target's: they are left out of the requests, failures and success ratio above. Raise the open-file limit (ulimit -n 65536), or lower the load or --connections.`);
+    w.push(
+      `${local} ${local === 1 ? "request" : "requests"} could not be sent: this machine ran out of file descriptors or ephemeral ports. That is the load generator's limit, not the target's: they are left out of the requests, failures and success ratio above. Raise the open-file limit (ulimit -n 65536), or lower the load or --connections.`,
+    );
   }
   const lag = s.schedule_lag_ms;
   if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {
@@ -97,14 +103,24 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     );
   }
   if (f.fdLimit !== undefined && peak > f.fdLimit * 0.8) {
-    w.push(`up to ${peak} requests were open, close to the open-file limit of ${f.fdLimit} (ulimit -n): connections beyond it cannot be opened (load_generator errors). Raise it before the run: ulimit -n 65536.`);
+    w.push(
+      `up to ${peak} requests were open, close to the open-file limit of ${f.fdLimit} (ulimit -n): connections beyond it cannot be opened (load_generator errors). Raise it before the run: ulimit -n 65536.`,
+    );
   }
   const growth = s.derived?.gateway_rss_growth_mb_per_min;
   const gwLoad = s.resources.gateway?.load;
   const cool = s.resources.gateway?.cooldown;
   // a leak looks like steady growth under load that does not come back afterwards
-  if (growth !== undefined && gwLoad && f.loadMs >= LEAK_MIN_LOAD_MS && growth > LEAK_MB_PER_MIN && (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)) {
-    w.push(`the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`);
+  if (
+    growth !== undefined &&
+    gwLoad &&
+    f.loadMs >= LEAK_MIN_LOAD_MS &&
+    growth > LEAK_MB_PER_MIN &&
+    (!cool || cool.rss_mb_end > gwLoad.rss_mb_start + (gwLoad.rss_mb_max - gwLoad.rss_mb_start) * 0.5)
+  ) {
+    w.push(
+      `the gateway's memory grew ${growth} MB/min under load (${gwLoad.rss_mb_start} → ${gwLoad.rss_mb_max} MB)${cool ? ` and was still ${cool.rss_mb_end} MB after the cool-down` : ""}: a leak is possible. Run longer (--duration 5m) to tell a leak from a cache filling up.`,
+    );
   }
   const p50 = s.latency_ms?.p50;
   if (f.sliceMs !== undefined && p50 !== undefined && p50 > SLICE_SHARE_WARN * f.sliceMs) {
@@ -113,7 +129,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     );
   }
   if (f.unusedMock && q.total > 0) {
-    w.push(`the mock received no requests: the gateway did not call it. If the gateway should use the mock, point it at ${f.unusedMock} ({{MOCK_URL}} in a --gateway command or config template; --mock-port fixes the port), or run with --no-mock.`);
+    w.push(
+      `the mock received no requests: the gateway did not call it. If the gateway should use the mock, point it at ${f.unusedMock} ({{MOCK_URL}} in a --gateway command or config template; --mock-port fixes the port), or run with --no-mock.`,
+    );
   }
   const own = s.resources.gatebench?.load;
   const workers = f.workers ?? 1;
@@ -130,7 +148,9 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
   const taken = gw ? (["warmup", "load", "baseline", "drain"] as const).reduce((n, phase) => n + (gw[phase]?.samples ?? 0), 0) : 0;
   const expected = Math.floor(f.loadMs / f.sampleIntervalMs);
   if (gw?.load && expected >= 4 && taken < expected / 2) {
-    w.push(`only ${taken} resource samples while the load ran (about ${expected} expected): gatebench was too busy to sample on time, so CPU and RSS figures are rough.`);
+    w.push(
+      `only ${taken} resource samples while the load ran (about ${expected} expected): gatebench was too busy to sample on time, so CPU and RSS figures are rough.`,
+    );
   }
   return w;
 }

@@ -80,7 +80,10 @@ export function parseEmbeddingsRequest(text: string): { ok: true; info: Embeddin
   const input = b.input;
   const ok = typeof input === "string" || (Array.isArray(input) && input.length > 0);
   if (!ok) return { ok: false, status: 400, message: "Missing required parameter: 'input'.", param: "input" };
-  return { ok: true, info: { model: typeof b.model === "string" ? b.model : "text-embedding-mock", inputs: Array.isArray(input) ? input.length : 1, promptChars: text.length } };
+  return {
+    ok: true,
+    info: { model: typeof b.model === "string" ? b.model : "text-embedding-mock", inputs: Array.isArray(input) ? input.length : 1, promptChars: text.length },
+  };
 }
 
 export function errorBody(message: string, type: string, param?: string, code?: string): string {

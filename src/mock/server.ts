@@ -4,15 +4,26 @@
 // /__stats, the count of what it received, so a run can check its figures
 // against the upstream's.
 import type { Fault } from "./model.ts";
-import { ChunkWriter, CompletionChunkWriter, embeddingsBody, errorBody, parseChatRequest, parseCompletionRequest, parseEmbeddingsRequest, promptTokensOf, textOf, unaryChat, unaryCompletion, type FinishReason } from "./openai.ts";
+import {
+  ChunkWriter,
+  CompletionChunkWriter,
+  embeddingsBody,
+  errorBody,
+  parseChatRequest,
+  parseCompletionRequest,
+  parseEmbeddingsRequest,
+  promptTokensOf,
+  textOf,
+  unaryChat,
+  unaryCompletion,
+  type FinishReason,
+} from "./openai.ts";
 import { LAST_EVENT_COMMENT, MOCK_HEADERS, MockPlan, type MockOptions, type RequestPlan } from "./plan.ts";
 import { MockCounters } from "./stats.ts";
 import { Ticker } from "./ticker.ts";
 
 export { LAST_EVENT_COMMENT, MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
 export type { MockStats } from "./stats.ts";
-
-
 
 const JSON_TYPE = "application/json";
 const SSE_TYPE = "text/event-stream";
@@ -50,7 +61,11 @@ export function startMock(o: MockOptions) {
 
   function json(status: number, body: string, receivedUs: number, extra?: Record<string, string>): Response {
     counters.bytesOut += Buffer.byteLength(body);
-    const headers: Record<string, string> = { "content-type": JSON_TYPE, [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()) };
+    const headers: Record<string, string> = {
+      "content-type": JSON_TYPE,
+      [MOCK_HEADERS.receivedUs]: String(receivedUs),
+      [MOCK_HEADERS.sentUs]: String(epochUs()),
+    };
     if (extra) Object.assign(headers, extra);
     return new Response(body, { status, headers });
   }
@@ -65,7 +80,16 @@ export function startMock(o: MockOptions) {
    * piece waits in the shared ticker: one timer for all streams. At piece
    * `cutAfter` the connection drops (the cut fault).
    */
-  function stream(count: number, piece: (k: number) => string, firstDueMs: number, nextGapMs: () => number, tail: () => string, receivedUs: number, signal: AbortSignal, cutAfter: number): Response {
+  function stream(
+    count: number,
+    piece: (k: number) => string,
+    firstDueMs: number,
+    nextGapMs: () => number,
+    tail: () => string,
+    receivedUs: number,
+    signal: AbortSignal,
+    cutAfter: number,
+  ): Response {
     const body = new ReadableStream({
       type: "direct",
       pull(c) {
@@ -115,7 +139,12 @@ export function startMock(o: MockOptions) {
       },
     });
     return new Response(body, {
-      headers: { "content-type": SSE_TYPE, "cache-control": "no-cache", [MOCK_HEADERS.receivedUs]: String(receivedUs), [MOCK_HEADERS.sentUs]: String(epochUs()) },
+      headers: {
+        "content-type": SSE_TYPE,
+        "cache-control": "no-cache",
+        [MOCK_HEADERS.receivedUs]: String(receivedUs),
+        [MOCK_HEADERS.sentUs]: String(epochUs()),
+      },
     });
   }
 
@@ -167,7 +196,16 @@ export function startMock(o: MockOptions) {
       if (p.fault === "cut") {
         // half an answer, then the connection drops
         const half = body.slice(0, Math.floor(body.length / 2));
-        return stream(2, () => half, arrivedMs + p.latencyMs, () => 0, () => "", receivedUs, req.signal, 1);
+        return stream(
+          2,
+          () => half,
+          arrivedMs + p.latencyMs,
+          () => 0,
+          () => "",
+          receivedUs,
+          req.signal,
+          1,
+        );
       }
       const wait = sleepUntil(arrivedMs + p.latencyMs);
       if (wait) await wait;

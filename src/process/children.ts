@@ -65,9 +65,7 @@ export function describeExit(e: { code: number | null; signal: string | null }):
 function failure(child: ChildProcess, what: string): ProcessFailure {
   const tail = child.stderr.text().trim();
   const cmd = child.argv.join(" ");
-  return new ProcessFailure(
-    `${child.name} ${what}\n  command: ${cmd}` + (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""),
-  );
+  return new ProcessFailure(`${child.name} ${what}\n  command: ${cmd}` + (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""));
 }
 
 async function pump(stream: ReadableStream<Uint8Array>, onText: (t: string) => void): Promise<void> {
@@ -80,7 +78,13 @@ async function pump(stream: ReadableStream<Uint8Array>, onText: (t: string) => v
  * Its stdin stays open as a lifeline: gatebench children exit when it closes,
  * so they never outlive a gatebench that was killed.
  */
-export async function startChild(name: string, argv: string[], readyTimeoutMs: number, cancel?: AbortSignal, env?: Record<string, string>): Promise<ChildProcess> {
+export async function startChild(
+  name: string,
+  argv: string[],
+  readyTimeoutMs: number,
+  cancel?: AbortSignal,
+  env?: Record<string, string>,
+): Promise<ChildProcess> {
   const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe", ...(env ? { env: { ...process.env, ...env } } : {}) });
   const child: ChildProcess = { name, argv, proc, pid: proc.pid, port: -1, stderr: new LineTail(20), stopping: false, exit: undefined };
   void proc.exited.then(() => {
@@ -138,10 +142,7 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill("SIGTERM");
   let timer: Timer | undefined;
-  const killed = await Promise.race([
-    proc.exited.then(() => false),
-    new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
-  ]);
+  const killed = await Promise.race([proc.exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
   clearTimeout(timer);
   if (killed) {
     proc.kill("SIGKILL");

@@ -14,7 +14,6 @@ interface ProcEntry {
   pgrp: number;
 }
 
-
 /** Every live (not zombie) process from /proc, or undefined where there is no /proc. */
 function fromProc(): ProcEntry[] | undefined {
   let entries: string[];
@@ -64,7 +63,13 @@ export async function fromPs(): Promise<ProcEntry[] | undefined> {
 
 /** Windows' process table (pid and parent; each process its own "group"), or undefined. */
 async function fromWindows(): Promise<ProcEntry[] | undefined> {
-  const text = await outputOf(["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", "Get-CimInstance Win32_Process | ForEach-Object { \"$($_.ProcessId) $($_.ParentProcessId)\" }"]);
+  const text = await outputOf([
+    "powershell.exe",
+    "-NoProfile",
+    "-NonInteractive",
+    "-Command",
+    'Get-CimInstance Win32_Process | ForEach-Object { "$($_.ProcessId) $($_.ParentProcessId)" }',
+  ]);
   if (text === undefined) return undefined;
   const out: ProcEntry[] = [];
   for (const line of text.split(/\r?\n/)) {

@@ -121,12 +121,14 @@ export function comparisonNotes(files: { path: string; doc: ResultDoc }[]): stri
     const who = `${letter(i + 1)} against A`;
     const diff = settingDifferences(base.doc, f.doc);
     if (diff.length > 0) notes.push(`${who}: the runs' settings differ (${diff.join("; ")}); compared all the same, but a change may come from that`);
-    if (tool(f.doc) !== tool(base.doc)) notes.push(`${who}: written by different gatebench versions (${tool(base.doc)} → ${tool(f.doc)}); a change may come from the tool`);
+    if (tool(f.doc) !== tool(base.doc))
+      notes.push(`${who}: written by different gatebench versions (${tool(base.doc)} → ${tool(f.doc)}); a change may come from the tool`);
     if (f.doc.tool.bun !== base.doc.tool.bun) notes.push(`${who}: run on different Bun versions (${base.doc.tool.bun} → ${f.doc.tool.bun})`);
     if (machine(f.doc) !== machine(base.doc)) notes.push(`${who}: run on different machines (${machine(base.doc)} → ${machine(f.doc)})`);
   });
   files.forEach((f, i) => {
-    if (f.doc.run.ended_early || f.doc.run.completed === false) notes.push(`${letter(i)} ended early${f.doc.run.ended_early ? ` (${f.doc.run.ended_early})` : ""}: its figures cover less load than its schedule`);
+    if (f.doc.run.ended_early || f.doc.run.completed === false)
+      notes.push(`${letter(i)} ended early${f.doc.run.ended_early ? ` (${f.doc.run.ended_early})` : ""}: its figures cover less load than its schedule`);
   });
   return notes;
 }
@@ -136,7 +138,9 @@ export function compareDoc(files: { path: string; doc: ResultDoc }[], boundPct?:
   const [base, ...rest] = files;
   if (!base || rest.length === 0) throw new Error("compareDoc needs at least two files");
   const comparisons = rest.map((f) => ({ file: f.path, rows: compareRuns(base.doc, f.doc, boundPct) }));
-  const regressions = comparisons.flatMap((c) => c.rows.filter((r) => r.regression).map((r) => ({ file: c.file, key: r.key, label: r.label, change_pct: r.change_pct! })));
+  const regressions = comparisons.flatMap((c) =>
+    c.rows.filter((r) => r.regression).map((r) => ({ file: c.file, key: r.key, label: r.label, change_pct: r.change_pct! })),
+  );
   return {
     schema: COMPARE_SCHEMA,
     fail_on_regression_pct: boundPct ?? null,
@@ -243,12 +247,17 @@ const OVERHEAD_NOTE = "overhead (gateway − direct): compared in ms and never g
 function verdictLines(cmp: CompareDoc, paint: Paint): string[] {
   const bound = cmp.fail_on_regression_pct;
   if (bound === null) return [];
-  const lines = [`gated: latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages; ✗ marks one worse beyond noise by more than ${bound} %`];
+  const lines = [
+    `gated: latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages; ✗ marks one worse beyond noise by more than ${bound} %`,
+  ];
   cmp.comparisons.forEach((c, i) => {
     const failed = c.rows.filter((r) => r.regression);
     const who = `${letter(i + 1)} (${c.file})`;
     if (failed.length === 0) lines.push(`${paint.good("OK")}: no gated metric of ${who} is worse than A beyond noise by more than ${bound} %`);
-    else lines.push(`${paint.bad("FAIL")}: ${who} is worse than A beyond noise by more than ${bound} % in ${failed.map((r) => `${r.label} (${fmtChangePct(r.change_pct!)})`).join(", ")}`);
+    else
+      lines.push(
+        `${paint.bad("FAIL")}: ${who} is worse than A beyond noise by more than ${bound} % in ${failed.map((r) => `${r.label} (${fmtChangePct(r.change_pct!)})`).join(", ")}`,
+      );
   });
   return lines;
 }

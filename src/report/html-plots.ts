@@ -105,7 +105,11 @@ function overTime(
     xLabel: "time since the load started (s)",
     xs,
     series,
-    bands: bandsOf(marked, marked.map((x) => phases.get(x)!), xs[xs.length - 1]!),
+    bands: bandsOf(
+      marked,
+      marked.map((x) => phases.get(x)!),
+      xs[xs.length - 1]!,
+    ),
   };
 }
 
@@ -113,7 +117,11 @@ function resourcePlots(doc: ResultDoc): PlotSpec[] {
   const pts = doc.resources_series?.gateway ?? [];
   if (pts.length === 0) return [];
   const xs = pts.map((p) => p.t_ms / 1000);
-  const bands = bandsOf(xs, pts.map((p) => p.phase), xs[xs.length - 1]!);
+  const bands = bandsOf(
+    xs,
+    pts.map((p) => p.phase),
+    xs[xs.length - 1]!,
+  );
   const common = { xKind: "seconds" as const, xLabel: "time since sampling started (s)", xs, bands };
   const out: PlotSpec[] = [];
   if (pts.some((p) => p.cpu_pct !== null)) {
@@ -177,20 +185,48 @@ function spectrumPlot(doc: ResultDoc, metric: string, title: string, what: strin
 /** Every plot the document has data for, in page order. */
 export function plotSpecs(doc: ResultDoc): PlotSpec[] {
   const plots: (PlotSpec | undefined)[] = [
-    overTime(doc, { id: "latency-time", title: "Latency over time", note: "p50 and p99 of the successful requests that ended in each second", yLabel: "latency (ms)", yUnit: "ms" }, [
-      { key: "p50_ms", label: "p50", color: C.blue, direct: C.cyan },
-      { key: "p99_ms", label: "p99", color: C.red, direct: C.magenta },
-    ]),
-    overTime(doc, { id: "throughput-time", title: "Throughput and errors", note: "requests sent, completed (successes and failures) and failed in each second; with a baseline, also the direct path's completions", yLabel: "rate (req/s)", yUnit: "req/s" }, [
-      { key: "completed", label: "completed/s", color: C.blue, direct: C.cyan },
-      { key: "errors", label: "errors/s", color: C.red },
-      { key: "dropped", label: "dropped/s", color: C.orange, onlyIfAny: true },
-      // last and dashed: when every request completes in the second it was sent, both lines stay visible
-      { key: "sent", label: "sent/s", color: C.violet, dashed: true },
-    ]),
-    overTime(doc, { id: "inflight-time", title: "Requests in flight", note: "requests sent and not yet finished at the end of each second", yLabel: "requests in flight", yUnit: "requests" }, [
-      { key: "in_flight", label: "in flight", color: C.blue, direct: C.cyan },
-    ]),
+    overTime(
+      doc,
+      {
+        id: "latency-time",
+        title: "Latency over time",
+        note: "p50 and p99 of the successful requests that ended in each second",
+        yLabel: "latency (ms)",
+        yUnit: "ms",
+      },
+      [
+        { key: "p50_ms", label: "p50", color: C.blue, direct: C.cyan },
+        { key: "p99_ms", label: "p99", color: C.red, direct: C.magenta },
+      ],
+    ),
+    overTime(
+      doc,
+      {
+        id: "throughput-time",
+        title: "Throughput and errors",
+        note: "requests sent, completed (successes and failures) and failed in each second; with a baseline, also the direct path's completions",
+        yLabel: "rate (req/s)",
+        yUnit: "req/s",
+      },
+      [
+        { key: "completed", label: "completed/s", color: C.blue, direct: C.cyan },
+        { key: "errors", label: "errors/s", color: C.red },
+        { key: "dropped", label: "dropped/s", color: C.orange, onlyIfAny: true },
+        // last and dashed: when every request completes in the second it was sent, both lines stay visible
+        { key: "sent", label: "sent/s", color: C.violet, dashed: true },
+      ],
+    ),
+    overTime(
+      doc,
+      {
+        id: "inflight-time",
+        title: "Requests in flight",
+        note: "requests sent and not yet finished at the end of each second",
+        yLabel: "requests in flight",
+        yUnit: "requests",
+      },
+      [{ key: "in_flight", label: "in flight", color: C.blue, direct: C.cyan }],
+    ),
     ...resourcePlots(doc),
     spectrumPlot(doc, "latency", "Latency", "latency (intended send → last byte)"),
     spectrumPlot(doc, "ttft", "TTFT", "time to first token (intended send → first content event)"),

@@ -12,8 +12,7 @@ import { PLOT_SCRIPT } from "./html-script.ts";
 import type { ResultDoc } from "../metrics/document.ts";
 import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows } from "./rows.ts";
 
-export const esc = (s: unknown): string =>
-  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** Text that goes inside a <script> or <style> element: nothing in it may close the element. */
 const inlineSafe = (source: string, tag: "script" | "style"): string => source.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1");
@@ -34,7 +33,12 @@ export interface Row {
 
 export function table(caption: string, head: string[], rows: Row[], cls = ""): string {
   const th = head.map((h) => `<th>${esc(h)}</th>`).join("");
-  const body = rows.map((r) => `<tr data-row="${esc(r.key)}"${r.sub ? ' class="sub"' : ""}>${r.cells.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join("")}</tr>`).join("\n");
+  const body = rows
+    .map(
+      (r) =>
+        `<tr data-row="${esc(r.key)}"${r.sub ? ' class="sub"' : ""}>${r.cells.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join("")}</tr>`,
+    )
+    .join("\n");
   return `<div class="scroll"><table class="${cls}"><caption>${esc(caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
@@ -60,16 +64,29 @@ function header(doc: ResultDoc): string {
     ]);
   }
   if (r.warmup) items.push(["warm-up", `${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`]);
-  if (r.load_model === "closed") items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
+  if (r.load_model === "closed")
+    items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
   const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (after ${esc(fmtSeconds(r.load_ms))} of load)</p>` : "";
   return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}`;
 }
 
 function requestsRow(key: string, label: string, q: Summary["requests"]): Row {
   const peak = q.in_flight_peak === undefined ? "-" : String(q.in_flight_peak);
-  return { key, cells: [label, String(q.total), String(q.ok), String(q.failed), String(q.dropped), peak, `${fmtRate(q.rate)} req/s`, `${fmtRate(q.throughput)} req/s`, fmtPct(q.success_ratio)] };
+  return {
+    key,
+    cells: [
+      label,
+      String(q.total),
+      String(q.ok),
+      String(q.failed),
+      String(q.dropped),
+      peak,
+      `${fmtRate(q.rate)} req/s`,
+      `${fmtRate(q.throughput)} req/s`,
+      fmtPct(q.success_ratio),
+    ],
+  };
 }
-
 
 const statsRow = (key: string, label: string, st: Stats | undefined): Row => ({ key, cells: [label, ...STAT_KEYS.map((k) => ms(st?.[k]))] });
 
@@ -81,7 +98,6 @@ function latencyTableRows(doc: ResultDoc): Row[] {
     ...(r.direct ? [{ ...statsRow(`${r.label} (direct)`, "direct", s.direct?.[r.key]), sub: true }] : []),
   ]);
 }
-
 
 function overhead(s: Summary): string {
   const o = s.overhead_ms;
@@ -97,9 +113,15 @@ function overhead(s: Summary): string {
     rows.push({ key: `overhead ${key}`, cells: [label, ...keys.map((k) => (bd ? `${fmtOverhead(v[k], bd[k])} ms` : signedMs(v[k])))] });
   }
   if (rows.length === 0) return "";
-  const notes = [`overhead = gateway − direct at each percentile${band ? "; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile" : ""}`];
-  if (o.request_path) notes.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
-  return [table("Overhead: what the gateway adds", ["", "p50", "p90", "p99", "p99.9"], rows, "overhead"), ...notes.map((n) => `<p class="note">${esc(n)}</p>`)].join("\n");
+  const notes = [
+    `overhead = gateway − direct at each percentile${band ? "; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile" : ""}`,
+  ];
+  if (o.request_path)
+    notes.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
+  return [
+    table("Overhead: what the gateway adds", ["", "p50", "p90", "p99", "p99.9"], rows, "overhead"),
+    ...notes.map((n) => `<p class="note">${esc(n)}</p>`),
+  ].join("\n");
 }
 
 function figures(doc: ResultDoc): string {
@@ -108,7 +130,10 @@ function figures(doc: ResultDoc): string {
   if (s.direct?.requests) reqRows.push(requestsRow("requests (direct)", "direct to the mock", s.direct.requests));
   const out = [table("Requests", ["", "total", "ok", "failed", "dropped", "in flight max", "rate", "throughput", "success"], reqRows, "requests")];
   out.push(table("Latency", ["", ...STAT_HEAD], latencyTableRows(doc), "latency"));
-  if (doc.run.load_model !== "closed") out.push(`<p class="note">latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected)</p>`);
+  if (doc.run.load_model !== "closed")
+    out.push(
+      `<p class="note">latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected)</p>`,
+    );
   if (s.direct) out.push(`<p class="note">direct: the same requests straight to the mock, without the gateway</p>`);
   out.push(overhead(s));
   return out.filter((x) => x !== "").join("\n");
@@ -129,11 +154,16 @@ function outcomes(doc: ResultDoc): string {
     for (const byStatus of Object.values(got.by_path)) for (const [st, n] of Object.entries(byStatus)) statuses.set(st, (statuses.get(st) ?? 0) + n);
     const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join(", ");
     let line = `mock received ${got.requests} requests${doc.run.warmup ? " (warm-up included)" : ""} on ${got.connections} connection${got.connections === 1 ? "" : "s"} (${st || "none"}), at most ${got.in_flight_peak} at once`;
-    if (got.streams_completed + got.streams_aborted > 0) line += `; streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned before the end`;
+    if (got.streams_completed + got.streams_aborted > 0)
+      line += `; streams: ${got.streams_completed} completed, ${got.streams_aborted} abandoned before the end`;
     items.push(["Upstream", line]);
   }
   const base = doc.run.baseline?.mock.received;
-  if (base) items.push(["Baseline", `the second mock received ${base.requests} requests on ${base.connections} connection${base.connections === 1 ? "" : "s"}, at most ${base.in_flight_peak} at once`]);
+  if (base)
+    items.push([
+      "Baseline",
+      `the second mock received ${base.requests} requests on ${base.connections} connection${base.connections === 1 ? "" : "s"}, at most ${base.in_flight_peak} at once`,
+    ]);
   return `<dl class="outcomes">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>`;
 }
 
@@ -143,7 +173,19 @@ function resources(doc: ResultDoc): string {
     for (const [phase, u] of Object.entries(phases)) {
       rows.push({
         key: `${proc} ${phase}`,
-        cells: [proc, phase, fmtCpu(u.cpu_pct_avg), fmtCpu(u.cpu_pct_p95), fmtCpu(u.cpu_pct_max), fmtMb(u.rss_mb_start), fmtMb(u.rss_mb_avg), fmtMb(u.rss_mb_max), fmtMb(u.rss_mb_end), u.fds_max === undefined ? "-" : String(u.fds_max), u.threads_max === undefined ? "-" : String(u.threads_max)],
+        cells: [
+          proc,
+          phase,
+          fmtCpu(u.cpu_pct_avg),
+          fmtCpu(u.cpu_pct_p95),
+          fmtCpu(u.cpu_pct_max),
+          fmtMb(u.rss_mb_start),
+          fmtMb(u.rss_mb_avg),
+          fmtMb(u.rss_mb_max),
+          fmtMb(u.rss_mb_end),
+          u.fds_max === undefined ? "-" : String(u.fds_max),
+          u.threads_max === undefined ? "-" : String(u.threads_max),
+        ],
       });
     }
   }

@@ -23,7 +23,12 @@ export function latencyRows(doc: ResultDoc): { label: string; key: StatsKey; dir
   }
   rows.push({ label: "TTFB", key: "ttfb_ms", direct: withDirect });
   if (doc.summary.ttft_ms || (doc.config as { stream?: boolean }).stream) {
-    for (const [label, key] of [["TTFT", "ttft_ms"], ["ITL", "itl_ms"], ["TPOT", "tpot_ms"]] as const) rows.push({ label, key, direct: withDirect });
+    for (const [label, key] of [
+      ["TTFT", "ttft_ms"],
+      ["ITL", "itl_ms"],
+      ["TPOT", "tpot_ms"],
+    ] as const)
+      rows.push({ label, key, direct: withDirect });
   }
   return rows;
 }
@@ -61,7 +66,12 @@ export type Verdict = "pass" | "FAIL" | "miss" | "n/a";
 
 /** The verdict table's rows: expression, measured value, verdict, and a note when there is one. */
 export function gateRows(doc: ResultDoc): { expr: string; measured: string; verdict: Verdict; note?: string }[] {
-  return (doc.summary.slo ?? []).map((g) => ({ expr: g.expr, measured: fmtGateValue(g.value, g.unit), verdict: g.pass ? "pass" : "FAIL", ...(g.note ? { note: g.note } : {}) }));
+  return (doc.summary.slo ?? []).map((g) => ({
+    expr: g.expr,
+    measured: fmtGateValue(g.value, g.unit),
+    verdict: g.pass ? "pass" : "FAIL",
+    ...(g.note ? { note: g.note } : {}),
+  }));
 }
 
 /** The targets table's rows; a missed target is "miss" unless enforced (--strict), then "FAIL". */

@@ -67,7 +67,10 @@ export function verdictLine(doc: SweepDoc): string {
       return `no rate met all SLOs: the lowest tried, ${rps(lo!)}, failed${failedAt(lo).replace(/^ \(failed: (.*)\)$/, ": $1")}; try a lower --start-rate`;
   }
   const sofar = hi !== null ? `highest rate meeting all SLOs so far: ${rps(hi)}` : "no rate met all SLOs so far";
-  if (doc.end === "first-failed") return hi !== null ? `highest rate meeting all SLOs: ${rps(hi)}; ${rps(lo!)} did not${failedAt(lo)}${note}` : `no rate met all SLOs: ${rps(lo!)} failed${failedAt(lo)}${note}`;
+  if (doc.end === "first-failed")
+    return hi !== null
+      ? `highest rate meeting all SLOs: ${rps(hi)}; ${rps(lo!)} did not${failedAt(lo)}${note}`
+      : `no rate met all SLOs: ${rps(lo!)} failed${failedAt(lo)}${note}`;
   if (doc.end === "generator") return `${hi !== null ? `highest rate meeting all SLOs: at least ${rps(hi)}` : "no verdict"}; ${doc.end_note}`;
   if (doc.end === "interrupted") return `${sofar} (the sweep was interrupted)`;
   return `${sofar}${note}`;
@@ -76,7 +79,13 @@ export function verdictLine(doc: SweepDoc): string {
 /** One row's cells: rate, throughput, p50, p99, overhead p50, success, CPU, RSS, verdict. */
 function cells(st: SweepStep, best: number | null): string[] {
   const f = stepFigures(st);
-  const verdict = st.generator_limited ? "generator-limited" : st.pass ? (st.rate === best ? "pass ◀ highest" : "pass") : `FAIL${st.failed.length > 0 ? `: ${st.failed.join(", ")}` : st.ended_early ? `: ${st.ended_early}` : ""}`;
+  const verdict = st.generator_limited
+    ? "generator-limited"
+    : st.pass
+      ? st.rate === best
+        ? "pass ◀ highest"
+        : "pass"
+      : `FAIL${st.failed.length > 0 ? `: ${st.failed.join(", ")}` : st.ended_early ? `: ${st.ended_early}` : ""}`;
   return [
     rps(f.rate),
     `${fmtRate(f.throughput)}/s`,
@@ -144,7 +153,9 @@ export function sweepPlots(doc: SweepDoc): PlotSpec[] {
     series: [
       { label: "p50", color: "#2563eb", values: f.map((x) => x.p50 ?? null) },
       { label: "p99", color: "#dc2626", values: f.map((x) => x.p99 ?? null) },
-      ...(f.some((x) => x.overheadP50 !== undefined) ? [{ label: "overhead p50", color: "#16a34a", values: f.map((x) => x.overheadP50 ?? null), dashed: true }] : []),
+      ...(f.some((x) => x.overheadP50 !== undefined)
+        ? [{ label: "overhead p50", color: "#16a34a", values: f.map((x) => x.overheadP50 ?? null), dashed: true }]
+        : []),
     ],
     bands,
   };

@@ -15,7 +15,6 @@ const TABLE: TableUserConfig = {
   columns: { 0: { alignment: "left" } },
 };
 
-
 function statsRow(label: string, s: Stats | undefined): string[] {
   return [label, ...STAT_KEYS.map((k) => (s ? fmtMs(s[k]) : "-"))];
 }
@@ -43,10 +42,15 @@ function header(doc: ResultDoc): string {
   if (cl?.connections_opened !== undefined) {
     const retried = cl.keepalive_retries ? `; ${cl.keepalive_retries} sent again after the server closed a kept-alive connection` : "";
     const direct = cl.direct ? ` (direct: ${cl.direct.connections_opened})` : "";
-    lines.push(`client    ${cl.kind}: ${cl.connections_opened} connection${cl.connections_opened === 1 ? "" : "s"} opened${direct}, ${cl.requests_per_connection} requests per connection${retried}`);
+    lines.push(
+      `client    ${cl.kind}: ${cl.connections_opened} connection${cl.connections_opened === 1 ? "" : "s"} opened${direct}, ${cl.requests_per_connection} requests per connection${retried}`,
+    );
   } else if (cl) lines.push(`client    ${cl.kind} (its connections are Bun's to count)`);
   if (r.warmup) lines.push(`warm-up   ${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`);
-  if (r.load_model === "closed") lines.push("note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)");
+  if (r.load_model === "closed")
+    lines.push(
+      "note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)",
+    );
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);
   return lines.join("\n");
 }
@@ -56,7 +60,17 @@ function requests(doc: ResultDoc): string {
   return table(
     [
       ["Requests", "total", "ok", "failed", "dropped", "in flight max", "rate", "throughput", "success"],
-      ["", String(q.total), String(q.ok), String(q.failed), String(q.dropped), q.in_flight_peak === undefined ? "-" : String(q.in_flight_peak), `${fmtRate(q.rate)}/s`, `${fmtRate(q.throughput)}/s`, fmtPct(q.success_ratio)],
+      [
+        "",
+        String(q.total),
+        String(q.ok),
+        String(q.failed),
+        String(q.dropped),
+        q.in_flight_peak === undefined ? "-" : String(q.in_flight_peak),
+        `${fmtRate(q.rate)}/s`,
+        `${fmtRate(q.throughput)}/s`,
+        fmtPct(q.success_ratio),
+      ],
     ],
     TABLE,
   );
@@ -70,7 +84,9 @@ function latency(doc: ResultDoc): string {
     if (r.direct) rows.push(statsRow("  direct", s.direct?.[r.key]));
   }
   const notes = [
-    ...(doc.run.load_model === "closed" ? [] : ["latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)"]),
+    ...(doc.run.load_model === "closed"
+      ? []
+      : ["latency counts from when each request was due (corrected for coordinated omission); service time from when it was sent (uncorrected, like wrk2 -U)"]),
     ...(s.direct ? ['"direct": the same requests straight to the mock, without the gateway'] : []),
   ];
   return `${table(rows, TABLE)}${notes.map((n) => `${n}\n`).join("")}`;
@@ -91,9 +107,12 @@ function overhead(doc: ResultDoc): string {
     table(rows, TABLE).trimEnd(),
     "overhead = gateway − direct at each percentile; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile",
   ];
-  if (o.request_path) lines.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
+  if (o.request_path)
+    lines.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
   else if (doc.summary.request_path_ms === undefined && doc.summary.direct?.request_path_ms) {
-    lines.push("no request/response path split: the gateway did not pass on the mock's timing (header x-mock-received-us, x-mock-sent-us; stream comment x-mock-last-event-us)");
+    lines.push(
+      "no request/response path split: the gateway did not pass on the mock's timing (header x-mock-received-us, x-mock-sent-us; stream comment x-mock-last-event-us)",
+    );
   }
   return lines.join("\n");
 }
@@ -102,10 +121,7 @@ function outcomes(doc: ResultDoc): string {
   const s = doc.summary;
   const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
   const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
-  const lines = [
-    `Status codes  ${codes.length ? codes.join("  ") : "none"}`,
-    `Errors        ${errors.length ? errors.join("  ") : "none"}`,
-  ];
+  const lines = [`Status codes  ${codes.length ? codes.join("  ") : "none"}`, `Errors        ${errors.length ? errors.join("  ") : "none"}`];
   if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
   const got = doc.run.mock?.received;
   const up = s.upstream;
@@ -115,7 +131,9 @@ function outcomes(doc: ResultDoc): string {
     const st = [...statuses].map(([code, n]) => `${code}: ${n}`).join("  ");
     const warm = doc.run.warmup ? ", warm-up included" : "";
     const perConn = up.per_connection === null ? "" : `, ${up.per_connection.toFixed(1)} requests per connection`;
-    lines.push(`Upstream      mock received ${up.requests} requests (${up.per_request_sent.toFixed(2)} per request sent${warm}) on ${got.connections} connection${got.connections === 1 ? "" : "s"}${perConn} (${st || "none"}), at most ${got.in_flight_peak} at once`);
+    lines.push(
+      `Upstream      mock received ${up.requests} requests (${up.per_request_sent.toFixed(2)} per request sent${warm}) on ${got.connections} connection${got.connections === 1 ? "" : "s"}${perConn} (${st || "none"}), at most ${got.in_flight_peak} at once`,
+    );
     if (up.streams_completed + up.streams_abandoned > 0) {
       // a stream the client gave up on (timeout, abort) should be cancelled upstream too
       const passed = up.client_gave_up > 0 ? `; the client gave up on ${up.client_gave_up}, and ${up.streams_abandoned} were abandoned upstream` : "";
@@ -177,7 +195,10 @@ function gates(doc: ResultDoc, paint: Paint): string {
   const body = [["Gates", "measured", "verdict"], ...rows.map((g) => [g.expr, g.measured, g.verdict === "pass" ? paint.good("pass") : paint.bad("FAIL")])];
   const failed = rows.filter((g) => g.verdict !== "pass").length;
   const n = rows.length;
-  const verdict = failed === 0 ? paint.good(n === 1 ? "the gate passed" : `all ${n} gates passed`) : paint.bad(n === 1 ? "the gate failed" : `${failed} of ${n} gates failed`);
+  const verdict =
+    failed === 0
+      ? paint.good(n === 1 ? "the gate passed" : `all ${n} gates passed`)
+      : paint.bad(n === 1 ? "the gate failed" : `${failed} of ${n} gates failed`);
   return [table(body, TABLE).trimEnd(), ...notes(rows.map((g) => [g.expr, g.note])), verdict].join("\n");
 }
 
@@ -191,7 +212,11 @@ function targets(doc: ResultDoc, paint: Paint): string {
   const color = (v: Verdict): string => (v === "pass" ? paint.good(v) : v === "FAIL" ? paint.bad(v) : v === "miss" ? paint.warn(v) : v);
   const body = [[`Targets (${t.preset})`, "gate", "measured", "verdict"], ...rows.map((r) => [r.target, r.expr, r.measured, color(r.verdict)])];
   const how = t.strict ? "enforced (--strict): a miss fails the run" : "not enforced: add --strict to fail the run on a miss, or --targets none to hide them";
-  return [table(body, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }).trimEnd(), ...notes(rows.map((r) => [r.expr, r.note])), `  ${how}`].join("\n");
+  return [
+    table(body, { ...TABLE, columns: { 0: { alignment: "left" }, 1: { alignment: "left" } } }).trimEnd(),
+    ...notes(rows.map((r) => [r.expr, r.note])),
+    `  ${how}`,
+  ].join("\n");
 }
 
 function warnings(doc: ResultDoc, paint: Paint): string {

@@ -41,7 +41,15 @@ export interface RunResult {
   warmup: { requests: number; ok: number };
   timeline: SecondRow[];
   /** The baseline straight to a second mock, when there was one. */
-  baseline?: { order: "interleaved" | "sequential"; sliceMs: number; url: string; mock: ProcessInfo; recorder: Recorder; timeline: SecondRow[]; received: MockStats | undefined };
+  baseline?: {
+    order: "interleaved" | "sequential";
+    sliceMs: number;
+    url: string;
+    mock: ProcessInfo;
+    recorder: Recorder;
+    timeline: SecondRow[];
+    received: MockStats | undefined;
+  };
   /** The resource samples of each process, for plots. */
   resourceSeries: Record<string, SeriesPoint[]>;
   mock: MockStats | undefined;
@@ -79,7 +87,13 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
   const { out } = d;
   const sliced = baselineOrder(cfg) === "interleaved";
   const summary = summariseRun(
-    { recorder: out.recorder, nextDueMs: out.nextDueMs, warmupTotal: out.warmup.total, inFlightPeak: out.inFlightPeak, ...(out.direct ? { direct: { recorder: out.direct.recorder, nextDueMs: out.directNextDueMs } } : {}) },
+    {
+      recorder: out.recorder,
+      nextDueMs: out.nextDueMs,
+      warmupTotal: out.warmup.total,
+      inFlightPeak: out.inFlightPeak,
+      ...(out.direct ? { direct: { recorder: out.direct.recorder, nextDueMs: out.directNextDueMs } } : {}),
+    },
     d.sampler.acc,
     d.upstream,
     {
@@ -118,7 +132,15 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
     timeline: out.timeline.rows(),
     baseline:
       s.directMock && d.direct && out.direct
-        ? { order: d.direct.order, sliceMs: d.direct.sliceMs, url: d.direct.request.url, mock: info(s.directMock), recorder: out.direct.recorder, timeline: out.direct.timeline.rows(), received: d.directUpstream }
+        ? {
+            order: d.direct.order,
+            sliceMs: d.direct.sliceMs,
+            url: d.direct.request.url,
+            mock: info(s.directMock),
+            recorder: out.direct.recorder,
+            timeline: out.direct.timeline.rows(),
+            received: d.directUpstream,
+          }
         : undefined,
     resourceSeries: d.sampler.acc.seriesOut(),
     mock: d.upstream,
@@ -133,8 +155,13 @@ async function stopAll(ctx: RunContext): Promise<void> {
   const { cfg, hooks } = ctx;
   if (cfg.teardown && ctx.hookValues) {
     hooks.log(`teardown: ${cfg.teardown}`);
-    const r = await runHook("--teardown", cfg.teardown, ctx.hookValues, cfg.gateway?.env ?? [], cfg.readyTimeoutMs).catch((err: unknown) => ({ code: -1, output: String(err), line: cfg.teardown! }));
-    if (r.code !== 0) hooks.log(`teardown failed (${r.code === null ? "timed out" : `code ${r.code}`})${r.output ? `: ${r.output.split("\n").slice(-3).join(" / ")}` : ""}`);
+    const r = await runHook("--teardown", cfg.teardown, ctx.hookValues, cfg.gateway?.env ?? [], cfg.readyTimeoutMs).catch((err: unknown) => ({
+      code: -1,
+      output: String(err),
+      line: cfg.teardown!,
+    }));
+    if (r.code !== 0)
+      hooks.log(`teardown failed (${r.code === null ? "timed out" : `code ${r.code}`})${r.output ? `: ${r.output.split("\n").slice(-3).join(" / ")}` : ""}`);
   }
   if (ctx.external) await stopGateway(ctx.external, cfg.stopTimeoutMs);
   await Promise.all(

@@ -205,7 +205,14 @@ export function loadMode(cfg: RunConfig): LoadMode {
     };
   }
   const shape = withWarmup(new Shape(measuredSegments(cfg)), cfg.warmupMs);
-  return { kind: "open", segments: shape.segments.slice(), arrival: cfg.arrival, seed: cfg.seed, maxInFlight: cfg.maxInFlight, ...(cfg.connections !== undefined ? { connections: cfg.connections } : {}) };
+  return {
+    kind: "open",
+    segments: shape.segments.slice(),
+    arrival: cfg.arrival,
+    seed: cfg.seed,
+    maxInFlight: cfg.maxInFlight,
+    ...(cfg.connections !== undefined ? { connections: cfg.connections } : {}),
+  };
 }
 
 /**
@@ -213,7 +220,11 @@ export function loadMode(cfg: RunConfig): LoadMode {
  * (before any per-request header override or jitter): its latency, or a
  * stream's first token and the gaps after it.
  */
-export function answerMs(m: { latencyMs: number; ttftMs: number; itlMs: number; tokens: number; tokensPerChunk: number }, stream: boolean, maxTokens: number | undefined): number {
+export function answerMs(
+  m: { latencyMs: number; ttftMs: number; itlMs: number; tokens: number; tokensPerChunk: number },
+  stream: boolean,
+  maxTokens: number | undefined,
+): number {
   if (!stream) return m.latencyMs;
   const tokens = Math.min(m.tokens, maxTokens ?? m.tokens);
   const chunks = Math.ceil(tokens / Math.max(1, m.tokensPerChunk));
@@ -241,7 +252,8 @@ export function baselineOrder(cfg: RunConfig): "interleaved" | "sequential" | un
 export function describeBaseline(cfg: RunConfig): string {
   const order = baselineOrder(cfg);
   if (!order) return cfg.noMock ? "none (--no-mock)" : "off";
-  if (order === "sequential") return `sequential: the same load straight to the mock first, then through the gateway${isClosedLoop(cfg) && cfg.baseline === "interleaved" ? " (a closed loop cannot interleave)" : ""}`;
+  if (order === "sequential")
+    return `sequential: the same load straight to the mock first, then through the gateway${isClosedLoop(cfg) && cfg.baseline === "interleaved" ? " (a closed loop cannot interleave)" : ""}`;
   return `interleaved: ${fmtS(cfg.baselineSliceMs)} s slices alternate between the gateway and the mock directly, same arrivals on both`;
 }
 

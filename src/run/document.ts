@@ -18,7 +18,13 @@ const redacted = (name: string, value: string): string => {
 };
 
 /** This gatebench, as a result names it. */
-export const toolInfo = (): ToolInfo => ({ version: VERSION, commit: commit(), bun: Bun.version, os: `${process.platform}-${process.arch}`, cpus: cpus().length });
+export const toolInfo = (): ToolInfo => ({
+  version: VERSION,
+  commit: commit(),
+  bun: Bun.version,
+  os: `${process.platform}-${process.arch}`,
+  cpus: cpus().length,
+});
 
 /** The configuration as a result keeps it: secrets in headers and the gateway's environment redacted. */
 export const configRecord = (cfg: RunConfig): Record<string, unknown> => ({
@@ -37,7 +43,9 @@ function clientInfo(kind: string, rec: Recorder, warmup: number, direct: Recorde
     requests_per_connection: perConnection(rec.total + warmup, rec.connectionsOpened),
     keepalive_retries: rec.keepAliveRetries,
     // the baseline's warm-up shares its connections too; it is small next to the load, and left out
-    ...(direct && direct.connectionsOpened >= 0 ? { direct: { connections_opened: direct.connectionsOpened, requests_per_connection: perConnection(direct.total, direct.connectionsOpened) } } : {}),
+    ...(direct && direct.connectionsOpened >= 0
+      ? { direct: { connections_opened: direct.connectionsOpened, requests_per_connection: perConnection(direct.total, direct.connectionsOpened) } }
+      : {}),
   };
 }
 
@@ -57,7 +65,12 @@ export function documentOf(r: RunResult): ResultDoc {
       : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
     mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
     baseline: b
-      ? { order: b.order, ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}), url: b.url, mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined } }
+      ? {
+          order: b.order,
+          ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}),
+          url: b.url,
+          mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined },
+        }
       : undefined,
     client: clientInfo(cfg.client, r.recorder, r.warmup.requests, b?.recorder),
     warmup: cfg.warmupMs > 0 ? { duration_ms: cfg.warmupMs, ...r.warmup } : undefined,
@@ -79,4 +92,3 @@ export function documentOf(r: RunResult): ResultDoc {
     b?.timeline,
   );
 }
-

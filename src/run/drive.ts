@@ -70,9 +70,16 @@ async function waitForStartAt(cfg: RunConfig, readyTookMs: number, hooks: RunHoo
   // how late the first arrival would be, were the load started now
   const lateMs = offset + performance.now() + leadMs - startAtMs;
   if (lateMs > START_AT_SLACK_MS) {
-    const steps = [!cfg.noMock && "the mock", !cfg.target && "the gateway", cfg.setup && "--setup", cfg.idleMs > 0 && `the ${cfg.idleMs / 1000} s idle phase`].filter(Boolean);
+    const steps = [
+      !cfg.noMock && "the mock",
+      !cfg.target && "the gateway",
+      cfg.setup && "--setup",
+      cfg.idleMs > 0 && `the ${cfg.idleMs / 1000} s idle phase`,
+    ].filter(Boolean);
     const took = `getting there took ${(readyTookMs / 1000).toFixed(1)} s${steps.length > 0 ? `: ${steps.join(", ")}` : ""}${cfg.workers > 1 ? `, and the load workers need ${(leadMs / 1000).toFixed(1)} s to start` : ""}`;
-    throw new ConfigError(`--start-at "${cfg.startAt}": the load could begin ${(lateMs / 1000).toFixed(1)} s after it at the earliest (${took}); ${startAtAdvice(Math.ceil((readyTookMs + leadMs) / 1000) + 10)}`);
+    throw new ConfigError(
+      `--start-at "${cfg.startAt}": the load could begin ${(lateMs / 1000).toFixed(1)} s after it at the earliest (${took}); ${startAtAdvice(Math.ceil((readyTookMs + leadMs) / 1000) + 10)}`,
+    );
   }
   if (lateMs > 0) {
     hooks.log(`warning: --start-at ${cfg.startAt} has passed: the load begins ${Math.round(lateMs)} ms late (run.load_started_at records when)`);
@@ -126,7 +133,10 @@ function sampled(ctx: RunContext, s: Started, loadPids: () => number[]) {
 export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared): Promise<Driven> {
   const { cfg, hooks } = ctx;
   let loadPids = (): number[] => [];
-  const sampler = new ResourceSampler(sampled(ctx, s, () => loadPids()), cfg.sampleIntervalMs);
+  const sampler = new ResourceSampler(
+    sampled(ctx, s, () => loadPids()),
+    cfg.sampleIntervalMs,
+  );
   await sampler.start("idle");
   hooks.log(`idle phase: ${cfg.idleMs} ms`);
   await sleepOrAbort(cfg.idleMs, ctx.stopSending.signal);
@@ -141,11 +151,24 @@ export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared)
     }
   }
   const caPem = prepared.caPem;
-  const request: PreparedRequest = { url: s.url, method: cfg.method, headers: requestHeaders(cfg), bodies: prepared.bodies, stream: cfg.stream, timeoutMs: cfg.timeoutMs, client: cfg.client, ...(cfg.insecure ? { insecure: true } : {}), ...(caPem ? { caPem } : {}) };
+  const request: PreparedRequest = {
+    url: s.url,
+    method: cfg.method,
+    headers: requestHeaders(cfg),
+    bodies: prepared.bodies,
+    stream: cfg.stream,
+    timeoutMs: cfg.timeoutMs,
+    client: cfg.client,
+    ...(cfg.insecure ? { insecure: true } : {}),
+    ...(caPem ? { caPem } : {}),
+  };
   const order = baselineOrder(cfg);
-  const direct = s.directMock && order ? { request: { ...request, url: directUrl(s.url, cfg.host, s.directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
+  const direct =
+    s.directMock && order ? { request: { ...request, url: directUrl(s.url, cfg.host, s.directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
   let drainTimer: Timer | undefined;
-  hooks.log(`${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${s.url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}${direct ? `, and the same to ${direct.request.url} (baseline, ${order})` : ""}`);
+  hooks.log(
+    `${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${s.url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}${direct ? `, and the same to ${direct.request.url} (baseline, ${order})` : ""}`,
+  );
   const load = startLoad(
     { request, direct, mode: loadMode(cfg), warmupMs: cfg.warmupMs, workers: cfg.workers },
     {
@@ -168,7 +191,12 @@ export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared)
   const progress = setInterval(() => hooks.progress(load.live(), performance.now() - t0), hooks.progressEveryMs);
   const gates = gatesFrom(cfg);
   let gateStop: Driven["gateStop"];
-  const unwatch = abortOnFail(ctx, gates, () => load.live(), (stop) => (gateStop = stop));
+  const unwatch = abortOnFail(
+    ctx,
+    gates,
+    () => load.live(),
+    (stop) => (gateStop = stop),
+  );
   let out: LoadOutcome;
   try {
     out = await load.done;
@@ -198,7 +226,10 @@ function abortOnFail(ctx: RunContext, gates: Slo[], live: () => LiveCounts, stop
   const { cfg, hooks } = ctx;
   if (!cfg.abortOnFail) return () => {};
   const decisive = cfg.strict ? [...gates, ...presetGates(cfg.targets)] : gates;
-  if (!decisive.some((g) => decidable(g))) hooks.log("warning: --abort-on-fail: none of the gates can be decided before the end (only success, requests.failed, requests.dropped, errors and errors.<kind> can); the run goes to its end");
+  if (!decisive.some((g) => decidable(g)))
+    hooks.log(
+      "warning: --abort-on-fail: none of the gates can be decided before the end (only success, requests.failed, requests.dropped, errors and errors.<kind> can); the run goes to its end",
+    );
   if (decisive.length === 0) return () => {};
   return watchGates(decisive, plannedRequests(cfg), live, (g, why) => {
     stopped({ expr: g.expr, why });

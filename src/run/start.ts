@@ -65,7 +65,8 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
   if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
   // the likely peak of open connections against the open-file limit
   const limit = openFileLimit();
-  const likely = cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
+  const likely =
+    cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
   if (limit !== undefined && likely > limit * 0.8) {
     hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ulimit -n 65536`);
   }
@@ -86,7 +87,16 @@ async function start(ctx: RunContext, name: string, argv: string[], env?: Record
 export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGiven: boolean): Promise<Started> {
   const { cfg, hooks } = ctx;
   // the mock's command line (the baseline's mock is the same on another port)
-  const mockArgv = (port: number): string[] => [...ctx.self, "__mock", "--host", cfg.host, "--port", String(port), `--seed=${cfg.mock.seed}`, ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`)];
+  const mockArgv = (port: number): string[] => [
+    ...ctx.self,
+    "__mock",
+    "--host",
+    cfg.host,
+    "--port",
+    String(port),
+    `--seed=${cfg.mock.seed}`,
+    ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`),
+  ];
   const s: Started = { url: "" };
   if (!cfg.noMock) {
     s.mock = await start(ctx, "mock upstream", mockArgv(cfg.mockPort));
@@ -98,7 +108,11 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
     hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${s.directMock.port}, pid ${s.directMock.pid})`);
   }
   // the mock's address, as the placeholders give it to a gateway and to --setup
-  const mockValues = { MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "", MOCK_HOST: s.mock ? cfg.host : "", MOCK_PORT: s.mock ? String(s.mock.port) : "" };
+  const mockValues = {
+    MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "",
+    MOCK_HOST: s.mock ? cfg.host : "",
+    MOCK_PORT: s.mock ? String(s.mock.port) : "",
+  };
   if (cfg.gateway) {
     const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
     if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
@@ -106,19 +120,39 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
     ctx.external = gw;
     hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${gw.pid}: ${gw.argv.join(" ")}); its output: ${gw.logPath}`);
     void gw.proc.exited.then(() => {
-      if (!gw.stopping) ctx.fail(`the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run (its output: ${gw.logPath})`);
+      if (!gw.stopping)
+        ctx.fail(
+          `the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run (its output: ${gw.logPath})`,
+        );
     });
   } else if (!cfg.target) {
     if (!s.mock) throw new ProcessFailure("the built-in proxy needs the mock as its upstream: give --target to load another server with --no-mock");
     // the proxy forwards with fetch: its limit of requests at once is raised like the fetch client's
-    s.proxy = await start(ctx, "gateway (built-in proxy)", [...ctx.self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", `http://${cfg.host}:${s.mock.port}`], { [FETCH_LIMIT_VAR]: FETCH_LIMIT });
+    s.proxy = await start(
+      ctx,
+      "gateway (built-in proxy)",
+      [...ctx.self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", `http://${cfg.host}:${s.mock.port}`],
+      { [FETCH_LIMIT_VAR]: FETCH_LIMIT },
+    );
     hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${s.proxy.port} (pid ${s.proxy.pid})`);
   }
   s.url = targetUrl(cfg, pathGiven, s.proxy?.port ?? ctx.external?.port ?? 0);
   if (cfg.target) {
     // an attached target must at least accept connections (for https: with the certificate verified as the load will), or there is nothing to measure
-    const problem = await probeTarget({ url: s.url, method: cfg.method, headers: {}, bodies: [], stream: false, timeoutMs: cfg.timeoutMs, insecure: cfg.insecure, ...(prepared.caPem ? { caPem: prepared.caPem } : {}) });
-    if (problem) throw new ProcessFailure(`--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`);
+    const problem = await probeTarget({
+      url: s.url,
+      method: cfg.method,
+      headers: {},
+      bodies: [],
+      stream: false,
+      timeoutMs: cfg.timeoutMs,
+      insecure: cfg.insecure,
+      ...(prepared.caPem ? { caPem: prepared.caPem } : {}),
+    });
+    if (problem)
+      throw new ProcessFailure(
+        `--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`,
+      );
   }
   // a child dying ends the run early
   for (const c of ctx.children) {
@@ -127,7 +161,12 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
     });
   }
   const target = new URL(s.url);
-  ctx.hookValues = { PORT: target.port || (target.protocol === "https:" ? "443" : "80"), HOST: target.hostname, ...mockValues, CONFIG: ctx.external?.configPath ?? "" };
+  ctx.hookValues = {
+    PORT: target.port || (target.protocol === "https:" ? "443" : "80"),
+    HOST: target.hostname,
+    ...mockValues,
+    CONFIG: ctx.external?.configPath ?? "",
+  };
   await setup(ctx);
   s.attached = attachedProcess(ctx);
   return s;
@@ -141,7 +180,10 @@ async function setup(ctx: RunContext): Promise<void> {
   ctx.hooks.log(`setup: ${cfg.setup}`);
   const r = await runHook("--setup", cfg.setup, ctx.hookValues!, cfg.gateway?.env ?? [], cfg.readyTimeoutMs);
   if (r.code !== 0) {
-    throw new ProcessFailure(`--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: ${shellArgv(r.line).join(" ")}` + (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""));
+    throw new ProcessFailure(
+      `--setup ${r.code === null ? `did not finish within ${cfg.readyTimeoutMs / 1000} s` : `exited with code ${r.code}`}\n  command: ${shellArgv(r.line).join(" ")}` +
+        (r.output ? `\n  its output:\n${r.output.replace(/^/gm, "    ")}` : ""),
+    );
   }
 }
 
@@ -150,7 +192,12 @@ function attachedProcess(ctx: RunContext): number | undefined {
   const { cfg } = ctx;
   if (!cfg.target || (cfg.attachPid === undefined && cfg.attachPort === undefined)) return undefined;
   const pid = cfg.attachPid ?? portHolderPid(cfg.attachPort!);
-  if (pid === undefined) throw new ProcessFailure(process.platform === "linux" ? `--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead` : `--pid-of-port works on Linux only (it reads /proc); give the gateway's process with --pid instead`);
+  if (pid === undefined)
+    throw new ProcessFailure(
+      process.platform === "linux"
+        ? `--pid-of-port ${cfg.attachPort}: no process of this user listens on port ${cfg.attachPort} (or /proc cannot tell); give --pid instead`
+        : `--pid-of-port works on Linux only (it reads /proc); give the gateway's process with --pid instead`,
+    );
   if (!alive(pid)) throw new ProcessFailure(`--pid ${pid}: no such process (or not this user's)`);
   ctx.hooks.log(`sampling the gateway's process ${pid} and its descendants`);
   return pid;

@@ -7,9 +7,10 @@ import { ConfigError } from "./errors.ts";
 import type { RunConfig } from "./config.ts";
 
 /** Short words that common BPE tokenizers encode as one token each (with their leading space). */
-const WORDS = (
-  "the of and to in is that for it as with was on be at by this had not are but from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three"
-).split(" ");
+const WORDS =
+  "the of and to in is that for it as with was on be at by this had not are but from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three".split(
+    " ",
+  );
 
 /** A prompt of about `tokens` tokens (one word ≈ one token), the same text every run. */
 export function generatedPrompt(tokens: number): string {
@@ -70,7 +71,8 @@ export function promptBodies(cfg: RunConfig, text: string, file: string): Body[]
       throw new ConfigError(`--prompts ${file}:${i + 1}: not valid JSON (${(err as Error).message}); each line holds one JSON object or string`);
     }
     if (typeof v === "string") out.push(bodyFor(cfg, v));
-    else if (isObject(v) && (Array.isArray(v.messages) || v.input !== undefined || (typeof v.prompt === "string" && endpointOf(cfg.path) === "completions"))) out.push(v);
+    else if (isObject(v) && (Array.isArray(v.messages) || v.input !== undefined || (typeof v.prompt === "string" && endpointOf(cfg.path) === "completions")))
+      out.push(v);
     else if (isObject(v) && typeof v.prompt === "string") out.push(bodyFor(cfg, v.prompt));
     else throw new ConfigError(`--prompts ${file}:${i + 1}: expected a request body with "messages", an object with "prompt", or a string`);
   });

@@ -23,12 +23,24 @@ async function run(name: string, args: string[]) {
   return { r, doc };
 }
 
-const proxy = (extra: string) => ["--gateway", `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}} ${extra}`];
+const proxy = (extra: string) => [
+  "--gateway",
+  `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}} ${extra}`,
+];
 
 describe("overhead against a known truth", () => {
   test("a 'gateway' that answers exactly 5 ms slower than the mock: overhead p50 within 0.5 ms of 5 ms", async () => {
     // the gateway is a second mock with a 15 ms latency; the baseline's mock has 10 ms
-    const { r, doc } = await run("plus5", ["--gateway", `${process.execPath} ${ENTRY} mock --port {{PORT}} --latency 15ms`, "--mock-latency", "10ms", "--rate", "50", "--duration", "3s"]);
+    const { r, doc } = await run("plus5", [
+      "--gateway",
+      `${process.execPath} ${ENTRY} mock --port {{PORT}} --latency 15ms`,
+      "--mock-latency",
+      "10ms",
+      "--rate",
+      "50",
+      "--duration",
+      "3s",
+    ]);
     expect(r.code).toBe(0);
     const s = doc.summary;
     expect(s.requests.total).toBe(150);
@@ -108,7 +120,10 @@ describe("ways to run the baseline", () => {
 
   test("stopped during the gateway's half of a sequential run: each side's rate is over the part it ran", async () => {
     const json = join(dir, "seq-stopped.json");
-    await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--baseline", "sequential", "--rate", "20", "--duration", "3s", "--json", json], { tag: tagged(), detached: true });
+    await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--baseline", "sequential", "--rate", "20", "--duration", "3s", "--json", json], {
+      tag: tagged(),
+      detached: true,
+    });
     // the direct half is 60 requests; stop once the gateway's half is under way
     await waitFor(() => /sent (7\d|[89]\d|1\d\d) /.test(run.out.stderr), 20_000, "the gateway's half to start");
     process.kill(-run.proc.pid, "SIGINT");

@@ -7,7 +7,6 @@ import { cli, processesWithTag, scratch } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-e2e-");
 
-
 // biome-ignore lint: the JSON result is checked field by field
 type Doc = any;
 
@@ -85,7 +84,25 @@ test("more than 256 streams at once: none waits in the client's connection pool"
 test("injected upstream faults: counted on both sides, warned about, and the success gate fails with exit 1", async () => {
   const tag = tagged();
   const json = join(dir, "faults.json");
-  const args = ["run", "--rate", "50", "--duration", "1s", "--port", "0", "--mock-port", "0", "--mock-faults", "503=20%", "--mock-seed", "7", "--min-success", "100%", "--json", json];
+  const args = [
+    "run",
+    "--rate",
+    "50",
+    "--duration",
+    "1s",
+    "--port",
+    "0",
+    "--mock-port",
+    "0",
+    "--mock-faults",
+    "503=20%",
+    "--mock-seed",
+    "7",
+    "--min-success",
+    "100%",
+    "--json",
+    json,
+  ];
   const r = await cli(args, { tag });
   expect(r.code).toBe(1);
   const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
@@ -117,7 +134,10 @@ describe("usage errors", () => {
     [["rnu"], 'unknown command "rnu"; did you mean "run"?'],
     [["run", "--json", "/nonexistent-dir/r.json"], '--json "/nonexistent-dir/r.json": directory /nonexistent-dir does not exist or is not writable'],
     [["run", "--json", "/tmp"], '--json "/tmp": is a directory; give a file name'],
-    [["run", "--mock-jitter", "gauss:1ms:2ms"], '--mock-jitter "gauss:1ms:2ms": unknown distribution "gauss" (normal or lognormal), e.g. --mock-jitter lognormal:2ms:20ms'],
+    [
+      ["run", "--mock-jitter", "gauss:1ms:2ms"],
+      '--mock-jitter "gauss:1ms:2ms": unknown distribution "gauss" (normal or lognormal), e.g. --mock-jitter lognormal:2ms:20ms',
+    ],
     [["run", "--mock-faults", "404=1%"], '--mock-faults "404=1%": expected KIND=RATE pairs with KIND one of 429, 500, 503, hang, cut, slow'],
     [["run", "--mock-latency", "fast"], '--mock-latency "fast": expected a duration with a unit (ms, s, m, h), e.g. --mock-latency 10ms'],
     [["mock", "--faults", "429=80%,500=30%"], '--faults "429=80%,500=30%": the rates add up to more than 100%'],
@@ -140,9 +160,15 @@ describe("help and version", () => {
 
   test.each([
     [["--help"], ["Commands:", "run", "mock", "Examples:"]],
-    [["run", "--help"], ["--rate <rps>", "--duration <duration>", "--stream", "--port <port>", "--mock-port <port>", "--json <file>", "Exit codes:"]],
+    [
+      ["run", "--help"],
+      ["--rate <rps>", "--duration <duration>", "--stream", "--port <port>", "--mock-port <port>", "--json <file>", "Exit codes:"],
+    ],
     [["--rate", "5", "-h"], ["gatebench run"]],
-    [["mock", "--help"], ["--latency <duration>", "--ttft <duration>"]],
+    [
+      ["mock", "--help"],
+      ["--latency <duration>", "--ttft <duration>"],
+    ],
   ])("%p prints help on stdout", async (args, parts) => {
     const r = await cli(args);
     expect(r.code).toBe(0);

@@ -14,7 +14,9 @@ function result(name: string, mockLatency: string): Promise<string> {
   let p = made.get(name);
   if (!p) {
     const file = join(dir, name);
-    p = cli(["run", "--port", "0", "--mock-port", "0", "--rate", "100", "--duration", "2s", "--mock-latency", mockLatency, "--json", file], { tag: tagged() }).then((r) => {
+    p = cli(["run", "--port", "0", "--mock-port", "0", "--rate", "100", "--duration", "2s", "--mock-latency", mockLatency, "--json", file], {
+      tag: tagged(),
+    }).then((r) => {
       if (r.code !== 0) throw new Error(`gatebench run for ${name} exited ${r.code}: ${r.stderr}`);
       return file;
     });
@@ -91,7 +93,9 @@ describe("gatebench compare", () => {
     const { a } = await runs();
     const one = await cli(["compare", a]);
     expect(one.code).toBe(2);
-    expect(one.stderr).toContain("gatebench compare needs at least two result files, the baseline first, e.g. gatebench compare base.json new.json --fail-on-regression 10%");
+    expect(one.stderr).toContain(
+      "gatebench compare needs at least two result files, the baseline first, e.g. gatebench compare base.json new.json --fail-on-regression 10%",
+    );
     const bare = await cli(["compare", a, a, "--fail-on-regression", "10"]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('--fail-on-regression "10": expected a percentage with %, e.g. --fail-on-regression 10%');

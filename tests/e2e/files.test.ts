@@ -7,7 +7,10 @@ import { cli, ROOT, startCli, waitFor, scratch } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-files-");
 
-const proxy = ["--gateway", `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}}`];
+const proxy = [
+  "--gateway",
+  `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}}`,
+];
 
 describe("result files", () => {
   test("--out writes result.json, an .hgrm per histogram, report.html and gateway.log; --json and --html the same figures", async () => {
@@ -15,7 +18,29 @@ describe("result files", () => {
     const out = join(dir, "run1");
     const json = join(dir, "r.json");
     const html = join(dir, "r.html");
-    const r = await cli(["run", ...proxy, "--port", "0", "--mock-port", "0", "--rate", "20", "--duration", "1s", "--baseline", "interleaved", "--out", out, "--json", json, "--html", html], { tag });
+    const r = await cli(
+      [
+        "run",
+        ...proxy,
+        "--port",
+        "0",
+        "--mock-port",
+        "0",
+        "--rate",
+        "20",
+        "--duration",
+        "1s",
+        "--baseline",
+        "interleaved",
+        "--out",
+        out,
+        "--json",
+        json,
+        "--html",
+        html,
+      ],
+      { tag },
+    );
     expect(r.code).toBe(0);
     const files = readdirSync(out).sort();
     expect(files).toContain("result.json");
@@ -27,7 +52,11 @@ describe("result files", () => {
     expect(files.filter((f) => f.includes(".tmp-"))).toEqual([]);
     const doc = JSON.parse(readFileSync(join(out, "result.json"), "utf8"));
     // one .hgrm for each histogram of the result, and nothing else
-    expect(files.filter((f) => f.endsWith(".hgrm")).sort()).toEqual(Object.keys(doc.histograms).map((m) => `${m}.hgrm`).sort());
+    expect(files.filter((f) => f.endsWith(".hgrm")).sort()).toEqual(
+      Object.keys(doc.histograms)
+        .map((m) => `${m}.hgrm`)
+        .sort(),
+    );
     expect(readFileSync(json, "utf8")).toBe(readFileSync(join(out, "result.json"), "utf8"));
     expect(doc.summary.requests.total).toBe(20);
     expect(readFileSync(join(out, "latency.hgrm"), "utf8")).toMatch(/#\[Max\s+=\s+[\d.]+, Total count\s+=\s+20\]/);

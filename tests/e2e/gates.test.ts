@@ -24,7 +24,18 @@ async function gated(name: string, extra: string[]) {
 
 describe("gates", () => {
   test("gates that hold exit 0; the verdict table ends the report; the seed targets are shown but not enforced", async () => {
-    const { r, doc } = await gated("pass", ["--slo", "latency.p50 > 10ms", "--slo", "latency.p99 < 5s", "--slo", "success >= 100%", "--slo", "errors.timeout == 0", "--slo", "rss.load.max < 1GB"]);
+    const { r, doc } = await gated("pass", [
+      "--slo",
+      "latency.p50 > 10ms",
+      "--slo",
+      "latency.p99 < 5s",
+      "--slo",
+      "success >= 100%",
+      "--slo",
+      "errors.timeout == 0",
+      "--slo",
+      "rss.load.max < 1GB",
+    ]);
     expect(r.code).toBe(0);
     expect(doc.summary.slo.map((g: Doc) => [g.expr, g.pass])).toEqual([
       ["latency.p50 > 10ms", true],
@@ -73,7 +84,17 @@ describe("gates", () => {
 
   test("--abort-on-fail: the first failure under success >= 100% stops a 30 s run; the results are written, exit 1", async () => {
     const started = performance.now();
-    const { r, doc } = await gated("abort", ["--duration", "30s", "--mock-faults", "500=10%", "--mock-seed", "3", "--slo", "success >= 100%", "--abort-on-fail"]);
+    const { r, doc } = await gated("abort", [
+      "--duration",
+      "30s",
+      "--mock-faults",
+      "500=10%",
+      "--mock-seed",
+      "3",
+      "--slo",
+      "success >= 100%",
+      "--abort-on-fail",
+    ]);
     expect(r.code).toBe(1);
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(doc.run.completed).toBe(false);

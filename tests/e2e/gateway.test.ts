@@ -46,7 +46,18 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
     expect(processesWithTag(tag)).toEqual([]);
 
     // readiness through an HTTP GET (nginx → mock); samples every 100 ms
-    const s = await run("nginx-stream", [...nginxGateway(), "--ready-url", "http://{{HOST}}:{{PORT}}/v1/models", "--sample-interval", "100ms", "--rate", "10", "--duration", "1s", "--stream"]);
+    const s = await run("nginx-stream", [
+      ...nginxGateway(),
+      "--ready-url",
+      "http://{{HOST}}:{{PORT}}/v1/models",
+      "--sample-interval",
+      "100ms",
+      "--rate",
+      "10",
+      "--duration",
+      "1s",
+      "--stream",
+    ]);
     expect(s.r.code).toBe(0);
     expect(s.doc.summary.requests.success_ratio).toBe(1);
     expect(s.doc.summary.ttft_ms.min).toBeGreaterThanOrEqual(80);
@@ -62,9 +73,14 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
     expect(nginx).toBeDefined();
     const { r, doc, tag } = await run("shell", [
       "--gateway-shell",
-      "--gateway", `sleep 300 & exec ${nginx} -p ${dir} -c {{CONFIG}}`,
-      "--config-template", join(ROOT, "examples", "nginx.conf.tmpl"),
-      "--rate", "20", "--duration", "1s",
+      "--gateway",
+      `sleep 300 & exec ${nginx} -p ${dir} -c {{CONFIG}}`,
+      "--config-template",
+      join(ROOT, "examples", "nginx.conf.tmpl"),
+      "--rate",
+      "20",
+      "--duration",
+      "1s",
     ]);
     expect(r.code).toBe(0);
     expect(doc.summary.requests.success_ratio).toBe(1);
@@ -98,46 +114,57 @@ describe("a gateway that fails", () => {
     expect(processesWithTag(tag)).toEqual([]);
   }, 30_000);
 
-  test.skipIf(!nginx && !needNginx)("Ctrl-C once drains and reports; twice aborts; either way the gateway's group is stopped", async () => {
-    for (const presses of [1, 2]) {
-      const tag = tagged();
-      const json = join(dir, `ctrl-c-${presses}.json`);
-      await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s", "--stream"], { tag, detached: true });
-      await waitFor(() => / {2}sent [1-9]/.test(run.out.stderr), 20_000, "the load to be under way");
-      for (let i = 0; i < presses; i++) {
-        // as a terminal sends it: to gatebench's process group (the gateway has its own)
-        process.kill(-run.proc.pid, "SIGINT");
-        if (i + 1 < presses) await waitFor(() => run.out.stderr.includes("interrupted"), 5_000, "the first Ctrl-C to be seen");
+  test.skipIf(!nginx && !needNginx)(
+    "Ctrl-C once drains and reports; twice aborts; either way the gateway's group is stopped",
+    async () => {
+      for (const presses of [1, 2]) {
+        const tag = tagged();
+        const json = join(dir, `ctrl-c-${presses}.json`);
+        await using run = startCli(
+          ["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s", "--stream"],
+          { tag, detached: true },
+        );
+        await waitFor(() => / {2}sent [1-9]/.test(run.out.stderr), 20_000, "the load to be under way");
+        for (let i = 0; i < presses; i++) {
+          // as a terminal sends it: to gatebench's process group (the gateway has its own)
+          process.kill(-run.proc.pid, "SIGINT");
+          if (i + 1 < presses) await waitFor(() => run.out.stderr.includes("interrupted"), 5_000, "the first Ctrl-C to be seen");
+        }
+        const code = await run.proc.exited;
+        await run.pumped;
+        expect(code).toBe(3);
+        const doc = JSON.parse(readFileSync(json, "utf8"));
+        expect(doc.run.ended_early).toBe("interrupted");
+        if (presses === 1) expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
+        else expect(doc.summary.errors.aborted).toBeGreaterThan(0);
+        expect(processesWithTag(tag)).toEqual([]);
       }
+    },
+    90_000,
+  );
+
+  test.skipIf(!nginx && !needNginx)(
+    "dies during the load: the run stops, the partial result is written, exit 3, nothing left",
+    async () => {
+      const tag = tagged();
+      const json = join(dir, "dies.json");
+      await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s"], { tag });
+      await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
+      const m = /gateway listening on \S+ \(pid (\d+)/.exec(run.out.stderr);
+      expect(m).not.toBeNull();
+      // the whole group, as an OOM killer or a crash would take it
+      process.kill(-Number(m![1]), "SIGKILL");
       const code = await run.proc.exited;
       await run.pumped;
       expect(code).toBe(3);
+      expect(run.out.stderr).toContain("the gateway (pid");
       const doc = JSON.parse(readFileSync(json, "utf8"));
-      expect(doc.run.ended_early).toBe("interrupted");
-      if (presses === 1) expect(doc.summary.requests.ok).toBe(doc.summary.requests.total);
-      else expect(doc.summary.errors.aborted).toBeGreaterThan(0);
+      expect(doc.run.completed).toBe(false);
+      expect(doc.run.ended_early).toContain("the gateway");
       expect(processesWithTag(tag)).toEqual([]);
-    }
-  }, 90_000);
-
-  test.skipIf(!nginx && !needNginx)("dies during the load: the run stops, the partial result is written, exit 3, nothing left", async () => {
-    const tag = tagged();
-    const json = join(dir, "dies.json");
-    await using run = startCli(["run", "--port", "0", "--mock-port", "0", "--json", json, ...nginxGateway(), "--rate", "20", "--duration", "30s"], { tag });
-    await waitFor(() => run.out.stderr.includes("load phase"), 20_000, "the load to start");
-    const m = /gateway listening on \S+ \(pid (\d+)/.exec(run.out.stderr);
-    expect(m).not.toBeNull();
-    // the whole group, as an OOM killer or a crash would take it
-    process.kill(-Number(m![1]), "SIGKILL");
-    const code = await run.proc.exited;
-    await run.pumped;
-    expect(code).toBe(3);
-    expect(run.out.stderr).toContain("the gateway (pid");
-    const doc = JSON.parse(readFileSync(json, "utf8"));
-    expect(doc.run.completed).toBe(false);
-    expect(doc.run.ended_early).toContain("the gateway");
-    expect(processesWithTag(tag)).toEqual([]);
-  }, 60_000);
+    },
+    60_000,
+  );
 });
 
 describe("provisioning", () => {
@@ -145,9 +172,14 @@ describe("provisioning", () => {
     const out = join(dir, "setup.txt");
     const done = join(dir, "teardown.txt");
     const ok = await run("setup-ok", [
-      "--setup", `echo "port={{PORT}} mock=$MOCK_URL" > ${out}`,
-      "--teardown", `echo torn > ${done}`,
-      "--rate", "10", "--duration", "500ms",
+      "--setup",
+      `echo "port={{PORT}} mock=$MOCK_URL" > ${out}`,
+      "--teardown",
+      `echo torn > ${done}`,
+      "--rate",
+      "10",
+      "--duration",
+      "500ms",
     ]);
     expect(ok.r.code).toBe(0);
     const written = readFileSync(out, "utf8");

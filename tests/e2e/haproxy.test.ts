@@ -21,7 +21,20 @@ async function run(name: string, args: string[]): Promise<Doc> {
   const tag = tagged();
   const json = join(dir, `${name}.json`);
   const r = await cli(
-    ["run", "--port", "0", "--mock-port", "0", "--json", json, "--gateway", `${haproxy} -f {{CONFIG}} -db`, "--config-template", join(ROOT, "examples", "haproxy.cfg.tmpl"), ...args],
+    [
+      "run",
+      "--port",
+      "0",
+      "--mock-port",
+      "0",
+      "--json",
+      json,
+      "--gateway",
+      `${haproxy} -f {{CONFIG}} -db`,
+      "--config-template",
+      join(ROOT, "examples", "haproxy.cfg.tmpl"),
+      ...args,
+    ],
     { tag },
   );
   expect(r.stderr).not.toContain("    at ");

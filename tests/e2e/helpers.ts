@@ -28,11 +28,18 @@ export function newTag(): string {
  */
 export const TEST_PHASES = ["--idle", "1s", "--cooldown", "0s"];
 
+/**
+ * The CLI's command line in a test. Runs and sweeps get free ports unless
+ * the test names them (a test never binds the fixed defaults 8081 and 9091,
+ * which another test, or a user's server, may hold).
+ */
 export function cliArgv(args: string[]): string[] {
   const run = args[0] === "run";
   const quick = run && !args.some((a) => /^--?(idle|cooldown)\b/.test(a)) ? TEST_PHASES : [];
   const noBaseline = run && !args.some((a) => /^--(baseline|no-mock)\b/.test(a)) ? ["--baseline", "off"] : [];
-  return [process.execPath, ENTRY, ...args, ...quick, ...noBaseline];
+  const loads = run || args[0] === "sweep";
+  const ports = loads ? [...(args.some((a) => /^--?port\b/.test(a)) ? [] : ["--port", "0"]), ...(args.some((a) => /^--?mock-port\b/.test(a)) ? [] : ["--mock-port", "0"])] : [];
+  return [process.execPath, ENTRY, ...args, ...quick, ...noBaseline, ...ports];
 }
 
 export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -15,7 +15,6 @@ const { dir, tagged } = scratch("gatebench-html-");
 /** Screenshots outlive the run here; nothing under tests/ is ignored by git. */
 const ARTIFACTS = join(tmpdir(), "gatebench-artifacts");
 
-
 // biome-ignore lint: the JSON result is read and extended field by field
 type Doc = any;
 
@@ -45,12 +44,24 @@ function terminalTable(report: string, title: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(at + 1)) {
     if (line.startsWith("└")) break;
-    if (line.startsWith("│")) rows.push(line.split("│").slice(1, -1).map((c) => c.trim()));
+    if (line.startsWith("│"))
+      rows.push(
+        line
+          .split("│")
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
   }
   return rows;
 }
 
-const unescape = (s: string): string => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+const unescape = (s: string): string =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
 
 /** The body rows (cells) of the HTML table of class `cls`. */
 function htmlTable(html: string, cls: string): string[][] {
@@ -92,8 +103,13 @@ function expectedPlots(doc: Doc): Record<string, string[]> {
     "gateway-cpu": ["gateway CPU"],
     "gateway-rss": ["gateway RSS"],
   };
-  for (const [metric, title] of [["latency", "Latency"], ["ttft", "TTFT"], ["itl", "ITL"]] as const) {
-    if (doc.histograms[metric]) plots[`spectrum-${metric}`] = [`${title} through the gateway`, ...(doc.histograms[`direct.${metric}`] ? [`${title} direct to the mock`] : [])];
+  for (const [metric, title] of [
+    ["latency", "Latency"],
+    ["ttft", "TTFT"],
+    ["itl", "ITL"],
+  ] as const) {
+    if (doc.histograms[metric])
+      plots[`spectrum-${metric}`] = [`${title} through the gateway`, ...(doc.histograms[`direct.${metric}`] ? [`${title} direct to the mock`] : [])];
   }
   return plots;
 }
@@ -299,7 +315,7 @@ describe("gatebench report", () => {
       [["report", write("v0.json", JSON.stringify({ schema: "gatebench/v0", summary: {} }))], `has schema "gatebench/v0", expected "gatebench/v1"`],
       [["report", write("other.json", "[1, 2]")], `has no schema field, expected "gatebench/v1"`],
       [["report", write("broken.json", "{ not json")], "is not valid JSON"],
-      [["report", join(dir, "missing.json")], "missing.json\": no such file"],
+      [["report", join(dir, "missing.json")], 'missing.json": no such file'],
       [["report", dir], "it is a directory"],
       [["report"], "needs a result file, e.g. gatebench report result.json"],
       [["report", write("v0b.json", JSON.stringify({ schema: "gatebench/v0" })), "--html", join(dir, "x.html")], `has schema "gatebench/v0"`],

@@ -44,7 +44,9 @@ interface Manifest {
   };
 }
 
-const files = readdirSync(K8S).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(K8S)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 const manifests: { file: string; doc: Manifest }[] = files.flatMap((file) => {
   const parsed = Bun.YAML.parse(readFileSync(join(K8S, file), "utf8")) as Manifest | Manifest[];
   return (Array.isArray(parsed) ? parsed : [parsed]).map((doc) => ({ file, doc }));
@@ -70,7 +72,17 @@ describe("examples/k8s manifests", () => {
     for (const { file, doc } of manifests) {
       expect(`${file}: ${typeof doc.apiVersion}/${typeof doc.kind}/${typeof doc.metadata?.name}`).toBe(`${file}: string/string/string`);
     }
-    expect(docs.map((d) => d.kind).sort()).toEqual(["ConfigMap", "ConfigMap", "Deployment", "Deployment", "Job", "Job", "PersistentVolumeClaim", "Service", "Service"]);
+    expect(docs.map((d) => d.kind).sort()).toEqual([
+      "ConfigMap",
+      "ConfigMap",
+      "Deployment",
+      "Deployment",
+      "Job",
+      "Job",
+      "PersistentVolumeClaim",
+      "Service",
+      "Service",
+    ]);
   });
 
   test("the load Job is Indexed, with completions = parallelism = PODS, and its script sends each pod's part", () => {
@@ -95,7 +107,11 @@ describe("examples/k8s manifests", () => {
       const script = scriptOf(c);
       const assigned = new Set([...script.matchAll(/^\s*([A-Za-z_]\w*)=/gm)].map((m) => m[1]!));
       const read = new Set([...script.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1]!).filter((n) => !assigned.has(n)));
-      const defined = new Set([...Object.keys(configMapOf(c).data ?? {}), ...(c.env ?? []).map((e) => e.name), ...(job === loadJob ? ["JOB_COMPLETION_INDEX"] : [])]);
+      const defined = new Set([
+        ...Object.keys(configMapOf(c).data ?? {}),
+        ...(c.env ?? []).map((e) => e.name),
+        ...(job === loadJob ? ["JOB_COMPLETION_INDEX"] : []),
+      ]);
       expect([...read].filter((n) => !defined.has(n))).toEqual([]);
       expect(read.has("PODS")).toBe(true);
     }
@@ -113,7 +129,10 @@ describe("examples/k8s manifests", () => {
 
   test("every gatebench container runs the image the Dockerfile says how to build", () => {
     const dockerfile = readFileSync(join(K8S, "Dockerfile"), "utf8");
-    const images = docs.flatMap((d) => (d.kind === "Job" || d.kind === "Deployment" ? (d.spec!.template!.spec.containers ?? []) : [])).map((c) => c.image).filter((i) => !i.startsWith("nginx:"));
+    const images = docs
+      .flatMap((d) => (d.kind === "Job" || d.kind === "Deployment" ? (d.spec!.template!.spec.containers ?? []) : []))
+      .map((c) => c.image)
+      .filter((i) => !i.startsWith("nginx:"));
     expect(images.length).toBe(3);
     for (const image of images) expect(dockerfile).toContain(`-t ${image} .`);
     const mock = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "gatebench-mock")!;
@@ -144,12 +163,21 @@ describe("the load Job's per-pod script", () => {
     expect(r.code).toBe(0);
     expect(r.argv).toEqual([
       "run",
-      "--target", "http://gateway:8080", "--no-mock",
-      "--rate", "100", "--duration", "60s",
-      "--start-at", START_AT,
-      "--instance", "pod-2",
-      "--json", "/results/pod-2.json",
-      "--arrival", "poisson",
+      "--target",
+      "http://gateway:8080",
+      "--no-mock",
+      "--rate",
+      "100",
+      "--duration",
+      "60s",
+      "--start-at",
+      START_AT,
+      "--instance",
+      "pod-2",
+      "--json",
+      "/results/pod-2.json",
+      "--arrival",
+      "poisson",
     ]);
     // every flag is one gatebench run knows
     expect(() => normalizeArgv(r.argv.slice(1), runArgs, "gatebench run")).not.toThrow();

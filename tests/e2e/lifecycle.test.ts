@@ -12,7 +12,10 @@ const { dir, tagged } = scratch("gatebench-life-");
 function startLongRun(extra: string[] = []) {
   const tag = tagged();
   const json = join(dir, `${tag}.json`);
-  const { proc, out, pumped } = startCli(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra], { tag, detached: true });
+  const { proc, out, pumped } = startCli(["run", "--duration", "60s", "--rate", "20", "--port", "0", "--mock-port", "0", "--json", json, ...extra], {
+    tag,
+    detached: true,
+  });
   const underWay = () => waitFor(() => / {2}sent [1-9]/.test(out.stderr), 20_000, "the load to be under way");
   /** Waits for the exit; returns the code and the JSON result. */
   const finished = async () => {
@@ -118,7 +121,10 @@ describe("ending a run", () => {
   }, 40_000);
 
   // worker threads with the socket client; processes with fetch (one HTTP thread and pool per process)
-  for (const [client, kind, least] of [["socket", "threads", 3], ["fetch", "processes", 5]] as const) {
+  for (const [client, kind, least] of [
+    ["socket", "threads", 3],
+    ["fetch", "processes", 5],
+  ] as const) {
     test(`with load worker ${kind} (--client ${client}): Ctrl-C drains and merges their results; SIGKILL of gatebench leaves none behind`, async () => {
       const a = startLongRun(["--workers", "2", "--client", client]);
       await a.underWay();

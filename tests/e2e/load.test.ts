@@ -70,10 +70,24 @@ describe("what is sent", () => {
   test("--target with headers, a JSON body, --model and --max-tokens: the server sees them on every request", async () => {
     const t = target();
     const { r, doc } = await run("sent", [
-      "--target", t.url, "--path", "/v1/chat/completions", "--rate", "20", "--duration", "1s",
-      "-H", "Authorization: Bearer sk-test", "-H", "X-Tenant: acme",
-      "-d", '{"model":"m1","messages":[{"role":"user","content":"hi"}],"temperature":0}',
-      "--model", "m2", "--max-tokens", "7",
+      "--target",
+      t.url,
+      "--path",
+      "/v1/chat/completions",
+      "--rate",
+      "20",
+      "--duration",
+      "1s",
+      "-H",
+      "Authorization: Bearer sk-test",
+      "-H",
+      "X-Tenant: acme",
+      "-d",
+      '{"model":"m1","messages":[{"role":"user","content":"hi"}],"temperature":0}',
+      "--model",
+      "m2",
+      "--max-tokens",
+      "7",
     ]);
     expect(r.code).toBe(0);
     expect(t.state.seen.length).toBe(20);
@@ -130,7 +144,10 @@ describe("what is sent", () => {
       [["--target", "http://127.0.0.1:1", "--arrival", "bursty"], /--arrival "bursty": expected constant or poisson/],
       [["--target", "http://127.0.0.1:1", "--rate", "10:x"], /--rate "10:x": expected a rate above zero, or FROM:TO/],
       [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--rate", "5"], /--steps and --rate cannot be used together/],
-      [["--target", "http://127.0.0.1:1", "--steps", "10,20", "--step-duration", "1s", "--duration", "5s"], /--duration and --step-duration cannot be used together/],
+      [
+        ["--target", "http://127.0.0.1:1", "--steps", "10,20", "--step-duration", "1s", "--duration", "5s"],
+        /--duration and --step-duration cannot be used together/,
+      ],
       [["--target", "http://127.0.0.1:1", "--mock-faults", "500=1%"], /--mock-faults has no effect with --no-mock/],
       [["--target", "http://127.0.0.1:1", "--method", "GET", "--stream"], /--stream asks for a stream in the request body/],
       [["--target", "http://127.0.0.1:1", "--method", "GET", "--prompt-tokens", "5"], /--method GET sends no body: drop --prompt-tokens$/m],
@@ -151,7 +168,20 @@ describe("what is sent", () => {
 describe("safety", () => {
   test("secrets in headers are redacted in the JSON; --json - puts the JSON on stdout and the report on stderr", async () => {
     const t = target();
-    const { r, doc } = await run("redact", ["--target", t.url, "-c", "1", "-n", "2", "-H", "Authorization: Bearer sk-SECRET", "-H", "X-Api-Key: k-SECRET", "-H", "X-Tenant: acme"]);
+    const { r, doc } = await run("redact", [
+      "--target",
+      t.url,
+      "-c",
+      "1",
+      "-n",
+      "2",
+      "-H",
+      "Authorization: Bearer sk-SECRET",
+      "-H",
+      "X-Api-Key: k-SECRET",
+      "-H",
+      "X-Tenant: acme",
+    ]);
     expect(r.code).toBe(0);
     expect(t.state.seen[0]!.headers.authorization).toBe("Bearer sk-SECRET");
     expect(doc.config.headers).toEqual([
@@ -303,7 +333,6 @@ describe("load models", () => {
   }, 30_000);
 });
 
-
 describe("https targets", () => {
   const tls = join(import.meta.dir, "..", "fixtures", "tls");
   function tlsTarget() {
@@ -323,7 +352,11 @@ describe("https targets", () => {
 
   test("verified against --cacert (by IP and by name), with either client", async () => {
     const t = tlsTarget();
-    for (const [url, client] of [[t.url, "socket"], [t.name, "socket"], [t.url, "fetch"]] as const) {
+    for (const [url, client] of [
+      [t.url, "socket"],
+      [t.name, "socket"],
+      [t.url, "fetch"],
+    ] as const) {
       const { r, doc } = await run(`tls-${client}`, ["--target", url, "--cacert", join(tls, "ca.pem"), "--client", client, "-c", "2", "-n", "20"]);
       expect(r.code).toBe(0);
       expect(doc.summary.requests.ok).toBe(20);

@@ -206,7 +206,14 @@ describe("mock: per-request overrides, timing headers, faults", () => {
 
   test("x-mock-fault: hang answers nothing until the client gives up", async () => {
     const t0 = performance.now();
-    await expect(fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "x-mock-fault": "hang" }, body: JSON.stringify({ model: "m", messages: MSG }), signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    await expect(
+      fetch(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "x-mock-fault": "hang" },
+        body: JSON.stringify({ model: "m", messages: MSG }),
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow();
     expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
     await waitFor(async () => (await j(await fetch(`${base}/__stats`))).in_flight === 0, 5_000, "the hung request to be let go");
   });
@@ -215,7 +222,11 @@ describe("mock: per-request overrides, timing headers, faults", () => {
     const slow = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 0, slowMs: 150, seed: 1 });
     try {
       const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${slow.server.port}/v1/chat/completions`, { method: "POST", headers: { "x-mock-fault": "slow" }, body: JSON.stringify({ model: "m", messages: MSG }) });
+      const res = await fetch(`http://127.0.0.1:${slow.server.port}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "x-mock-fault": "slow" },
+        body: JSON.stringify({ model: "m", messages: MSG }),
+      });
       expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
       expect(res.status).toBe(200);
       expect(slow.counters.snapshot().faults).toEqual({ slow: 1 });
@@ -230,7 +241,10 @@ describe("mock: per-request overrides, timing headers, faults", () => {
       try {
         const out: number[] = [];
         for (let i = 0; i < 40; i++) {
-          const r = await fetch(`http://127.0.0.1:${m.server.port}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: MSG }) });
+          const r = await fetch(`http://127.0.0.1:${m.server.port}/v1/chat/completions`, {
+            method: "POST",
+            body: JSON.stringify({ model: "m", messages: MSG }),
+          });
           await r.text();
           out.push(r.status);
         }
@@ -263,7 +277,10 @@ test("gatebench mock: Ctrl-C lets a stream in flight finish, then exits 0", asyn
   await using run = startCli(["mock", "--port", "0", "--ttft", "300ms", "--itl", "50ms", "--tokens", "10"], { tag, timeoutMs: 30_000 });
   const proc = run.proc;
   const port = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.out.stderr)?.[1], 10_000, "the mock to listen");
-  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "m", messages: MSG, stream: true }) });
+  const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ model: "m", messages: MSG, stream: true }),
+  });
   const text = res.text();
   proc.kill("SIGINT");
   expect(events(await text).at(-1)).toBe("[DONE]");

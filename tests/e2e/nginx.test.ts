@@ -31,7 +31,22 @@ afterAll(async () => {
 async function startNginx(port: number, mockPort: number): Promise<void> {
   const config = join(dir, "nginx.conf");
   const template = readFileSync(join(ROOT, "examples", "nginx.conf.tmpl"), "utf8");
-  writeFileSync(config, render(template, { PORT: String(port), HOST: "127.0.0.1", MOCK_URL: `http://127.0.0.1:${mockPort}/v1`, MOCK_HOST: "127.0.0.1", MOCK_PORT: String(mockPort), CONFIG: config }, {}, "nginx.conf.tmpl"));
+  writeFileSync(
+    config,
+    render(
+      template,
+      {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        MOCK_URL: `http://127.0.0.1:${mockPort}/v1`,
+        MOCK_HOST: "127.0.0.1",
+        MOCK_PORT: String(mockPort),
+        CONFIG: config,
+      },
+      {},
+      "nginx.conf.tmpl",
+    ),
+  );
   nginx = Bun.spawn([nginxBin!, "-p", dir, "-c", config], { stdout: "ignore", stderr: "pipe" });
   await waitFor(
     async () => {

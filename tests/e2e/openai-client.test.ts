@@ -56,7 +56,9 @@ test("faults surface as the library's own errors", async () => {
   const rate = await failure(() => client.chat.completions.create({ model: "m", messages }, { headers: { "x-mock-fault": "429" } }));
   expect(rate).toBeInstanceOf(OpenAI.RateLimitError);
   expect((rate as InstanceType<typeof OpenAI.RateLimitError>).headers?.get("retry-after")).toBe("1");
-  expect(await failure(() => client.chat.completions.create({ model: "m", messages }, { headers: { "x-mock-fault": "503" } }))).toBeInstanceOf(OpenAI.InternalServerError);
+  expect(await failure(() => client.chat.completions.create({ model: "m", messages }, { headers: { "x-mock-fault": "503" } }))).toBeInstanceOf(
+    OpenAI.InternalServerError,
+  );
   const bad = await failure(() => client.chat.completions.create({ model: "m", messages, max_tokens: 0 }));
   expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
   expect((bad as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("max_tokens");

@@ -30,7 +30,14 @@ async function fetchPortkey(): Promise<string> {
   const into = mkdtempSync(join(tmpdir(), "gatebench-portkey-install-"));
   try {
     writeFileSync(join(into, "package.json"), JSON.stringify({ private: true, dependencies: { "@portkey-ai/gateway": VERSION } }));
-    await using proc = Bun.spawn([process.execPath, "install", "--ignore-scripts", "--no-progress"], { cwd: into, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 90_000, killSignal: "SIGKILL" });
+    await using proc = Bun.spawn([process.execPath, "install", "--ignore-scripts", "--no-progress"], {
+      cwd: into,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 90_000,
+      killSignal: "SIGKILL",
+    });
     const [stderr, code] = await Promise.all([proc.stderr.text(), proc.exited]);
     return code === 0 ? "" : `bun install ${PACKAGE} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
   } finally {
@@ -68,7 +75,11 @@ test("the recipe's commands send the routing headers Portkey reads, naming the m
     port: 0,
     fetch(req) {
       seen.push({ provider: req.headers.get("x-portkey-provider"), host: req.headers.get("x-portkey-custom-host"), auth: req.headers.get("authorization") });
-      return Response.json({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
+      return Response.json({
+        id: "x",
+        object: "chat.completion",
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+      });
     },
   });
   let doc: Doc;
@@ -90,7 +101,8 @@ test("the recipe's commands send the routing headers Portkey reads, naming the m
 
 describe.skipIf(unavailable !== "" && !inCi)(`${PACKAGE} started by gatebench under Bun`, () => {
   // the recipe's `bunx`, as this Bun runs it (bunx may not be on PATH)
-  const underThisBun = (argv: string[]): string[] => withFlag(argv, ["--gateway"], flagValues(argv, ["--gateway"])[0]!.replace(/^bunx\b/, `'${process.execPath}' x`));
+  const underThisBun = (argv: string[]): string[] =>
+    withFlag(argv, ["--gateway"], flagValues(argv, ["--gateway"])[0]!.replace(/^bunx\b/, `'${process.execPath}' x`));
 
   test("unary: every request succeeds and reaches the mock", async () => {
     expect(unavailable).toBe("");

@@ -24,7 +24,10 @@ const vmRssMb = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readF
 describe.skipIf(process.platform !== "linux")("sampler against /proc", () => {
   test("one process holding 64 MB: RSS within 5 % of VmRSS", async () => {
     // a process that touches 64 MB and then idles
-    const p = Bun.spawn([process.execPath, "-e", "const b = new Uint8Array(64 * 1024 * 1024).fill(1); console.log('ready'); setInterval(() => b[0]++, 1000);"], { stdout: "pipe", stderr: "ignore", detached: true });
+    const p = Bun.spawn(
+      [process.execPath, "-e", "const b = new Uint8Array(64 * 1024 * 1024).fill(1); console.log('ready'); setInterval(() => b[0]++, 1000);"],
+      { stdout: "pipe", stderr: "ignore", detached: true },
+    );
     procs.push(p);
     const reader = p.stdout.getReader();
     await reader.read();
@@ -39,12 +42,23 @@ describe.skipIf(process.platform !== "linux")("sampler against /proc", () => {
   });
 
   test("a process group started through sh -c with two children: the group's RSS is the sum of its members'", async () => {
-    const p = Bun.spawn(["sh", "-c", `${process.execPath} -e "const b = new Uint8Array(32 << 20).fill(1); setInterval(() => b[0]++, 1000)" & ${process.execPath} -e "const b = new Uint8Array(16 << 20).fill(1); setInterval(() => b[0]++, 1000)" & wait`], { stdout: "ignore", stderr: "ignore", detached: true });
+    const p = Bun.spawn(
+      [
+        "sh",
+        "-c",
+        `${process.execPath} -e "const b = new Uint8Array(32 << 20).fill(1); setInterval(() => b[0]++, 1000)" & ${process.execPath} -e "const b = new Uint8Array(16 << 20).fill(1); setInterval(() => b[0]++, 1000)" & wait`,
+      ],
+      { stdout: "ignore", stderr: "ignore", detached: true },
+    );
     procs.push(p);
-    const members = await waitFor(async () => {
-      const m = (await groupMembers(p.pid)) ?? [];
-      return m.length === 3 && m.every((pid) => vmRssMb(pid) > 0) && m.reduce((s, pid) => s + vmRssMb(pid), 0) > 48 ? m : undefined;
-    }, 10_000, "the group's members");
+    const members = await waitFor(
+      async () => {
+        const m = (await groupMembers(p.pid)) ?? [];
+        return m.length === 3 && m.every((pid) => vmRssMb(pid) > 0) && m.reduce((s, pid) => s + vmRssMb(pid), 0) > 48 ? m : undefined;
+      },
+      10_000,
+      "the group's members",
+    );
     const sampler = new ResourceSampler([{ name: "gw", pid: p.pid, helpers: async () => ((await groupMembers(p.pid)) ?? []).filter((x) => x !== p.pid) }], 100);
     await sampler.start("idle");
     await sampler.mark("load");

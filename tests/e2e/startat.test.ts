@@ -33,7 +33,19 @@ describe("parseInstant: ISO 8601 date and time with a zone", () => {
     ["2026-11-23T10:00:00,1234567Z", at + 123],
     ["2028-02-29T00:00:00Z", Date.UTC(2028, 1, 29)],
   ])("%s", (value, ms) => expect(parseInstant(value)).toBe(ms));
-  test.each(["2026-11-23T10:00:00", "2026-11-23", "10:00:00Z", "2026-02-30T10:00:00Z", "2027-02-29T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T10:60:00Z", "2026-11-23T10:00:00+24:00", "1795428000000", "now", ""])("%p is refused", (value) => {
+  test.each([
+    "2026-11-23T10:00:00",
+    "2026-11-23",
+    "10:00:00Z",
+    "2026-02-30T10:00:00Z",
+    "2027-02-29T00:00:00Z",
+    "2026-11-23T24:00:00Z",
+    "2026-11-23T10:60:00Z",
+    "2026-11-23T10:00:00+24:00",
+    "1795428000000",
+    "now",
+    "",
+  ])("%p is refused", (value) => {
     expect(parseInstant(value)).toBeUndefined();
   });
 });
@@ -72,7 +84,9 @@ describe("gatebench run --start-at", () => {
   test("an instant already passed, or nearer than the idle phase: exit 2 before anything starts", async () => {
     const past = await cli([...quickRun, "--start-at", "2020-01-01T00:00:00Z"], { tag: tagged() });
     expect(past.code).toBe(2);
-    expect(past.stderr).toMatch(/--start-at "2020-01-01T00:00:00Z": passed \d+ days ago; pick a time at least 31 s ahead, e\.g\. --start-at \$\(date -u -d '\+31 sec' \+%FT%TZ\)/);
+    expect(past.stderr).toMatch(
+      /--start-at "2020-01-01T00:00:00Z": passed \d+ days ago; pick a time at least 31 s ahead, e\.g\. --start-at \$\(date -u -d '\+31 sec' \+%FT%TZ\)/,
+    );
     expect(past.stderr).not.toContain("listening");
 
     const near = new Date(Date.now() + 2000).toISOString();
@@ -86,7 +100,11 @@ describe("gatebench run --start-at", () => {
     // a slow --setup makes the load late
     const r = await cli([...quickRun, "--idle", "0s", "--setup", "sleep 5", "--start-at", at], { tag: tagged() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`--start-at "${at}": the load could begin \\d+\\.\\d s after it at the earliest \\(getting there took \\d+\\.\\d s: the mock, the gateway, --setup\\); pick a time at least \\d+ s ahead`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `--start-at "${at}": the load could begin \\d+\\.\\d s after it at the earliest \\(getting there took \\d+\\.\\d s: the mock, the gateway, --setup\\); pick a time at least \\d+ s ahead`,
+      ),
+    );
     expect(r.stderr).not.toContain("load phase");
   }, 30_000);
 

@@ -13,13 +13,19 @@ const { dir, tagged } = scratch("gatebench-sweep-");
 type Doc = any;
 
 const LIMIT = 150;
-const limited = ["--gateway", `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}} --limit-rps ${LIMIT} --burst 10`];
+const limited = [
+  "--gateway",
+  `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}} --limit-rps ${LIMIT} --burst 10`,
+];
 const quick = ["--duration", "2s", "--warmup", "500ms", "--idle", "0s", "--baseline", "off", "--port", "0", "--mock-port", "0"];
 
 test("automatic sweep: doubles from 40, bisects, and finds the 150 req/s knee within one step", async () => {
   const tag = tagged();
   const out = join(dir, "auto");
-  const r = await cli(["sweep", "--start-rate", "40", "--max-rate", "400", "--precision", "10%", "--slo", "success >= 100%", ...quick, ...limited, "--out", out], { tag, timeoutMs: 120_000 });
+  const r = await cli(
+    ["sweep", "--start-rate", "40", "--max-rate", "400", "--precision", "10%", "--slo", "success >= 100%", ...quick, ...limited, "--out", out],
+    { tag, timeoutMs: 120_000 },
+  );
   expect(r.code).toBe(0);
   const doc: Doc = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8"));
   expect(doc.schema).toBe("gatebench-sweep/v1");
@@ -71,7 +77,7 @@ test("--rates: in order, stopping at the first failure", async () => {
 
 test("usage errors: exit 2", async () => {
   for (const [args, message] of [
-    [["sweep", "--rates", "200,100"], "--rates \"200,100\": expected increasing rates"],
+    [["sweep", "--rates", "200,100"], '--rates "200,100": expected increasing rates'],
     [["sweep", "--rates", "100,200", "--max-rate", "500"], "--rates gives the rates; --max-rate belongs to the automatic search"],
     [["sweep", "--precision", "150%"], '--precision "150%": expected a share above 0 and below 100%'],
     [["sweep", "--rate", "100"], 'unknown flag "--rate" for gatebench sweep'],

@@ -84,25 +84,51 @@ async function bytewise(s: Socket<Conn>, text: string): Promise<void> {
 }
 
 function request(url: string, extra: Partial<PreparedRequest> = {}): PreparedRequest {
-  return { url, method: "POST", headers: { "content-type": "application/json" }, bodies: [enc.encode("{}")], stream: false, timeoutMs: 5000, client: "socket", ...extra };
+  return {
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    bodies: [enc.encode("{}")],
+    stream: false,
+    timeoutMs: 5000,
+    client: "socket",
+    ...extra,
+  };
 }
 
 /** A closed loop of one connection sending `n` requests. */
 async function closed(req: PreparedRequest, n: number, concurrency = 1) {
   const recorder = new Recorder();
-  await new ClosedLoop({ request: req, recorder, concurrency, requests: n, durationMs: Number.POSITIVE_INFINITY, maxConnections: concurrency, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
+  await new ClosedLoop({
+    request: req,
+    recorder,
+    concurrency,
+    requests: n,
+    durationMs: Number.POSITIVE_INFINITY,
+    maxConnections: concurrency,
+    stopSending: new AbortController().signal,
+    abortInFlight: new AbortController().signal,
+  }).run();
   recorder.close();
   return recorder;
 }
 
 async function open(req: PreparedRequest, rateRps: number, durationMs: number) {
   const recorder = new Recorder();
-  await new OpenLoop({ schedule: new Schedule(constantShape(rateRps, durationMs)), request: req, recorder, maxInFlight: 10_000, stopSending: new AbortController().signal, abortInFlight: new AbortController().signal }).run();
+  await new OpenLoop({
+    schedule: new Schedule(constantShape(rateRps, durationMs)),
+    request: req,
+    recorder,
+    maxInFlight: 10_000,
+    stopSending: new AbortController().signal,
+    abortInFlight: new AbortController().signal,
+  }).run();
   recorder.close();
   return recorder;
 }
 
-const errorsOf = (r: Recorder): Record<string, number> => Object.fromEntries(ERROR_KIND_NAMES.map((k, i) => [k, r.errorCounts[i]!]).filter(([, n]) => (n as number) > 0));
+const errorsOf = (r: Recorder): Record<string, number> =>
+  Object.fromEntries(ERROR_KIND_NAMES.map((k, i) => [k, r.errorCounts[i]!]).filter(([, n]) => (n as number) > 0));
 
 describe("framings, whole and one byte at a time", () => {
   const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: done\r\n\r\n";
@@ -111,12 +137,26 @@ describe("framings, whole and one byte at a time", () => {
     { name: "chunked with extensions and trailers", response: chunked, bytes: 11, connections: 1 },
     { name: "a body ended by the close", response: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close", bytes: 11, connections: 3, close: true },
     { name: "connection: close", response: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", bytes: 2, connections: 3, close: true },
-    { name: "interim 100 and 103 first", response: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", bytes: 2, connections: 1 },
+    {
+      name: "interim 100 and 103 first",
+      response: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+      bytes: 2,
+      connections: 1,
+    },
     { name: "204 without a body", response: "HTTP/1.1 204 No Content\r\n\r\n", bytes: 0, connections: 1, status: 204 },
-    { name: "HEAD: no body, whatever content-length says", response: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", method: "HEAD", bytes: 0, connections: 1 },
+    {
+      name: "HEAD: no body, whatever content-length says",
+      response: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n",
+      method: "HEAD",
+      bytes: 0,
+      connections: 1,
+    },
   ];
   for (const c of cases) {
-    for (const [how, write] of [["whole", whole], ["one byte at a time", bytewise]] as const) {
+    for (const [how, write] of [
+      ["whole", whole],
+      ["one byte at a time", bytewise],
+    ] as const) {
       test(`${c.name}, ${how}`, async () => {
         const srv = rawServer(async (s) => {
           await write(s, c.response);

@@ -6,11 +6,23 @@ const norm = (argv: string[]) => normalizeArgv(argv, runArgs, "gatebench run");
 
 describe("normalizeArgv", () => {
   test.each([
-    [["-duration", "10s", "-rate", "50", "-stream"], ["--duration=10s", "--rate=50", "--stream"]],
-    [["--duration", "10s", "--rate=50"], ["--duration=10s", "--rate=50"]],
-    [["-rate=20", "-stream=false"], ["--rate=20", "--stream=false"]],
+    [
+      ["-duration", "10s", "-rate", "50", "-stream"],
+      ["--duration=10s", "--rate=50", "--stream"],
+    ],
+    [
+      ["--duration", "10s", "--rate=50"],
+      ["--duration=10s", "--rate=50"],
+    ],
+    [
+      ["-rate=20", "-stream=false"],
+      ["--rate=20", "--stream=false"],
+    ],
     [["--no-stream"], ["--no-stream"]],
-    [["--mock-port", "0", "--port", "0"], ["--mock-port=0", "--port=0"]],
+    [
+      ["--mock-port", "0", "--port", "0"],
+      ["--mock-port=0", "--port=0"],
+    ],
     [["--mockPort", "0"], ["--mock-port=0"]],
     [["--rate", "-5"], ["--rate=-5"]],
     [["--json=--weird-name.json"], ["--json=--weird-name.json"]],

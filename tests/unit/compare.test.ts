@@ -46,14 +46,33 @@ function result(s: Shape = {}): ResultDoc {
   const ok = s.ok ?? n;
   const perSecond = s.perSecond ?? [100, 100, 100, 100];
   const cpu = s.cpu ?? [];
-  doc.summary.requests = { total: n, ok, failed: n - ok, dropped: 0, rate: 100, throughput: perSecond.reduce((a, x) => a + x, 0) / perSecond.length, success_ratio: ok / n };
+  doc.summary.requests = {
+    total: n,
+    ok,
+    failed: n - ok,
+    dropped: 0,
+    rate: 100,
+    throughput: perSecond.reduce((a, x) => a + x, 0) / perSecond.length,
+    success_ratio: ok / n,
+  };
   doc.summary.latency_ms = statsOf(latency);
   doc.histograms = { latency: encodeHistogram(latency), ...(s.stream ? { ttft: encodeHistogram(ttft) } : {}) };
-  doc.timeline = perSecond.map((c, t): SecondRow => ({ t, phase: "load", sent: 100, completed: c, errors: 0, dropped: 0, in_flight: 0, p50_ms: null, p99_ms: null }));
+  doc.timeline = perSecond.map(
+    (c, t): SecondRow => ({ t, phase: "load", sent: 100, completed: c, errors: 0, dropped: 0, in_flight: 0, p50_ms: null, p99_ms: null }),
+  );
   doc.resources_series = { gateway: cpu.map((c, i) => ({ t_ms: 250 * i, phase: "load", cpu_pct: c, rss_mb: 50 + c / 10 })) };
   if (cpu.length > 0) {
     const avg = cpu.reduce((a, x) => a + x, 0) / cpu.length;
-    const load = { samples: cpu.length, cpu_pct_avg: avg, cpu_pct_p95: null, cpu_pct_max: null, rss_mb_start: 50, rss_mb_avg: 50 + avg / 10, rss_mb_max: 60, rss_mb_end: 50 };
+    const load = {
+      samples: cpu.length,
+      cpu_pct_avg: avg,
+      cpu_pct_p95: null,
+      cpu_pct_max: null,
+      rss_mb_start: 50,
+      rss_mb_avg: 50 + avg / 10,
+      rss_mb_max: 60,
+      rss_mb_end: 50,
+    };
     doc.summary.resources = { gateway: { load } };
   }
   if (s.overhead) {
@@ -98,7 +117,17 @@ describe("statistics", () => {
   });
 
   test("per-second throughput leaves out the warm-up, the drain and a partial last second", () => {
-    const row = (t: number, phase: "warmup" | "load", sent: number, completed: number, errors = 0): SecondRow => ({ t, phase, sent, completed, errors, dropped: 0, in_flight: 0, p50_ms: null, p99_ms: null });
+    const row = (t: number, phase: "warmup" | "load", sent: number, completed: number, errors = 0): SecondRow => ({
+      t,
+      phase,
+      sent,
+      completed,
+      errors,
+      dropped: 0,
+      in_flight: 0,
+      p50_ms: null,
+      p99_ms: null,
+    });
     const rows = [row(0, "warmup", 50, 50), row(1, "load", 100, 99, 2), row(2, "load", 100, 100), row(3, "load", 40, 41), row(4, "load", 0, 3)];
     expect(okPerSecond(rows)).toEqual([97, 100]);
     expect(okPerSecond([row(0, "load", 100, 99), row(1, "load", 100, 100), row(2, "load", 0, 1)])).toEqual([99, 100]);
@@ -128,7 +157,8 @@ describe("compare two runs", () => {
       expect([r.key, r.verdict]).toEqual([r.key, r.band === null ? "n/a" : "noise"]);
     }
     const other = compareRuns(a, result({ seed: 3, cpu: [8, 4, 4, 8, 4, 4] }), 10);
-    for (const key of ["latency.p50", "latency.p90", "latency.p99", "throughput", "success_ratio", "gateway.cpu_pct_avg"]) expect(rowOf(other, key).verdict).toBe("noise");
+    for (const key of ["latency.p50", "latency.p90", "latency.p99", "throughput", "success_ratio", "gateway.cpu_pct_avg"])
+      expect(rowOf(other, key).verdict).toBe("noise");
     expect(other.some((r) => r.regression)).toBe(false);
   });
 
@@ -191,7 +221,11 @@ describe("compare two runs", () => {
 });
 
 describe("the comparison as a table", () => {
-  const files = (b: ResultDoc, c?: ResultDoc) => [{ path: "a.json", doc: result({ seed: 1 }) }, { path: "b.json", doc: b }, ...(c ? [{ path: "c.json", doc: c }] : [])];
+  const files = (b: ResultDoc, c?: ResultDoc) => [
+    { path: "a.json", doc: result({ seed: 1 }) },
+    { path: "b.json", doc: b },
+    ...(c ? [{ path: "c.json", doc: c }] : []),
+  ];
 
   test("a regression is marked and named in the verdict line", () => {
     const out = compareText(compareDoc(files(result({ seed: 2, scale: 1.2 })), 10));
@@ -226,7 +260,10 @@ describe("the comparison as a table", () => {
     b.tool = { ...b.tool, version: "0.2.0", commit: "def" };
     expect(settingDifferences(result(), b)).toEqual(["stream: false → true", "mock latency: default → 12ms"]);
     // Poisson arrivals drawn from another seed are the same load
-    const poisson = (seed: number): ResultDoc => ({ ...result(), run: { ...result().run, load: `open loop, poisson (seed ${seed}) arrivals, 100 req/s for 4 s` } });
+    const poisson = (seed: number): ResultDoc => ({
+      ...result(),
+      run: { ...result().run, load: `open loop, poisson (seed ${seed}) arrivals, 100 req/s for 4 s` },
+    });
     expect(settingDifferences(poisson(1), poisson(2))).toEqual([]);
     const notes = compareDoc(files(b)).notes.join("\n");
     expect(notes).toContain("the runs' settings differ (stream: false → true; mock latency: default → 12ms)");

@@ -7,7 +7,18 @@ import { seedTargets } from "../../src/metrics/targets.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 
 const stats = (p50: number, p99: number) => ({ count: 100, min: p50 / 2, mean: p50, p50, p90: p50, p95: p99, p99, p999: p99, max: p99 * 2 });
-const usage = (cpu: number, rss: number) => ({ samples: 10, cpu_pct_avg: cpu, cpu_pct_p95: cpu, cpu_pct_max: cpu, rss_mb_start: rss, rss_mb_avg: rss, rss_mb_max: rss, rss_mb_end: rss, fds_max: 12, threads_max: 5 });
+const usage = (cpu: number, rss: number) => ({
+  samples: 10,
+  cpu_pct_avg: cpu,
+  cpu_pct_p95: cpu,
+  cpu_pct_max: cpu,
+  rss_mb_start: rss,
+  rss_mb_avg: rss,
+  rss_mb_max: rss,
+  rss_mb_end: rss,
+  fds_max: 12,
+  threads_max: 5,
+});
 
 /** A summary with known figures: 1000 requests, 995 ok, p99 latency 240 ms, RSS 18 MB idle, 64 MB under load. */
 function summary(over: Partial<Summary> = {}): Summary {
@@ -18,7 +29,12 @@ function summary(over: Partial<Summary> = {}): Summary {
     status_codes: { "200": 995, "503": 3, "429": 2 },
     errors: { http_status: 5 },
     resources: { gateway: { idle: usage(0.5, 18), load: usage(42, 64) }, mock: { load: usage(10, 40) } },
-    direct: { requests: { total: 1000, ok: 1000, failed: 0, dropped: 0, rate: 50, throughput: 50, success_ratio: 1 }, latency_ms: stats(118, 230), status_codes: {}, errors: {} },
+    direct: {
+      requests: { total: 1000, ok: 1000, failed: 0, dropped: 0, rate: 50, throughput: 50, success_ratio: 1 },
+      latency_ms: stats(118, 230),
+      status_codes: {},
+      errors: {},
+    },
     overhead_ms: { latency: { p50: 2, p90: 3, p99: 10, p999: 12 } },
     overhead_band_ms: { latency: { p50: 0.1, p90: 0.5, p99: 4, p999: null } },
     derived: { gateway_cpu_ms_per_request: 0.6 },
@@ -96,7 +112,7 @@ describe("parseSlo: bad expressions point at the bad token", () => {
     ["success >= 150%", "150%", "a ratio from 0 to 100 %"],
     ["latency.p99 < -5ms", "-5ms", "never negative"],
     ["errors.timeout == 0.5", "0.5", "give a whole number"],
-    ["rss.load.max < 100M", "100M", 'could be MB or minutes: write MB'],
+    ["rss.load.max < 100M", "100M", "could be MB or minutes: write MB"],
     ["rss.load.max < 100Mb", "100Mb", "megabits"],
     ["latency.p99.9 < 1s", "p99.9", "p999 (the 99.9th)"],
     ["latency.p(99) < 1s", "p(99)", "percentiles are written p50"],
@@ -185,7 +201,11 @@ describe("what a run must have for a gate", () => {
   test.each([
     ["ttft.p95 < 1s", { stream: false }, "streaming runs only"],
     ["overhead.latency.p99 < 5ms", { baseline: false }, "needs the direct baseline"],
-    ["overhead.ttft.p99 < 5ms", { baseline: false, stream: false }, "needs the direct baseline (--baseline interleaved or sequential), and is measured in streaming runs only"],
+    [
+      "overhead.ttft.p99 < 5ms",
+      { baseline: false, stream: false },
+      "needs the direct baseline (--baseline interleaved or sequential), and is measured in streaming runs only",
+    ],
     ["rss.load.max < 100MB", { gatewaySampled: false }, "--pid"],
     ["upstream.per_request_sent <= 1", { mock: false }, "mock upstream"],
   ])("%p", (text, lacking, why) => {
@@ -224,17 +244,29 @@ describe("decidedFailure: a gate that can no longer pass (--abort-on-fail)", () 
 describe("seed targets", () => {
   const verdicts = (s: Summary, stream: boolean) => Object.fromEntries(seedTargets(s, { stream }).map((t) => [t.expr, t.pass]));
   test("a unary run: success, idle RSS and overhead judged; 100 streams not", () => {
-    expect(verdicts(summary(), false)).toEqual({ "success >= 100%": false, "rss.idle.max < 20MB": true, "rss.load.max < 100MB": null, "overhead.latency.p50 < 5ms": true });
+    expect(verdicts(summary(), false)).toEqual({
+      "success >= 100%": false,
+      "rss.idle.max < 20MB": true,
+      "rss.load.max < 100MB": null,
+      "overhead.latency.p50 < 5ms": true,
+    });
   });
   test("a streaming run holding 100 streams judges memory; overhead is stated for unary runs", () => {
     const s = summary({ requests: { ...summary().requests, in_flight_peak: 120, ok: 1000, failed: 0, success_ratio: 1 } });
-    expect(verdicts(s, true)).toEqual({ "success >= 100%": true, "rss.idle.max < 20MB": true, "rss.load.max < 100MB": true, "overhead.latency.p50 < 5ms": null });
+    expect(verdicts(s, true)).toEqual({
+      "success >= 100%": true,
+      "rss.idle.max < 20MB": true,
+      "rss.load.max < 100MB": true,
+      "overhead.latency.p50 < 5ms": null,
+    });
   });
   test("fewer streams than 100: n/a with a rate that would hold them, unless memory is already over", () => {
     const few = seedTargets(summary({ ttft_ms: stats(80, 90), latency_ms: stats(800, 900) }), { stream: true }).find((t) => t.expr.startsWith("rss.load"))!;
     expect(few.pass).toBeNull();
     expect(few.note).toContain("held at most 12 streams open; e.g. --stream --rate 138");
-    const over = seedTargets(summary({ resources: { gateway: { idle: usage(1, 18), load: usage(40, 150) } } }), { stream: true }).find((t) => t.expr.startsWith("rss.load"))!;
+    const over = seedTargets(summary({ resources: { gateway: { idle: usage(1, 18), load: usage(40, 150) } } }), { stream: true }).find((t) =>
+      t.expr.startsWith("rss.load"),
+    )!;
     expect(over.pass).toBe(false);
     expect(over.note).toContain("already over with 12 streams");
   });

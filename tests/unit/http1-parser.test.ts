@@ -44,7 +44,17 @@ function parse(raw: string, cuts: number[] = [], opts: { head?: boolean; eof?: b
     }
   }
   if (opts.eof && !p.done && !p.failed) p.eof(99);
-  return { status: p.status, body: dec.decode(new Uint8Array(body)), ended, keepAlive: p.keepAlive, framing: p.framing, failure: p.failure, usedBytes: used, heads, parser: p };
+  return {
+    status: p.status,
+    body: dec.decode(new Uint8Array(body)),
+    ended,
+    keepAlive: p.keepAlive,
+    framing: p.framing,
+    failure: p.failure,
+    usedBytes: used,
+    heads,
+    parser: p,
+  };
 }
 
 /** The same response parsed whole, at every cut, and byte by byte must agree. */
@@ -53,7 +63,15 @@ function everyWay(raw: string, opts: { head?: boolean; eof?: boolean } = {}): Pa
   const n = enc.encode(raw).length;
   const pick = ({ parser: _, ...rest }: Parsed & { parser: ResponseParser }) => rest;
   for (let cut = 1; cut < n; cut++) expect(pick(parse(raw, [cut], opts))).toEqual(pick(whole));
-  expect(pick(parse(raw, Array.from({ length: n - 1 }, (_, i) => i + 1), opts))).toEqual(pick(whole));
+  expect(
+    pick(
+      parse(
+        raw,
+        Array.from({ length: n - 1 }, (_, i) => i + 1),
+        opts,
+      ),
+    ),
+  ).toEqual(pick(whole));
   return pick(whole);
 }
 
@@ -64,7 +82,10 @@ describe("framing", () => {
   });
 
   test("chunked, with chunk extensions and trailers", () => {
-    const raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1A ; ext\r\n" + "x".repeat(26) + "\r\n0;last\r\nX-Trailer: 1\r\nAnother: two\r\n\r\n";
+    const raw =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1A ; ext\r\n" +
+      "x".repeat(26) +
+      "\r\n0;last\r\nX-Trailer: 1\r\nAnother: two\r\n\r\n";
     const r = everyWay(raw);
     expect(r).toMatchObject({ status: 200, body: `hello${"x".repeat(26)}`, ended: true, keepAlive: true, framing: Framing.Chunked, failure: "" });
   });
@@ -92,13 +113,21 @@ describe("framing", () => {
   });
 
   test("no body: HEAD, 204, 304 (whatever content-length says)", () => {
-    expect(everyWay("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", { head: true })).toMatchObject({ status: 200, body: "", ended: true, keepAlive: true, framing: Framing.None });
+    expect(everyWay("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", { head: true })).toMatchObject({
+      status: 200,
+      body: "",
+      ended: true,
+      keepAlive: true,
+      framing: Framing.None,
+    });
     expect(everyWay("HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n")).toMatchObject({ status: 204, ended: true, framing: Framing.None });
     expect(everyWay("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n")).toMatchObject({ status: 304, ended: true, framing: Framing.None });
   });
 
   test("interim 1xx responses are skipped; the final one is read", () => {
-    const r = everyWay("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
+    const r = everyWay(
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+    );
     expect(r).toMatchObject({ status: 201, body: "ok", ended: true, heads: 1 });
   });
 
@@ -120,7 +149,11 @@ describe("framing", () => {
 
 describe("the fields the client reads", () => {
   test("the mock's timing (epoch µs) and content-type, in any case", () => {
-    const r = parse("HTTP/1.1 200 OK\r\nX-Mock-Received-US: 1764900000123456\r\nx-mock-sent-us:1764900000123999 \r\nContent-Type: Text/Event-Stream; charset=utf-8\r\nContent-Length: 0\r\n\r\n", [], { wantContentType: true });
+    const r = parse(
+      "HTTP/1.1 200 OK\r\nX-Mock-Received-US: 1764900000123456\r\nx-mock-sent-us:1764900000123999 \r\nContent-Type: Text/Event-Stream; charset=utf-8\r\nContent-Length: 0\r\n\r\n",
+      [],
+      { wantContentType: true },
+    );
     expect(r.parser.mockReceivedUs).toBe(1764900000123456);
     expect(r.parser.mockSentUs).toBe(1764900000123999);
     expect(r.parser.contentType).toBe("text/event-stream; charset=utf-8");
@@ -175,7 +208,11 @@ describe("malformed and cut responses fail with a reason, never throw", () => {
     ["in the status line", "HTTP/1.1 2", /closed in the status line/],
     ["in the head", "HTTP/1.1 200 OK\r\nContent-Le", /closed in the response head/],
     ["short of its content-length", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", /after 5 of the 10 body bytes/],
-    ["before the last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", /before the chunked body's last chunk \(after 5 body bytes\)/],
+    [
+      "before the last chunk",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+      /before the chunked body's last chunk \(after 5 body bytes\)/,
+    ],
     ["in the trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n", /before the chunked body's last chunk/],
   ];
   for (const [name, raw, why] of cut) {

@@ -56,7 +56,19 @@ function resultOf(reqs: Req[], o: { instance?: string; rateRps: number; seconds:
   return {
     schema: SCHEMA,
     tool: { version: "0.1.0", commit: "abc", bun: "1.4.5", os: "linux-x64", cpus: 2 },
-    config: { rateRps: o.rateRps, durationMs: o.seconds * 1000, stream: false, workers: 1, seed: 7, port: 0, mockPort: 0, jsonPath: `${o.instance}.json`, mock: { flags: {}, seed: 7 }, ...(o.instance ? { instance: o.instance } : {}), ...o.config },
+    config: {
+      rateRps: o.rateRps,
+      durationMs: o.seconds * 1000,
+      stream: false,
+      workers: 1,
+      seed: 7,
+      port: 0,
+      mockPort: 0,
+      jsonPath: `${o.instance}.json`,
+      mock: { flags: {}, seed: 7 },
+      ...(o.instance ? { instance: o.instance } : {}),
+      ...o.config,
+    },
     run: {
       started_at: o.startedAt ?? "2026-01-01T00:00:00.000Z",
       load_model: "open",
@@ -87,7 +99,16 @@ const all = draw(N, 42);
 const whole = resultOf(all, { rateRps: 100, seconds: 100 });
 const parts: MergeInput[] = [
   { file: "a.json", doc: resultOf(all.slice(0, N / 2), { instance: "a", rateRps: 50, seconds: 100 }) },
-  { file: "b.json", doc: resultOf(all.slice(N / 2), { instance: "b", rateRps: 50, seconds: 100, startedAt: "2026-01-01T00:00:02.300Z", config: { seed: 8, mock: { flags: {}, seed: 8 }, port: 9000, jsonPath: "/elsewhere/b.json" } }) },
+  {
+    file: "b.json",
+    doc: resultOf(all.slice(N / 2), {
+      instance: "b",
+      rateRps: 50,
+      seconds: 100,
+      startedAt: "2026-01-01T00:00:02.300Z",
+      config: { seed: 8, mock: { flags: {}, seed: 8 }, port: 9000, jsonPath: "/elsewhere/b.json" },
+    }),
+  },
 ];
 
 describe("merging two halves of one load", () => {
@@ -206,7 +227,10 @@ describe("merge refuses parts that are not one load", () => {
     }
     throw new Error("merged");
   };
-  const withConfig = (p: MergeInput, config: Record<string, unknown>, file = p.file): MergeInput => ({ file, doc: { ...p.doc, config: { ...p.doc.config, ...config } } });
+  const withConfig = (p: MergeInput, config: Record<string, unknown>, file = p.file): MergeInput => ({
+    file,
+    doc: { ...p.doc, config: { ...p.doc.config, ...config } },
+  });
 
   test("a config that differs names the key and both values", () => {
     const msg = refusal([parts[0]!, withConfig(parts[1]!, { stream: true })]);
@@ -214,11 +238,15 @@ describe("merge refuses parts that are not one load", () => {
   });
 
   test("every key that differs is named, in the config's order", () => {
-    expect(refusal([parts[0]!, withConfig(parts[1]!, { stream: true, durationMs: 5000 })])).toContain("differ in durationMs (100000 vs 5000), stream (false vs true);");
+    expect(refusal([parts[0]!, withConfig(parts[1]!, { stream: true, durationMs: 5000 })])).toContain(
+      "differ in durationMs (100000 vs 5000), stream (false vs true);",
+    );
   });
 
   test("a nested key is named by its path; one missing reads as not set", () => {
-    expect(refusal([parts[0]!, withConfig(parts[1]!, { mock: { flags: { latency: "50ms" }, seed: 7 } })])).toContain('differ in mock.flags.latency (not set vs "50ms")');
+    expect(refusal([parts[0]!, withConfig(parts[1]!, { mock: { flags: { latency: "50ms" }, seed: 7 } })])).toContain(
+      'differ in mock.flags.latency (not set vs "50ms")',
+    );
   });
 
   test("a ramp does not add up with a constant rate", () => {
@@ -241,7 +269,10 @@ describe("merge refuses parts that are not one load", () => {
 });
 
 describe("aligning the parts: by when each load began, when every part says", () => {
-  const at = (doc: ResultDoc, started: string, load?: string): ResultDoc => ({ ...doc, run: { ...doc.run, started_at: started, ...(load ? { load_started_at: load } : {}) } });
+  const at = (doc: ResultDoc, started: string, load?: string): ResultDoc => ({
+    ...doc,
+    run: { ...doc.run, started_at: started, ...(load ? { load_started_at: load } : {}) },
+  });
   const a = parts[0]!.doc;
   const b = parts[1]!.doc;
 

@@ -34,11 +34,9 @@ describe("Prng", () => {
 });
 
 describe("jitter distributions hit the p50 and p99 they are given", () => {
-  test.each([
-    [{ kind: "normal", p50Ms: 10, p99Ms: 20 }],
-    [{ kind: "lognormal", p50Ms: 2, p99Ms: 20 }],
-    [{ kind: "lognormal", p50Ms: 5, p99Ms: 6 }],
-  ] as [Jitter][])("%p", (j) => {
+  test.each([[{ kind: "normal", p50Ms: 10, p99Ms: 20 }], [{ kind: "lognormal", p50Ms: 2, p99Ms: 20 }], [{ kind: "lognormal", p50Ms: 5, p99Ms: 6 }]] as [
+    Jitter,
+  ][])("%p", (j) => {
     const rng = new Prng(1);
     const xs = Array.from({ length: 200_000 }, () => sampleJitter(j, rng)).sort((a, b) => a - b);
     expect(Math.abs(percentile(xs, 50) - j.p50Ms) / j.p50Ms).toBeLessThan(0.02);

@@ -28,7 +28,8 @@ describe("README", () => {
         const home = documentedWith(name, f) ?? { command: name, name: f.name };
         const row = new RegExp(`^\\| [^|]*\`--${home.name}[ \`]`, "m"); // in the first cell of a row
         const tables = regions.filter(([id, body]) => (id === home.command || id.startsWith(`${home.command}:`)) && row.test(body)).map(([id]) => id);
-        if (tables.length !== 1) problems.push(`gatebench ${name} --${f.name}: as --${home.name} in ${tables.length} tables of ${home.command} [${tables.join(", ")}]`);
+        if (tables.length !== 1)
+          problems.push(`gatebench ${name} --${f.name}: as --${home.name} in ${tables.length} tables of ${home.command} [${tables.join(", ")}]`);
       }
     }
     expect(problems).toEqual([]);
@@ -43,17 +44,34 @@ describe("README", () => {
 
 describe("a flag's table row (the same label and default as --help)", () => {
   test.each([
-    ["alias and hint", "concurrency", { type: "string", alias: "c", description: "Closed loop", valueHint: "n" }, ["`-c`, `--concurrency <n>`", "", "Closed loop"]],
-    ["citty default", "arrival", { type: "string", description: "Arrivals", default: "constant", valueHint: "kind" }, ["`--arrival <kind>`", "constant", "Arrivals"]],
+    [
+      "alias and hint",
+      "concurrency",
+      { type: "string", alias: "c", description: "Closed loop", valueHint: "n" },
+      ["`-c`, `--concurrency <n>`", "", "Closed loop"],
+    ],
+    [
+      "citty default",
+      "arrival",
+      { type: "string", description: "Arrivals", default: "constant", valueHint: "kind" },
+      ["`--arrival <kind>`", "constant", "Arrivals"],
+    ],
     ["default in the description", "seed", { type: "string", description: "Seed (default: random)" }, ["`--seed <value>`", "random", "Seed"]],
     ["a switch, off", "stream", { type: "boolean", description: "Stream", default: false }, ["`--stream`", "", "Stream"]],
-    ["flags in the text, with a value", "out", { type: "string", description: "Folder, e.g. --out runs/1, not with --json x" }, ["`--out <value>`", "", "Folder, e.g. `--out runs/1`, not with `--json` x"]],
+    [
+      "flags in the text, with a value",
+      "out",
+      { type: "string", description: "Folder, e.g. --out runs/1, not with --json x" },
+      ["`--out <value>`", "", "Folder, e.g. `--out runs/1`, not with `--json` x"],
+    ],
   ] as [string, string, FlagDef, string[]][])("%s", (_what, name, def, [flag, dflt, meaning]) => {
     expect(flagRow({ name, def })).toEqual({ flag: flag!, dflt: dflt!, meaning: meaning! });
   });
 
   test("a table escapes pipes and leaves an empty cell empty", () => {
-    expect(markdownTable([{ flag: "`--jitter <dist>`", dflt: "", meaning: "normal|lognormal" }])).toBe("| flag | default | meaning |\n|---|---|---|\n| `--jitter <dist>` | | normal\\|lognormal |\n");
+    expect(markdownTable([{ flag: "`--jitter <dist>`", dflt: "", meaning: "normal|lognormal" }])).toBe(
+      "| flag | default | meaning |\n|---|---|---|\n| `--jitter <dist>` | | normal\\|lognormal |\n",
+    );
   });
 
   test("a stale table is shown as a line diff", () => {

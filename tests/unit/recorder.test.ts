@@ -138,7 +138,16 @@ describe("ResourceAccumulator", () => {
     expect(u.cpu_pct_max).toBe(80);
     expect(u.samples).toBe(4);
     acc.add("gw", "drain", { cpuPct: 0, rssBytes: 1024 * 1024, intervalMs: 4 });
-    expect(acc.summary().gw!.drain).toEqual({ samples: 1, cpu_pct_avg: null, cpu_pct_p95: null, cpu_pct_max: null, rss_mb_start: 1, rss_mb_avg: 1, rss_mb_max: 1, rss_mb_end: 1 });
+    expect(acc.summary().gw!.drain).toEqual({
+      samples: 1,
+      cpu_pct_avg: null,
+      cpu_pct_p95: null,
+      cpu_pct_max: null,
+      rss_mb_start: 1,
+      rss_mb_avg: 1,
+      rss_mb_max: 1,
+      rss_mb_end: 1,
+    });
   });
 
   test("per process and phase: CPU avg/p95/max, RSS start/avg/max/end in MB, fds and threads", () => {
@@ -149,9 +158,29 @@ describe("ResourceAccumulator", () => {
     for (let i = 1; i <= 20; i++) acc.add("gateway", "load", { cpuPct: i * 5, rssBytes: (20 + i) * MB, intervalMs: 250 });
     acc.add("mock", "load", { cpuPct: 10, rssBytes: MB, intervalMs: 250 });
     const s = acc.summary();
-    expect(s.gateway!.idle).toEqual({ samples: 2, cpu_pct_avg: 1, cpu_pct_p95: 2, cpu_pct_max: 2, rss_mb_start: 10, rss_mb_avg: 11, rss_mb_max: 12, rss_mb_end: 12, fds_max: 12, threads_max: 4 });
+    expect(s.gateway!.idle).toEqual({
+      samples: 2,
+      cpu_pct_avg: 1,
+      cpu_pct_p95: 2,
+      cpu_pct_max: 2,
+      rss_mb_start: 10,
+      rss_mb_avg: 11,
+      rss_mb_max: 12,
+      rss_mb_end: 12,
+      fds_max: 12,
+      threads_max: 4,
+    });
     // CPU 5, 10, …, 100 %: p95 is the 19th of 20
-    expect(s.gateway!.load).toEqual({ samples: 20, cpu_pct_avg: 52.5, cpu_pct_p95: 95, cpu_pct_max: 100, rss_mb_start: 21, rss_mb_avg: 30.5, rss_mb_max: 40, rss_mb_end: 40 });
+    expect(s.gateway!.load).toEqual({
+      samples: 20,
+      cpu_pct_avg: 52.5,
+      cpu_pct_p95: 95,
+      cpu_pct_max: 100,
+      rss_mb_start: 21,
+      rss_mb_avg: 30.5,
+      rss_mb_max: 40,
+      rss_mb_end: 40,
+    });
     expect(Object.keys(s)).toEqual(["gateway", "mock"]);
   });
 
@@ -161,8 +190,19 @@ describe("ResourceAccumulator", () => {
     // 2 MB per second for 10 s, with noise that averages out: 120 MB/min
     for (let i = 0; i <= 40; i++) acc.add("gw", "load", { cpuPct: 1, rssBytes: (50 + i * 0.5 + (i % 2 ? 0.3 : -0.3)) * MB, intervalMs: 250, atMs: i * 250 });
     expect(acc.rssSlopeMbPerMin("gw", "load")).toBeCloseTo(120, 0);
-    expect(slope([[0, 1], [1, 1], [2, 1]])).toBe(0);
-    expect(slope([[0, 1], [1, 2]])).toBeUndefined();
+    expect(
+      slope([
+        [0, 1],
+        [1, 1],
+        [2, 1],
+      ]),
+    ).toBe(0);
+    expect(
+      slope([
+        [0, 1],
+        [1, 2],
+      ]),
+    ).toBeUndefined();
   });
 });
 
@@ -173,7 +213,10 @@ describe("merging across workers", () => {
     const parts = [new Recorder(new Timeline(origin)), new Recorder(new Timeline(origin))];
     for (let i = 0; i < 500; i++) {
       const t = origin + i * 7;
-      const r = i % 50 === 0 ? { ...ok(t, t + 1, t + 3), status: 500, error: ErrorKind.Status } : ok(t, t + 0.5, t + 5 + (i % 13), { firstContentMs: t + 2, lastContentMs: t + 4, contentEvents: 3 });
+      const r =
+        i % 50 === 0
+          ? { ...ok(t, t + 1, t + 3), status: 500, error: ErrorKind.Status }
+          : ok(t, t + 0.5, t + 5 + (i % 13), { firstContentMs: t + 2, lastContentMs: t + 4, contentEvents: 3 });
       all.add(r);
       parts[i % 2]!.add(r);
     }

@@ -6,7 +6,17 @@ import { SCHEMA, type ResultDoc } from "../../src/metrics/document.ts";
 export function smallResult(text: string): ResultDoc {
   const h = newHistogram();
   for (const ms of [10, 20, 30]) recordMs(h, ms);
-  const row = (t: number) => ({ t, phase: "load" as const, sent: 1, completed: 1, errors: 0, dropped: 0, in_flight: 0, p50_ms: 10 * (t + 1), p99_ms: 10 * (t + 1) });
+  const row = (t: number) => ({
+    t,
+    phase: "load" as const,
+    sent: 1,
+    completed: 1,
+    errors: 0,
+    dropped: 0,
+    in_flight: 0,
+    p50_ms: 10 * (t + 1),
+    p99_ms: 10 * (t + 1),
+  });
   return {
     schema: SCHEMA,
     tool: { version: "0.0.0", commit: "abc", bun: "1.4.5", os: "linux-x64", cpus: 2 },

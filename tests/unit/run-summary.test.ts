@@ -39,7 +39,12 @@ describe("summariseRun", () => {
   test("an open loop's rate is the schedule's; the baseline gives the overhead per percentile", () => {
     const gw = lane(100, 12);
     const direct = lane(100, 10);
-    const s = summariseRun({ recorder: gw, nextDueMs: 1000, warmupTotal: 0, inFlightPeak: 2, direct: { recorder: direct, nextDueMs: 1000 } }, new ResourceAccumulator(), undefined, FACTS);
+    const s = summariseRun(
+      { recorder: gw, nextDueMs: 1000, warmupTotal: 0, inFlightPeak: 2, direct: { recorder: direct, nextDueMs: 1000 } },
+      new ResourceAccumulator(),
+      undefined,
+      FACTS,
+    );
     expect(s.requests).toMatchObject({ total: 100, ok: 100, rate: 100, in_flight_peak: 2 });
     expect(s.latency_ms!.p50).toBe(12);
     expect(s.direct!.latency_ms!.p50).toBe(10);
@@ -48,7 +53,12 @@ describe("summariseRun", () => {
   });
 
   test("the upstream's counts: per request sent (warm-up included) and per connection", () => {
-    const s = summariseRun({ recorder: lane(100, 10), nextDueMs: 1000, warmupTotal: 20, inFlightPeak: 1 }, new ResourceAccumulator(), { requests: 120, connections: 4, streams_completed: 0, streams_aborted: 0 }, FACTS);
+    const s = summariseRun(
+      { recorder: lane(100, 10), nextDueMs: 1000, warmupTotal: 20, inFlightPeak: 1 },
+      new ResourceAccumulator(),
+      { requests: 120, connections: 4, streams_completed: 0, streams_aborted: 0 },
+      FACTS,
+    );
     expect(s.upstream).toMatchObject({ requests: 120, per_request_sent: 1, per_connection: 30 });
   });
 

@@ -59,7 +59,9 @@ const summary = (over: Partial<Summary> = {}): Summary => ({
   ...over,
 });
 const lag = (p99: number, p50 = p99) => ({ count: 100, min: 0, mean: 0, p50, p90: p99, p95: p99, p99, p999: p99, max: p99 });
-const own = (cpu: number) => ({ gatebench: { load: { samples: 10, cpu_pct_avg: cpu, cpu_pct_p95: cpu, cpu_pct_max: cpu, rss_mb_start: 50, rss_mb_avg: 50, rss_mb_max: 50, rss_mb_end: 50 } } });
+const own = (cpu: number) => ({
+  gatebench: { load: { samples: 10, cpu_pct_avg: cpu, cpu_pct_p95: cpu, cpu_pct_max: cpu, rss_mb_start: 50, rss_mb_avg: 50, rss_mb_max: 50, rss_mb_end: 50 } },
+});
 
 describe("generatorLimit", () => {
   test("late sends or a saturated generator make a step the generator's, not the gateway's", () => {
@@ -107,13 +109,18 @@ describe("the sweep report", () => {
     expect(rates).toEqual([100, 200, 300, 325, 350, 400]);
     expect(text).toMatch(/325 req\/s .*pass ◀ highest/);
     expect(text).toMatch(/350 req\/s .*FAIL: latency\.p99 < 50ms/);
-    expect(text.trimEnd().split("\n").at(-1)).toBe("highest rate meeting all SLOs: 325 req/s; 350 req/s did not (failed: latency.p99 < 50ms), so the knee lies between them (within 10 %)");
+    expect(text.trimEnd().split("\n").at(-1)).toBe(
+      "highest rate meeting all SLOs: 325 req/s; 350 req/s did not (failed: latency.p99 < 50ms), so the knee lies between them (within 10 %)",
+    );
   });
 
   test.each([
     [{ end: "max-rate", highest_passing_rps: 1000, lowest_failing_rps: null }, "highest rate meeting all SLOs: 1000 req/s, the cap (--max-rate)"],
     [{ end: "none-passed", highest_passing_rps: null, lowest_failing_rps: 100 }, "no rate met all SLOs: the lowest tried, 100 req/s, failed"],
-    [{ end: "generator", end_note: "at 400 req/s the generator, not the gateway, set the pace" }, "highest rate meeting all SLOs: at least 325 req/s; at 400 req/s the generator"],
+    [
+      { end: "generator", end_note: "at 400 req/s the generator, not the gateway, set the pace" },
+      "highest rate meeting all SLOs: at least 325 req/s; at 400 req/s the generator",
+    ],
     [{ end: "budget", end_note: "the time budget (60 s) would be passed" }, "highest rate meeting all SLOs so far: 325 req/s; the time budget"],
   ] as const)("%p", (over, line) => {
     expect(verdictLine(doc(over as Partial<SweepDoc>))).toStartWith(line);

@@ -1,7 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "../../src/gateway/template.ts";
 
-const V: PlaceholderValues = { PORT: "8081", HOST: "127.0.0.1", MOCK_URL: "http://127.0.0.1:9091/v1", MOCK_HOST: "127.0.0.1", MOCK_PORT: "9091", CONFIG: "/tmp/x/config.yaml" };
+const V: PlaceholderValues = {
+  PORT: "8081",
+  HOST: "127.0.0.1",
+  MOCK_URL: "http://127.0.0.1:9091/v1",
+  MOCK_HOST: "127.0.0.1",
+  MOCK_PORT: "9091",
+  CONFIG: "/tmp/x/config.yaml",
+};
 
 describe("render", () => {
   test.each([
@@ -25,7 +32,14 @@ describe("render", () => {
   });
 
   test("the values as environment variables", () => {
-    expect(placeholderEnv(V)).toEqual({ GATEWAY_PORT: "8081", GATEWAY_HOST: "127.0.0.1", MOCK_URL: "http://127.0.0.1:9091/v1", MOCK_HOST: "127.0.0.1", MOCK_PORT: "9091", GATEWAY_CONFIG: "/tmp/x/config.yaml" });
+    expect(placeholderEnv(V)).toEqual({
+      GATEWAY_PORT: "8081",
+      GATEWAY_HOST: "127.0.0.1",
+      MOCK_URL: "http://127.0.0.1:9091/v1",
+      MOCK_HOST: "127.0.0.1",
+      MOCK_PORT: "9091",
+      GATEWAY_CONFIG: "/tmp/x/config.yaml",
+    });
   });
 });
 

@@ -34,12 +34,18 @@ describe("warnings", () => {
   });
 
   test("memory that grows under load and stays up after the cool-down: a possible leak", () => {
-    const s = summary({ resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 108) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
+    const s = summary({
+      resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 108) } },
+      derived: { gateway_rss_growth_mb_per_min: 60 },
+    });
     expect(warningsFor(s, facts).join(" ")).toContain("grew 60 MB/min under load (50 → 110 MB) and was still 108 MB after the cool-down: a leak is possible");
   });
 
   test("growth that comes back in the cool-down, or a short run, is not called a leak", () => {
-    const back = summary({ resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 55) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
+    const back = summary({
+      resources: { gateway: { load: usage(50, 110, 110), cooldown: usage(110, 110, 55) } },
+      derived: { gateway_rss_growth_mb_per_min: 60 },
+    });
     expect(warningsFor(back, facts)).toEqual([]);
     const short = summary({ resources: { gateway: { load: usage(50, 110, 110) } }, derived: { gateway_rss_growth_mb_per_min: 60 } });
     expect(warningsFor(short, { ...facts, loadMs: 20_000, sampleIntervalMs: 250 }).filter((w) => w.includes("leak"))).toEqual([]);

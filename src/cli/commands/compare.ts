@@ -21,11 +21,20 @@ export const compareArgs = {
   more: { type: "positional", description: "More results, each set against the baseline", required: false, valueHint: "c..." },
   "fail-on-regression": {
     type: "string",
-    description: "Exit 1 when a later file is worse than A beyond noise by more than this percentage on a gated metric (latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages), e.g. 10%; a bare number is refused",
+    description:
+      "Exit 1 when a later file is worse than A beyond noise by more than this percentage on a gated metric (latency and TTFT percentiles, ITL p50, throughput, success, gateway CPU and RSS averages), e.g. 10%; a bare number is refused",
     valueHint: "pct",
   },
-  json: { type: "string", description: "Also write the comparison as JSON to this file (schema gatebench-compare/v1; -: JSON on stdout, the table on stderr)", valueHint: "file" },
-  verbose: { type: "boolean", description: "Add a column with each change's 95 % noise band (or why there is none), and show stack traces of failures", default: false },
+  json: {
+    type: "string",
+    description: "Also write the comparison as JSON to this file (schema gatebench-compare/v1; -: JSON on stdout, the table on stderr)",
+    valueHint: "file",
+  },
+  verbose: {
+    type: "boolean",
+    description: "Add a column with each change's 95 % noise band (or why there is none), and show stack traces of failures",
+    default: false,
+  },
 } as const;
 
 /** "10%" → 10. A bare number is refused: 10 or 0.1 would be a guess. */
@@ -77,9 +86,12 @@ export const compareCommand = defineCommand({
     setVerbose(Boolean(args.verbose));
     const paths = (args._ as string[]).filter((p) => p !== "");
     if (paths.length < 2) {
-      throw new UsageError(`gatebench compare needs at least two result files, the baseline first, e.g. ${EXAMPLE}${paths.length === 1 ? ` (got only "${paths[0]}")` : ""}`);
+      throw new UsageError(
+        `gatebench compare needs at least two result files, the baseline first, e.g. ${EXAMPLE}${paths.length === 1 ? ` (got only "${paths[0]}")` : ""}`,
+      );
     }
-    if (paths.length > MAX_FILES) throw new UsageError(`gatebench compare takes at most ${MAX_FILES} files (got ${paths.length}); compare the others in a second call`);
+    if (paths.length > MAX_FILES)
+      throw new UsageError(`gatebench compare takes at most ${MAX_FILES} files (got ${paths.length}); compare the others in a second call`);
     const flag = args["fail-on-regression"] as string | undefined;
     const boundPct = flag === undefined ? undefined : regressionBoundPct(flag);
     const cmp = compareDoc(readAll(paths), boundPct);

@@ -17,8 +17,18 @@ import { judge } from "../../metrics/targets.ts";
 import type { GateResult, TargetPreset } from "../../metrics/verdicts.ts";
 
 export const mergeArgs = {
-  files: { type: "positional", description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load", required: false, valueHint: "file..." },
-  out: { type: "string", description: "Write the merged result (schema gatebench/v1, readable by gatebench report) to this file, e.g. --out total.json; without it, only the report is printed", valueHint: "file" },
+  files: {
+    type: "positional",
+    description: "Two or more results of gatebench run --json FILE --instance ID, one per instance of the same load",
+    required: false,
+    valueHint: "file...",
+  },
+  out: {
+    type: "string",
+    description:
+      "Write the merged result (schema gatebench/v1, readable by gatebench report) to this file, e.g. --out total.json; without it, only the report is printed",
+    valueHint: "file",
+  },
   html: { type: "string", description: "Also write the merged HTML report to this file, e.g. --html total.html", valueHint: "file" },
   verbose: { type: "boolean", description: "Show stack traces of failures", default: false },
 } as const;
@@ -33,7 +43,12 @@ function judgeMerged(doc: MergedDoc): GateResult[] {
     const own = doc.run.parts.map((p) => p.slo?.find((x) => x.expr === g.expr));
     if (own.some((x) => x === undefined || x.value === null)) return v;
     const worst = own.find((x) => !x!.pass) ?? own[0]!;
-    return { ...v, value: worst!.value, pass: own.every((x) => x!.pass), note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}` };
+    return {
+      ...v,
+      value: worst!.value,
+      pass: own.every((x) => x!.pass),
+      note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}`,
+    };
   };
   return judge(gatesFrom(c), doc.summary, { preset: c.targets ?? "none", strict: c.strict ?? false, stream: c.stream ?? false }, perInstance);
 }
@@ -41,7 +56,8 @@ function judgeMerged(doc: MergedDoc): GateResult[] {
 export const mergeCommand = defineCommand({
   meta: {
     name: "merge",
-    description: "Merge the results of gatebench instances that shared one load (each run with --instance ID --json FILE) into one result (e.g. gatebench merge pod-*.json --out total.json)",
+    description:
+      "Merge the results of gatebench instances that shared one load (each run with --instance ID --json FILE) into one result (e.g. gatebench merge pod-*.json --out total.json)",
   },
   args: mergeArgs,
 

@@ -12,12 +12,22 @@ import { listenOrFail, serveAsChild, waitForTermination } from "./serve.ts";
 
 /** The behaviour flags, shared by `mock` and (as --mock-NAME) by `run`. */
 export const mockModelArgs = {
-  latency: { type: "string", description: "Unary response delay (the fixed part, before any jitter)", default: `${MOCK_DEFAULTS.latencyMs}ms`, valueHint: "duration" },
+  latency: {
+    type: "string",
+    description: "Unary response delay (the fixed part, before any jitter)",
+    default: `${MOCK_DEFAULTS.latencyMs}ms`,
+    valueHint: "duration",
+  },
   jitter: { type: "string", description: "Extra unary delay per request: normal:P50:P99 or lognormal:P50:P99, e.g. lognormal:2ms:20ms", valueHint: "dist" },
   ttft: { type: "string", description: "Streams: delay before the first token", default: `${MOCK_DEFAULTS.ttftMs}ms`, valueHint: "duration" },
   itl: { type: "string", description: "Streams: gap between chunks", default: `${MOCK_DEFAULTS.itlMs}ms`, valueHint: "duration" },
   "itl-jitter": { type: "string", description: "Streams: extra gap per chunk, as --jitter", valueHint: "dist" },
-  tokens: { type: "string", description: "Output tokens per response (max_tokens or max_completion_tokens can ask for fewer)", default: String(MOCK_DEFAULTS.tokens), valueHint: "n" },
+  tokens: {
+    type: "string",
+    description: "Output tokens per response (max_tokens or max_completion_tokens can ask for fewer)",
+    default: String(MOCK_DEFAULTS.tokens),
+    valueHint: "n",
+  },
   "tokens-per-chunk": { type: "string", description: "Streams: tokens in each chunk", default: String(MOCK_DEFAULTS.tokensPerChunk), valueHint: "n" },
   "token-chars": { type: "string", description: "Characters per token, for large bodies (0: natural words)", default: "0", valueHint: "n" },
   "embedding-dim": { type: "string", description: "Length of each embedding vector", default: String(MOCK_DEFAULTS.embeddingDim), valueHint: "n" },

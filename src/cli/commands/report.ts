@@ -56,15 +56,25 @@ export function readResult(path: string): ResultDoc {
 }
 
 export const reportArgs = {
-  file: { type: "positional", description: "A result written by gatebench run --json FILE (or --out DIR: DIR/result.json)", required: false, valueHint: "file" },
-  html: { type: "string", description: "Write a self-contained HTML report (tables and plots, no network needed) to this file instead of printing, e.g. --html report.html", valueHint: "file" },
+  file: {
+    type: "positional",
+    description: "A result written by gatebench run --json FILE (or --out DIR: DIR/result.json)",
+    required: false,
+    valueHint: "file",
+  },
+  html: {
+    type: "string",
+    description: "Write a self-contained HTML report (tables and plots, no network needed) to this file instead of printing, e.g. --html report.html",
+    valueHint: "file",
+  },
   verbose: { type: "boolean", description: "Show stack traces of failures", default: false },
 } as const;
 
 export const reportCommand = defineCommand({
   meta: {
     name: "report",
-    description: "Render a saved result again: the terminal report, or with --html an offline HTML page with plots (e.g. gatebench report result.json --html report.html)",
+    description:
+      "Render a saved result again: the terminal report, or with --html an offline HTML page with plots (e.g. gatebench report result.json --html report.html)",
   },
   args: reportArgs,
 

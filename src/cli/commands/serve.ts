@@ -31,7 +31,9 @@ export function listenOrFail<T>(what: string, host: string, port: number, start:
     return start();
   } catch (err) {
     const message = (err as Error)?.message ?? String(err);
-    throw new ProcessFailure(`${what}: cannot listen on ${host}:${port} (${message}); check that ${host} is an address of this machine and that the port is free`);
+    throw new ProcessFailure(
+      `${what}: cannot listen on ${host}:${port} (${message}); check that ${host} is an address of this machine and that the port is free`,
+    );
   }
 }
 

@@ -28,19 +28,65 @@ const inherited = Object.fromEntries(Object.entries(runArgs).filter(([k]) => !NO
 >;
 
 export const sweepArgs = {
-  rates: { type: "string", description: "Run these rates, increasing, instead of the automatic search, e.g. 100,200,400; stops at the first that fails", group: "The sweep", valueHint: "list" },
-  "start-rate": { type: "string", description: "Automatic search: the first rate; it doubles while every gate passes, then bisects", group: "The sweep", default: "50", valueHint: "rps" },
-  "max-rate": { type: "string", description: "Automatic search: the highest rate tried; when it passes, the answer is that the knee lies above it", group: "The sweep", default: "5000", valueHint: "rps" },
-  precision: { type: "string", description: "Automatic search: bisect until the lowest failing rate is within this share of the highest passing one", group: "The sweep", default: "10%", valueHint: "pct" },
-  budget: { type: "string", description: "Time for the whole sweep: a step that would likely end after it is not started (each step is assumed to take as long as the last)", group: "The sweep", default: "10m", valueHint: "duration" },
+  rates: {
+    type: "string",
+    description: "Run these rates, increasing, instead of the automatic search, e.g. 100,200,400; stops at the first that fails",
+    group: "The sweep",
+    valueHint: "list",
+  },
+  "start-rate": {
+    type: "string",
+    description: "Automatic search: the first rate; it doubles while every gate passes, then bisects",
+    group: "The sweep",
+    default: "50",
+    valueHint: "rps",
+  },
+  "max-rate": {
+    type: "string",
+    description: "Automatic search: the highest rate tried; when it passes, the answer is that the knee lies above it",
+    group: "The sweep",
+    default: "5000",
+    valueHint: "rps",
+  },
+  precision: {
+    type: "string",
+    description: "Automatic search: bisect until the lowest failing rate is within this share of the highest passing one",
+    group: "The sweep",
+    default: "10%",
+    valueHint: "pct",
+  },
+  budget: {
+    type: "string",
+    description: "Time for the whole sweep: a step that would likely end after it is not started (each step is assumed to take as long as the last)",
+    group: "The sweep",
+    default: "10m",
+    valueHint: "duration",
+  },
   ...inherited,
   duration: { ...runArgs.duration, description: "Length of each step's measured load (default 10s)" },
   warmup: { ...runArgs.warmup, description: "Each step's warm-up at its own rate, left out of its figures", default: "2s" },
   idle: { ...runArgs.idle, description: "Quiet phase before each step's load", default: "1s" },
   cooldown: { ...runArgs.cooldown, description: "Quiet phase after each step's load", default: "0s" },
-  json: { type: "string", description: "Also write the sweep as JSON to this file (schema gatebench-sweep/v1: the settings; every step's rate, verdict, failed gates and summary; highest_passing_rps and lowest_failing_rps; why the sweep ended)", group: "The sweep", valueHint: "file" },
-  html: { type: "string", description: "Also write the sweep's HTML page to this file: the table, then latency p50/p99 (and overhead) and the gateway's CPU against the offered rate, the knee shaded between the highest passing and lowest failing rates", group: "The sweep", valueHint: "file" },
-  out: { type: "string", description: "Write the sweep folder: sweep.json, sweep.html and each step's run folder (step-01-50rps/result.json, its .hgrm files, report.html)", group: "The sweep", valueHint: "dir" },
+  json: {
+    type: "string",
+    description:
+      "Also write the sweep as JSON to this file (schema gatebench-sweep/v1: the settings; every step's rate, verdict, failed gates and summary; highest_passing_rps and lowest_failing_rps; why the sweep ended)",
+    group: "The sweep",
+    valueHint: "file",
+  },
+  html: {
+    type: "string",
+    description:
+      "Also write the sweep's HTML page to this file: the table, then latency p50/p99 (and overhead) and the gateway's CPU against the offered rate, the knee shaded between the highest passing and lowest failing rates",
+    group: "The sweep",
+    valueHint: "file",
+  },
+  out: {
+    type: "string",
+    description: "Write the sweep folder: sweep.json, sweep.html and each step's run folder (step-01-50rps/result.json, its .hgrm files, report.html)",
+    group: "The sweep",
+    valueHint: "dir",
+  },
 } as const;
 
 /** "100,200,400": increasing rates. */
@@ -70,7 +116,8 @@ export const sweepCommand = defineCommand({
     // every step is a run: its flags are checked the way run checks them (the sweep writes its own files)
     const base = runConfigFrom({ ...a, json: undefined, html: undefined, out: undefined } as RunArgValues, rawArgs);
     if (given("rates")) {
-      for (const f of ["start-rate", "max-rate", "precision"]) if (given(f)) throw new UsageError(`--rates gives the rates; --${f} belongs to the automatic search: drop one of them`);
+      for (const f of ["start-rate", "max-rate", "precision"])
+        if (given(f)) throw new UsageError(`--rates gives the rates; --${f} belongs to the automatic search: drop one of them`);
     }
     const plan: SweepPlan = {
       budgetMs: durationFlag("budget", a.budget!, { example: "10m" }),
@@ -84,7 +131,8 @@ export const sweepCommand = defineCommand({
             },
           }),
     };
-    if (plan.search && plan.search.maxRps < plan.search.startRps) throw new UsageError(`--max-rate ${plan.search.maxRps} is below --start-rate ${plan.search.startRps}`);
+    if (plan.search && plan.search.maxRps < plan.search.startRps)
+      throw new UsageError(`--max-rate ${plan.search.maxRps} is below --start-rate ${plan.search.startRps}`);
     const jsonPath = a.json === undefined ? undefined : resolve(a.json);
     const htmlPath = a.html === undefined ? undefined : resolve(a.html);
     const outDir = a.out === undefined ? undefined : resolve(a.out);
@@ -126,8 +174,14 @@ export const sweepCommand = defineCommand({
           },
           stepDone: (step, result) => {
             const s = step.summary;
-            const verdict = step.generator_limited ? `generator-limited (${step.generator_limited})` : step.pass ? "pass" : `FAIL (${step.failed.join(", ") || step.ended_early})`;
-            log.info(`step ${current.k + 1}: ${step.rate} req/s → ${verdict}; p99 ${s.latency_ms?.p99 ?? "-"} ms, success ${(s.requests.success_ratio * 100).toFixed(2)} %`);
+            const verdict = step.generator_limited
+              ? `generator-limited (${step.generator_limited})`
+              : step.pass
+                ? "pass"
+                : `FAIL (${step.failed.join(", ") || step.ended_early})`;
+            log.info(
+              `step ${current.k + 1}: ${step.rate} req/s → ${verdict}; p99 ${s.latency_ms?.p99 ?? "-"} ms, success ${(s.requests.success_ratio * 100).toFixed(2)} %`,
+            );
             if (!firstUrl) {
               firstUrl = result.url;
               gatewayKind = result.config.gateway ? "command" : result.config.target ? "external" : "built-in proxy";

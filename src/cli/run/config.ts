@@ -50,17 +50,23 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     ["gateway", "target", "--gateway starts a gateway for the run; --target loads one that is already running"],
   ]);
   for (const f of ["gateway-shell", "config-template", "keep-temp", "gateway-env", "gateway-cwd", "ready-url"]) {
-    if (given(f) && !given("gateway")) throw new UsageError(`--${f} belongs to --gateway: give the gateway's command line too, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"`);
+    if (given(f) && !given("gateway"))
+      throw new UsageError(`--${f} belongs to --gateway: give the gateway's command line too, e.g. --gateway "nginx -p /tmp -c {{CONFIG}}"`);
   }
-  if (given("requests") && !given("concurrency")) throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
-  if (given("step-duration") && given("duration")) throw new UsageError("--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)");
+  if (given("requests") && !given("concurrency"))
+    throw new UsageError("-n/--requests counts requests of a closed loop: give -c/--concurrency too, e.g. -c 50 -n 1000");
+  if (given("step-duration") && given("duration"))
+    throw new UsageError(
+      "--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)",
+    );
   if (given("step-duration") && !given("steps")) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
   const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
   const steps = optional(a.steps, stepsFlag);
   const stepMs = optional(a["step-duration"], (v) => durationFlag("step-duration", v));
   let durationMs = a.duration === undefined ? D.durationMs : durationFlag("duration", a.duration);
   if (steps && stepMs !== undefined) durationMs = steps.length * stepMs;
-  if (a.arrival !== "constant" && a.arrival !== "poisson") throw new UsageError(`--arrival "${a.arrival}": expected constant or poisson, e.g. --arrival poisson`);
+  if (a.arrival !== "constant" && a.arrival !== "poisson")
+    throw new UsageError(`--arrival "${a.arrival}": expected constant or poisson, e.g. --arrival poisson`);
   const seed = a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed);
   const noMock = a["no-mock"] === true || a.mock === false;
   const target = optional(a.target, (v) => urlFlag("target", v));
@@ -68,15 +74,19 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     const mockFlag = rawArgs.find((r) => r.startsWith("--mock-") && !r.startsWith("--mock-port"));
     if (mockFlag) throw new UsageError(`${mockFlag.split("=")[0]} has no effect with --no-mock: no mock is started`);
   }
-  if (!["interleaved", "sequential", "off"].includes(a.baseline)) throw new UsageError(`--baseline "${a.baseline}": expected interleaved, sequential or off, e.g. --baseline sequential`);
-  if (noMock && given("baseline") && a.baseline !== "off") throw new UsageError(`--baseline ${a.baseline} sends the load straight to the mock, and --no-mock starts none: drop --baseline`);
-  if (given("baseline-slice") && a.baseline !== "interleaved") throw new UsageError(`--baseline-slice sets the slices of --baseline interleaved, and --baseline is ${a.baseline}: drop one of them`);
+  if (!["interleaved", "sequential", "off"].includes(a.baseline))
+    throw new UsageError(`--baseline "${a.baseline}": expected interleaved, sequential or off, e.g. --baseline sequential`);
+  if (noMock && given("baseline") && a.baseline !== "off")
+    throw new UsageError(`--baseline ${a.baseline} sends the load straight to the mock, and --no-mock starts none: drop --baseline`);
+  if (given("baseline-slice") && a.baseline !== "interleaved")
+    throw new UsageError(`--baseline-slice sets the slices of --baseline interleaved, and --baseline is ${a.baseline}: drop one of them`);
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
   const bodyFlag = ["body", "body-file", "prompts", "prompt-tokens"].find(given);
   if ((method === "GET" || method === "HEAD") && bodyFlag) throw new UsageError(`--method ${method} sends no body: drop --${bodyFlag}`);
-  if ((method === "GET" || method === "HEAD") && a.stream) throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
+  if ((method === "GET" || method === "HEAD") && a.stream)
+    throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
   const path = a.path ?? D.path;
   const maxTokens = optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256"));
   const mock = mockConfig(a, seed);
@@ -100,7 +110,10 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     insecure: a.insecure,
     caFile: optional(a.cacert, (v) => readableFile("cacert", v)),
     baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
-    baselineSliceMs: a["baseline-slice"] === undefined ? sliceFor(answerMs(mock.model, a.stream, maxTokens)) : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
+    baselineSliceMs:
+      a["baseline-slice"] === undefined
+        ? sliceFor(answerMs(mock.model, a.stream, maxTokens))
+        : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
     target,
     gateway: gatewayConfig(a, rawArgs),
     setup: a.setup,
@@ -141,14 +154,23 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   checkGates(cfg);
   // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
   if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
-  if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target) throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
-  if (cfg.attachPid !== undefined && cfg.attachPort !== undefined) throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
-  if (cfg.sampleIntervalMs < 50) throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
-  if (cfg.client === "fetch" && cfg.connections !== undefined) throw new UsageError(`--connections caps the socket client's pool; Bun's fetch keeps its own (at most ${FETCH_POOL_SIZE} idle connections): drop --connections, or use --client socket`);
-  if ((cfg.insecure || cfg.caFile) && !(cfg.target ?? "").startsWith("https:")) throw new UsageError(`--${cfg.insecure ? "insecure" : "cacert"} is for an https:// --target, e.g. --target https://127.0.0.1:4443 --cacert ca.pem`);
-  if (cfg.insecure && cfg.caFile) throw new UsageError("--insecure and --cacert cannot be used together: --insecure accepts any certificate, --cacert verifies against the CA given");
+  if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target)
+    throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
+  if (cfg.attachPid !== undefined && cfg.attachPort !== undefined)
+    throw new UsageError("--pid and --pid-of-port cannot be used together: name the process one way");
+  if (cfg.sampleIntervalMs < 50)
+    throw new UsageError(`--sample-interval "${a["sample-interval"]}": at least 50ms (CPU is read from 10 ms kernel ticks), e.g. --sample-interval 250ms`);
+  if (cfg.client === "fetch" && cfg.connections !== undefined)
+    throw new UsageError(
+      `--connections caps the socket client's pool; Bun's fetch keeps its own (at most ${FETCH_POOL_SIZE} idle connections): drop --connections, or use --client socket`,
+    );
+  if ((cfg.insecure || cfg.caFile) && !(cfg.target ?? "").startsWith("https:"))
+    throw new UsageError(`--${cfg.insecure ? "insecure" : "cacert"} is for an https:// --target, e.g. --target https://127.0.0.1:4443 --cacert ca.pem`);
+  if (cfg.insecure && cfg.caFile)
+    throw new UsageError("--insecure and --cacert cannot be used together: --insecure accepts any certificate, --cacert verifies against the CA given");
   if (cfg.workers > 64) throw new UsageError(`--workers "${a.workers}": at most 64, e.g. --workers 2`);
-  if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency) throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
+  if (cfg.concurrency !== undefined && cfg.workers > cfg.concurrency)
+    throw new UsageError(`--workers ${cfg.workers} is more than -c ${cfg.concurrency}: each worker needs at least one connection`);
   if (cfg.jsonPath && cfg.jsonPath !== "-") checkWritableFile("json", a.json!, cfg.jsonPath);
   if (cfg.htmlPath) checkWritableFile("html", a.html!, cfg.htmlPath);
   if (cfg.outDir) checkOutDir(a.out!, cfg.outDir);
@@ -167,7 +189,8 @@ function gatewayConfig(a: RunArgValues, rawArgs: string[]): GatewaySpec | undefi
     if (!raw.startsWith("--gateway-env=")) continue;
     const v = raw.slice("--gateway-env=".length);
     const eq = v.indexOf("=");
-    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq))) throw new UsageError(`--gateway-env "${v}": expected NAME=value, e.g. --gateway-env LOG_LEVEL=warn`);
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.slice(0, eq)))
+      throw new UsageError(`--gateway-env "${v}": expected NAME=value, e.g. --gateway-env LOG_LEVEL=warn`);
     env.push([v.slice(0, eq), v.slice(eq + 1)]);
   }
   const cwd = optional(a["gateway-cwd"], (v) => resolve(v));
@@ -184,7 +207,8 @@ function repeated(rawArgs: string[], flag: string): string[] {
 
 /** --slo, --targets, --strict, --abort-on-fail: each expression read, and measurable in this run. */
 function checkGates(cfg: RunConfig): void {
-  if (!(TARGET_PRESETS as readonly string[]).includes(cfg.targets)) throw new UsageError(`--targets "${cfg.targets}": expected ${TARGET_PRESETS.join(" or ")}, e.g. --targets seed --strict`);
+  if (!(TARGET_PRESETS as readonly string[]).includes(cfg.targets))
+    throw new UsageError(`--targets "${cfg.targets}": expected ${TARGET_PRESETS.join(" or ")}, e.g. --targets seed --strict`);
   if (cfg.strict && cfg.targets === "none") throw new UsageError("--strict enforces the --targets preset, and --targets is none: drop one of them");
   const setup = {
     stream: cfg.stream,
@@ -222,4 +246,3 @@ function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model:
   const model = mockModel(given.seed === undefined ? { ...given, seed: String(seed) } : given, "mock-");
   return { flags, seed: model.seed, model };
 }
-

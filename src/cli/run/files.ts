@@ -20,7 +20,8 @@ export function checkWritableFile(flag: string, given: string, path: string): vo
     ok = false;
   }
   if (!ok) throw new UsageError(`--${flag} "${given}": directory ${parent} does not exist or is not writable, e.g. --${flag} result.json`);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
 }
 
 /** --out: a folder that exists or can be made (its parent exists and is writable); not a file. */
@@ -66,4 +67,3 @@ export function writeResults(cfg: RunConfig, doc: ResultDoc, gatewayLog: string 
   if (cfg.outDir) attempt(`run folder ${cfg.outDir}`, () => writeRunFolder(cfg.outDir!, doc, gatewayLog));
   return ok;
 }
-

@@ -45,4 +45,3 @@ export function interrupts(): { stop: AbortController; abort: AbortController; d
     },
   };
 }
-

@@ -10,7 +10,8 @@ import { positiveNumberFlag, wholeNumberFlag } from "../values.ts";
 /** "50" or "10:500": a rate, or a ramp's two ends. */
 export function rateFlag(value: string): { from: number; to: number | undefined } {
   const parts = value.split(":");
-  const bad = (): UsageError => new UsageError(`--rate "${value}": expected a rate above zero, or FROM:TO with TO above zero, e.g. --rate 200 or --rate 10:500`);
+  const bad = (): UsageError =>
+    new UsageError(`--rate "${value}": expected a rate above zero, or FROM:TO with TO above zero, e.g. --rate 200 or --rate 10:500`);
   const num = (v: string): number => (/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(v) ? Number(v) : Number.NaN);
   if (parts.length === 2) {
     const from = num(parts[0]!);
@@ -58,7 +59,15 @@ export function parseInstant(value: string): number | undefined {
   const utc = Date.UTC(y, mo - 1, d, h, mi, sec);
   const t = new Date(utc);
   // Date.UTC rolls Feb 30 over into March: the fields must come back as given
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || t.getUTCHours() !== h || t.getUTCMinutes() !== mi || t.getUTCSeconds() !== sec) return undefined;
+  if (
+    t.getUTCFullYear() !== y ||
+    t.getUTCMonth() !== mo - 1 ||
+    t.getUTCDate() !== d ||
+    t.getUTCHours() !== h ||
+    t.getUTCMinutes() !== mi ||
+    t.getUTCSeconds() !== sec
+  )
+    return undefined;
   const fractionMs = m[7] ? Math.trunc(Number(`0.${m[7]}`) * 1000) : 0;
   const offsetMs = m[8] ? 0 : (m[9] === "-" ? -1 : 1) * (offH * 60 + offM) * 60_000;
   return utc + fractionMs - offsetMs;
@@ -71,20 +80,32 @@ export function parseInstant(value: string): number | undefined {
  */
 export function startAtFlag(value: string, idleMs: number, readyTimeoutMs: number, nowMs = Date.now()): string {
   const ms = parseInstant(value);
-  if (ms === undefined) throw new UsageError(`--start-at "${value}": expected an ISO 8601 date and time with a zone (Z or +hh:mm), e.g. --start-at 2026-11-23T10:00:00Z or ${startAtExample(120)}`);
-  const span = (x: number): string => (x < 120_000 ? `${(x / 1000).toFixed(1)} s` : x < 7_200_000 ? `${Math.round(x / 60_000)} min` : x < 172_800_000 ? `${Math.round(x / 3_600_000)} h` : `${Math.round(x / 86_400_000)} days`);
+  if (ms === undefined)
+    throw new UsageError(
+      `--start-at "${value}": expected an ISO 8601 date and time with a zone (Z or +hh:mm), e.g. --start-at 2026-11-23T10:00:00Z or ${startAtExample(120)}`,
+    );
+  const span = (x: number): string =>
+    x < 120_000
+      ? `${(x / 1000).toFixed(1)} s`
+      : x < 7_200_000
+        ? `${Math.round(x / 60_000)} min`
+        : x < 172_800_000
+          ? `${Math.round(x / 3_600_000)} h`
+          : `${Math.round(x / 86_400_000)} days`;
   // the load begins after the idle phase at the earliest; the mock and the gateway may take up to --ready-timeout before it
   const advice = startAtAdvice(Math.ceil((idleMs + readyTimeoutMs) / 1000));
   if (ms + START_AT_SLACK_MS < nowMs + idleMs) {
     if (ms <= nowMs) throw new UsageError(`--start-at "${value}": passed ${span(nowMs - ms)} ago; ${advice}`);
     throw new UsageError(`--start-at "${value}": only ${span(ms - nowMs)} ahead, and the ${idleMs / 1000} s idle phase comes first; ${advice}`);
   }
-  if (ms - nowMs > START_AT_HORIZON_MS) throw new UsageError(`--start-at "${value}": ${span(ms - nowMs)} ahead; give a time within the next 24 h, e.g. ${startAtExample(120)}`);
+  if (ms - nowMs > START_AT_HORIZON_MS)
+    throw new UsageError(`--start-at "${value}": ${span(ms - nowMs)} ahead; give a time within the next 24 h, e.g. ${startAtExample(120)}`);
   return new Date(ms).toISOString();
 }
 
 export function instanceFlag(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) throw new UsageError(`--instance "${value}": expected a short name of letters, digits, ".", "_" or "-", e.g. --instance pod-0`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value))
+    throw new UsageError(`--instance "${value}": expected a short name of letters, digits, ".", "_" or "-", e.g. --instance pod-0`);
   return value;
 }
 
@@ -99,12 +120,14 @@ export function urlFlag(flag: string, value: string): string {
   } catch {
     throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
   return u.href;
 }
 
 export function clientFlag(value: string): ClientKind {
-  if (!(CLIENT_KINDS as readonly string[]).includes(value)) throw new UsageError(`--client "${value}": expected ${CLIENT_KINDS.join(" or ")}, e.g. --client fetch`);
+  if (!(CLIENT_KINDS as readonly string[]).includes(value))
+    throw new UsageError(`--client "${value}": expected ${CLIENT_KINDS.join(" or ")}, e.g. --client fetch`);
   return value as ClientKind;
 }
 
@@ -119,4 +142,3 @@ export function readableFile(flag: string, value: string): string {
   }
   return path;
 }
-

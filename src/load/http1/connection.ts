@@ -168,7 +168,8 @@ export class Connection implements ResponseSink {
     const end = p.feed(chunk, 0, chunk.length, t);
     if (p.failed) this.fail(ErrorKind.Protocol, p.failure, t);
     else if (p.done) {
-      if (end < chunk.length) this.fail(ErrorKind.Protocol, `${chunk.length - end} bytes came after the end of the response (a body longer than its content-length?)`, t);
+      if (end < chunk.length)
+        this.fail(ErrorKind.Protocol, `${chunk.length - end} bytes came after the end of the response (a body longer than its content-length?)`, t);
       else this.complete(t, p.keepAlive);
     }
   }
@@ -202,7 +203,8 @@ export class Connection implements ResponseSink {
     const ok = r.status >= 200 && r.status <= 299;
     if (this.scanner) {
       endStream(r, this.sink!, this.scanner, this.parser.contentType);
-      if (ok && this.parser.encoded && r.error === ErrorKind.StreamMalformed) r.errorMessage = `the stream came compressed (content-encoding), which the socket client does not decode; use --client fetch`;
+      if (ok && this.parser.encoded && r.error === ErrorKind.StreamMalformed)
+        r.errorMessage = `the stream came compressed (content-encoding), which the socket client does not decode; use --client fetch`;
     } else {
       const answeredMs = upstreamMs(this.parser.mockSentUs);
       if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
@@ -313,12 +315,15 @@ type Handlers = SocketHandler<Connection, "uint8array">;
 /** An answer like the ones the load will read (the mock's timing headers; a stream of a few events), for warmUp(). */
 export function cannedAnswer(stream: boolean, head: boolean): Uint8Array {
   const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
-  const event = (content: string): string => `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+  const event = (content: string): string =>
+    `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
   const body = stream
     ? `${event("")}${event("warm")}${event(" up")}data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n`
     : '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"warm up"},"finish_reason":"stop"}]}';
   const type = stream ? "text/event-stream" : "application/json";
-  return new TextEncoder().encode(`HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nx-mock-received-us: ${us}\r\nx-mock-sent-us: ${us}\r\ncontent-length: ${body.length}\r\n\r\n${head ? "" : body}`);
+  return new TextEncoder().encode(
+    `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nx-mock-received-us: ${us}\r\nx-mock-sent-us: ${us}\r\ncontent-length: ${body.length}\r\n\r\n${head ? "" : body}`,
+  );
 }
 
 /** One set of handlers for every connection (Bun shares them; the connection is the socket's data). */

@@ -24,7 +24,9 @@ export function probe(request: PreparedRequest, timeoutMs = 5000): Promise<strin
     };
     const timer = setTimeout(() => settle(`nothing answered on ${where} within ${timeoutMs / 1000} s`), timeoutMs);
     const refused = (err: (Error & { code?: string }) | undefined): string => `nothing accepts connections on ${where}${err?.code ? ` (${err.code})` : ""}`;
-    const tls: TLSOptions | undefined = o.tls ? { rejectUnauthorized: !request.insecure, ...(o.serverName ? { serverName: o.serverName } : {}), ...(request.caPem ? { ca: request.caPem } : {}) } : undefined;
+    const tls: TLSOptions | undefined = o.tls
+      ? { rejectUnauthorized: !request.insecure, ...(o.serverName ? { serverName: o.serverName } : {}), ...(request.caPem ? { ca: request.caPem } : {}) }
+      : undefined;
     Bun.connect({
       hostname: o.hostname,
       port: o.port,
@@ -34,7 +36,11 @@ export function probe(request: PreparedRequest, timeoutMs = 5000): Promise<strin
         open: (s) => (tls ? undefined : settle(undefined, s)),
         handshake: (s, ok, err) => {
           if (ok || request.insecure) settle(undefined, s);
-          else settle(`the TLS handshake with ${o.serverName ?? o.hostname}:${o.port} failed: ${err?.message ?? "the certificate was not accepted"}; trust its CA with --cacert FILE, or skip verification with --insecure`, s);
+          else
+            settle(
+              `the TLS handshake with ${o.serverName ?? o.hostname}:${o.port} failed: ${err?.message ?? "the certificate was not accepted"}; trust its CA with --cacert FILE, or skip verification with --insecure`,
+              s,
+            );
         },
         close: () => settle(o.tls ? `${where} closed the connection during the TLS handshake (is it https?)` : refused(undefined)),
         connectError: (_s, err) => settle(refused(err)),

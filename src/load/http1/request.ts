@@ -16,7 +16,8 @@ export interface Origin {
 /** The origin of an http:// or https:// URL (throws a RangeError for any other scheme). */
 export function originOf(url: string): Origin {
   const u = new URL(url);
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new RangeError(`the socket client speaks http:// and https://, not ${u.protocol}// (${url}); use --client fetch`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new RangeError(`the socket client speaks http:// and https://, not ${u.protocol}// (${url}); use --client fetch`);
   const tls = u.protocol === "https:";
   // URL keeps an IPv6 literal in brackets; connect() wants it bare
   const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;

@@ -63,7 +63,11 @@ export class SocketClient implements Client, Pool {
     this.insecure = request.insecure ?? false;
     this.timeoutMs = request.timeoutMs;
     if (this.origin.tls) {
-      this.tls = { rejectUnauthorized: !this.insecure, ...(this.origin.serverName ? { serverName: this.origin.serverName } : {}), ...(request.caPem ? { ca: request.caPem } : {}) };
+      this.tls = {
+        rejectUnauthorized: !this.insecure,
+        ...(this.origin.serverName ? { serverName: this.origin.serverName } : {}),
+        ...(request.caPem ? { ca: request.caPem } : {}),
+      };
     }
   }
 
@@ -147,7 +151,13 @@ export class SocketClient implements Client, Pool {
     c.take(q);
     const o = this.origin;
     c.dialing = true;
-    Bun.connect<Connection>({ hostname: o.hostname, port: o.port, data: c, socket: (this.tls ? SECURE : PLAIN) as unknown as SocketHandler<Connection>, ...(this.tls ? { tls: this.tls } : {}) }).catch((err: unknown) => {
+    Bun.connect<Connection>({
+      hostname: o.hostname,
+      port: o.port,
+      data: c,
+      socket: (this.tls ? SECURE : PLAIN) as unknown as SocketHandler<Connection>,
+      ...(this.tls ? { tls: this.tls } : {}),
+    }).catch((err: unknown) => {
       // connectError has the failure already; this covers what fails before a socket exists
       if (c.state === State.Connecting) c.lost(err as Error);
     });
@@ -212,7 +222,8 @@ export class SocketClient implements Client, Pool {
       const c = this.conns[i];
       if (c?.rec && now - c.r.sentMs >= limit) c.fail(ErrorKind.Timeout, message, now);
     }
-    while (this.waitHead < this.waiting.length && now - this.waiting[this.waitHead]!.sentMs >= limit) this.record(this.takeWaiting(), ErrorKind.Timeout, message);
+    while (this.waitHead < this.waiting.length && now - this.waiting[this.waitHead]!.sentMs >= limit)
+      this.record(this.takeWaiting(), ErrorKind.Timeout, message);
   }
 
   abortAll(): void {

@@ -38,10 +38,46 @@ const RESOURCE_STATS: Record<string, { field: (stat: string) => string; stats: r
   fds: { field: () => "fds_max", stats: ["max"], quantity: "count" },
   threads: { field: () => "threads_max", stats: ["max"], quantity: "count" },
 };
-const REQUEST_FIELDS: Record<string, Quantity> = { total: "count", ok: "count", failed: "count", dropped: "count", in_flight_peak: "count", rate: "rate", throughput: "rate", success_ratio: "ratio" };
-const UPSTREAM_FIELDS: Record<string, Quantity> = { requests: "count", per_request_sent: "number", per_connection: "number", streams_completed: "count", streams_abandoned: "count", client_gave_up: "count" };
+const REQUEST_FIELDS: Record<string, Quantity> = {
+  total: "count",
+  ok: "count",
+  failed: "count",
+  dropped: "count",
+  in_flight_peak: "count",
+  rate: "rate",
+  throughput: "rate",
+  success_ratio: "ratio",
+};
+const UPSTREAM_FIELDS: Record<string, Quantity> = {
+  requests: "count",
+  per_request_sent: "number",
+  per_connection: "number",
+  streams_completed: "count",
+  streams_abandoned: "count",
+  client_gave_up: "count",
+};
 /** Top-level metric names, for "did you mean". */
-const ROOTS = ["success", "throughput", "rate", "requests", "errors", "status", ...HISTOGRAMS, "overhead", "direct", "rss", "cpu", "fds", "threads", ...PROCESSES, "tokens", "upstream", "cpu_per_request", "rss_per_stream", "rss_growth"];
+const ROOTS = [
+  "success",
+  "throughput",
+  "rate",
+  "requests",
+  "errors",
+  "status",
+  ...HISTOGRAMS,
+  "overhead",
+  "direct",
+  "rss",
+  "cpu",
+  "fds",
+  "threads",
+  ...PROCESSES,
+  "tokens",
+  "upstream",
+  "cpu_per_request",
+  "rss_per_stream",
+  "rss_growth",
+];
 
 const oneOf = (xs: readonly string[]): string => xs.join(", ");
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -56,7 +92,8 @@ function notOne(what: string, word: string, choices: readonly string[], segment:
 function histogramMetric(segs: string[], at: number, view: (s: Summary) => Partial<Summary> | undefined, needs: Need[]): MetricDef | Unknown {
   const name = segs[at]!;
   const stat = segs[at + 1] === "avg" ? "mean" : segs[at + 1];
-  if (stat === undefined) return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a statistic, e.g. ${segs.slice(0, at + 1).join(".")}.p99 (one of: ${oneOf(STATS)})`, at);
+  if (stat === undefined)
+    return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a statistic, e.g. ${segs.slice(0, at + 1).join(".")}.p99 (one of: ${oneOf(STATS)})`, at);
   if (!(STATS as readonly string[]).includes(stat)) return notOne("statistic", stat, STATS, at + 1);
   if (segs.length > at + 2) return new Unknown(`nothing follows the statistic ${stat}`, at + 2);
   const key = `${name}_ms` as keyof Summary;
@@ -72,12 +109,17 @@ function counterMetric(segs: string[], at: number, view: (s: Summary) => Partial
   const [name, field] = [segs[at]!, segs[at + 1]];
   if (!COUNTERS.includes(name)) return undefined;
   if (segs.length > at + 2) return new Unknown(`nothing follows ${segs.slice(0, at + 2).join(".")}`, at + 2);
-  const req = (f: string, quantity: Quantity): MetricDef => ({ quantity, needs, read: (s) => num((view(s)?.requests as Record<string, number> | undefined)?.[f]) });
+  const req = (f: string, quantity: Quantity): MetricDef => ({
+    quantity,
+    needs,
+    read: (s) => num((view(s)?.requests as Record<string, number> | undefined)?.[f]),
+  });
   switch (name) {
     case "success":
     case "throughput":
     case "rate":
-      if (field !== undefined) return new Unknown(`${name} has no statistic; write it alone, e.g. ${name === "success" ? "success >= 99.9%" : `${name} >= 45`}`, at + 1);
+      if (field !== undefined)
+        return new Unknown(`${name} has no statistic; write it alone, e.g. ${name === "success" ? "success >= 99.9%" : `${name} >= 45`}`, at + 1);
       return name === "success" ? req("success_ratio", "ratio") : req(name, "rate");
     case "requests":
       if (field === undefined) return req("total", "count");
@@ -88,9 +130,17 @@ function counterMetric(segs: string[], at: number, view: (s: Summary) => Partial
       if (!ERROR_KIND_NAMES.includes(field)) return notOne("error kind", field, ERROR_KIND_NAMES, at + 1);
       return { quantity: "count", needs, read: (s) => (view(s)?.errors ? (view(s)!.errors![field] ?? 0) : undefined) };
     case "status": {
-      if (field === undefined || !/^[1-5]([0-9]{2}|xx)$/.test(field)) return new Unknown(`status needs a code or a class, e.g. status.429 == 0 or status.5xx == 0`, field === undefined ? at : at + 1);
+      if (field === undefined || !/^[1-5]([0-9]{2}|xx)$/.test(field))
+        return new Unknown(`status needs a code or a class, e.g. status.429 == 0 or status.5xx == 0`, field === undefined ? at : at + 1);
       const match = (code: string): boolean => (field.endsWith("xx") ? code[0] === field[0] : code === field);
-      return { quantity: "count", needs, read: (s) => { const c = view(s)?.status_codes; return c ? sumOf(Object.fromEntries(Object.entries(c).filter(([k]) => match(k)))) : undefined; } };
+      return {
+        quantity: "count",
+        needs,
+        read: (s) => {
+          const c = view(s)?.status_codes;
+          return c ? sumOf(Object.fromEntries(Object.entries(c).filter(([k]) => match(k)))) : undefined;
+        },
+      };
     }
   }
   return undefined;
@@ -113,7 +163,8 @@ function resourceMetric(segs: string[]): MetricDef | Unknown | undefined {
   const phase = segs[at + 1];
   const stat = segs[at + 2] === "mean" ? "avg" : segs[at + 2];
   const example = `${segs.slice(0, at + 1).join(".")}.load.${kind.stats.at(-1) === "max" ? "max" : kind.stats[0]}`;
-  if (phase === undefined) return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a phase and a statistic, e.g. ${example} (phases: ${oneOf(PHASES)})`, at);
+  if (phase === undefined)
+    return new Unknown(`${segs.slice(0, at + 1).join(".")} needs a phase and a statistic, e.g. ${example} (phases: ${oneOf(PHASES)})`, at);
   if (!(PHASES as readonly string[]).includes(phase)) return notOne("phase", phase, PHASES, at + 1);
   if (stat === undefined) return new Unknown(`${segs.slice(0, at + 2).join(".")} needs a statistic (one of: ${oneOf(kind.stats)})`, at + 1);
   if (!kind.stats.includes(stat)) return notOne("statistic", stat, kind.stats, at + 2);
@@ -165,13 +216,19 @@ export function metricOf(segs: string[]): MetricDef | Unknown {
   switch (root) {
     case "tokens": {
       const f = segs[1];
-      if (f !== "total" && f !== "per_second") return f === undefined ? new Unknown("tokens needs a field, e.g. tokens.per_second >= 500 (total, per_second)", 0) : notOne("tokens field", f, ["total", "per_second"], 1);
+      if (f !== "total" && f !== "per_second")
+        return f === undefined
+          ? new Unknown("tokens needs a field, e.g. tokens.per_second >= 500 (total, per_second)", 0)
+          : notOne("tokens field", f, ["total", "per_second"], 1);
       if (segs.length > 2) return new Unknown(`nothing follows tokens.${f}`, 2);
       return { quantity: f === "total" ? "count" : "rate", needs: ["stream"], read: (s) => num(s.output_tokens?.[f]) };
     }
     case "upstream": {
       const f = segs[1];
-      if (f === undefined || !(f in UPSTREAM_FIELDS)) return f === undefined ? new Unknown(`upstream needs a field, e.g. upstream.per_request_sent <= 1 (${oneOf(Object.keys(UPSTREAM_FIELDS))})`, 0) : notOne("upstream field", f, Object.keys(UPSTREAM_FIELDS), 1);
+      if (f === undefined || !(f in UPSTREAM_FIELDS))
+        return f === undefined
+          ? new Unknown(`upstream needs a field, e.g. upstream.per_request_sent <= 1 (${oneOf(Object.keys(UPSTREAM_FIELDS))})`, 0)
+          : notOne("upstream field", f, Object.keys(UPSTREAM_FIELDS), 1);
       if (segs.length > 2) return new Unknown(`nothing follows upstream.${f}`, 2);
       return { quantity: UPSTREAM_FIELDS[f]!, needs: ["mock"], read: (s) => num((s.upstream as unknown as Record<string, number> | undefined)?.[f]) };
     }

@@ -47,7 +47,9 @@ export function decidedFailure(slo: Slo, t: Tally, planned: number | undefined):
         return slo.bound >= 1 ? `${lost} request${lost === 1 ? "" : "s"} failed or dropped so far` : undefined;
       }
       const best = Math.max(0, planned - lost) / planned;
-      return compare(best, slo.op, slo.bound) ? undefined : `${lost} of the ${planned} planned requests failed or were dropped: at most ${+(best * 100).toFixed(3)}% can succeed`;
+      return compare(best, slo.op, slo.bound)
+        ? undefined
+        : `${lost} of the ${planned} planned requests failed or were dropped: at most ${+(best * 100).toFixed(3)}% can succeed`;
     }
   }
   if (slo.metric.startsWith("errors.")) {

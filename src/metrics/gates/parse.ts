@@ -25,9 +25,16 @@ export function parseSlo(text: string): Slo {
   const metric = m![0];
   if (/\.p99\.9$/.test(metric) || expr.slice(metric.length).startsWith("(")) {
     const at = metric.search(/\.p99\.9$/) >= 0 ? metric.search(/\.p99\.9$/) + 1 : metric.lastIndexOf(".") + 1;
-    fail(at, metric.length - at + (expr.slice(metric.length).match(/^\([^)]*\)/)?.[0].length ?? 0), "percentiles are written p50, p90, p95, p99, p999 (the 99.9th), e.g. latency.p999 < 1s");
+    fail(
+      at,
+      metric.length - at + (expr.slice(metric.length).match(/^\([^)]*\)/)?.[0].length ?? 0),
+      "percentiles are written p50, p90, p95, p99, p999 (the 99.9th), e.g. latency.p999 < 1s",
+    );
   }
-  const segs = metric.toLowerCase().split(".").map((x) => STAT_ALIASES[x] ?? x);
+  const segs = metric
+    .toLowerCase()
+    .split(".")
+    .map((x) => STAT_ALIASES[x] ?? x);
   const def = metricOf(segs);
   if (def instanceof Unknown) {
     if (def.segment < 0 || def.segment >= segs.length) fail(0, metric.length, def.reason);
@@ -43,14 +50,25 @@ export function parseSlo(text: string): Slo {
   if (!op) {
     const found = expr.slice(i).match(/^\S+/)?.[0] ?? "";
     if (found.startsWith("=")) fail(opAt, 1, `"=" is not a comparison; use == (or <, <=, >, >=, !=)`);
-    fail(opAt, Math.max(1, found.length), found === "" ? `expected a comparison after ${metric}: <, <=, >, >=, == or !=` : `expected a comparison (<, <=, >, >=, == or !=), found "${found}"`);
+    fail(
+      opAt,
+      Math.max(1, found.length),
+      found === "" ? `expected a comparison after ${metric}: <, <=, >, >=, == or !=` : `expected a comparison (<, <=, >, >=, == or !=), found "${found}"`,
+    );
   }
   i += op!.length;
   skip();
   // value
   const valueAt = i;
   const n = NUMBER_RE.exec(expr.slice(i));
-  if (!n) fail(valueAt, Math.max(1, expr.slice(i).match(/^\S+/)?.[0].length ?? 1), expr.slice(i) === "" ? `expected a value after ${op}, e.g. ${metric} ${op} ${example(d.quantity)}` : `expected a number, e.g. ${metric} ${op} ${example(d.quantity)}`);
+  if (!n)
+    fail(
+      valueAt,
+      Math.max(1, expr.slice(i).match(/^\S+/)?.[0].length ?? 1),
+      expr.slice(i) === ""
+        ? `expected a value after ${op}, e.g. ${metric} ${op} ${example(d.quantity)}`
+        : `expected a number, e.g. ${metric} ${op} ${example(d.quantity)}`,
+    );
   const value = Number(n![0]);
   i += n![0].length;
   skip();
@@ -60,7 +78,17 @@ export function parseSlo(text: string): Slo {
   skip();
   if (i < expr.length) fail(i, expr.length - i, `unexpected "${expr.slice(i)}" after the value`);
   const bound = boundOf(d.quantity, value, unit, metric, op!, (reason) => fail(valueAt, unitAt + unit.length - valueAt, reason), d.unit);
-  return { expr, metric: segs.join("."), op: op!, bound, quantity: d.quantity, unit: d.unit ?? QUANTITY_UNIT[d.quantity], needs: d.needs ?? [], read: d.read, band: d.band };
+  return {
+    expr,
+    metric: segs.join("."),
+    op: op!,
+    bound,
+    quantity: d.quantity,
+    unit: d.unit ?? QUANTITY_UNIT[d.quantity],
+    needs: d.needs ?? [],
+    read: d.read,
+    band: d.band,
+  };
 }
 
 function example(q: Quantity): string {
@@ -75,7 +103,10 @@ function boundOf(q: Quantity, value: number, unit: string, metric: string, op: O
   if (/^[KMG]b$/.test(unit)) fail(`"${unit}" reads as megabits; sizes are in bytes: write ${unit.toUpperCase()}`);
   const given = unit === "" ? undefined : UNITS[unit.toLowerCase()];
   if (unit !== "" && !given) fail(`unknown unit "${unit}"; ${metric} is ${UNIT_NAMES[q]}, e.g. ${metric} ${op} ${example(q)}`);
-  const mismatch = (): never => fail(`${metric} is ${UNIT_NAMES[q].replace(/ \(.*\)$/, "")}, and ${value}${unit} is ${given ? UNIT_NAMES[given.quantity].replace(/ \(.*\)$/, "") : "a bare number"}; write it as ${UNIT_NAMES[q]}, e.g. ${metric} ${op} ${example(q)}`);
+  const mismatch = (): never =>
+    fail(
+      `${metric} is ${UNIT_NAMES[q].replace(/ \(.*\)$/, "")}, and ${value}${unit} is ${given ? UNIT_NAMES[given.quantity].replace(/ \(.*\)$/, "") : "a bare number"}; write it as ${UNIT_NAMES[q]}, e.g. ${metric} ${op} ${example(q)}`,
+    );
   switch (q) {
     case "time":
     case "size":
@@ -89,7 +120,8 @@ function boundOf(q: Quantity, value: number, unit: string, metric: string, op: O
     case "ratio": {
       if (given && given.quantity !== "percent") mismatch();
       const ratio = given ? value / 100 : value;
-      if (ratio > 1 || ratio < 0) fail(`${metric} is a ratio from 0 to 100 %: write a percentage or a fraction, e.g. ${metric} ${op} 99.9% or ${metric} ${op} 0.999`);
+      if (ratio > 1 || ratio < 0)
+        fail(`${metric} is a ratio from 0 to 100 %: write a percentage or a fraction, e.g. ${metric} ${op} 99.9% or ${metric} ${op} 0.999`);
       return ratio;
     }
     case "rate":
