@@ -38,7 +38,9 @@ export function cliArgv(args: string[]): string[] {
   const quick = run && !args.some((a) => /^--?(idle|cooldown)\b/.test(a)) ? TEST_PHASES : [];
   const noBaseline = run && !args.some((a) => /^--(baseline|no-mock)\b/.test(a)) ? ["--baseline", "off"] : [];
   const loads = run || args[0] === "sweep";
-  const ports = loads ? [...(args.some((a) => /^--?port\b/.test(a)) ? [] : ["--port", "0"]), ...(args.some((a) => /^--?mock-port\b/.test(a)) ? [] : ["--mock-port", "0"])] : [];
+  const ports = loads
+    ? [...(args.some((a) => /^--?port\b/.test(a)) ? [] : ["--port", "0"]), ...(args.some((a) => /^--?mock-port\b/.test(a)) ? [] : ["--mock-port", "0"])]
+    : [];
   return [process.execPath, ENTRY, ...args, ...quick, ...noBaseline, ...ports];
 }
 

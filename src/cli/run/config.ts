@@ -33,6 +33,56 @@ const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);
 export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   // what the command line says, not the parsed values: flags with defaults are "given" only when typed
   const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
+  refuseConflicts(given);
+  const load = loadModelOf(a);
+  const noMock = a["no-mock"] === true || a.mock === false;
+  const target = optional(a.target, (v) => urlFlag("target", v));
+  checkMockFlags(a, rawArgs, given, noMock, target);
+  const sent = whatIsSentOf(a, rawArgs, given);
+  const mock = mockConfig(a, load.seed);
+  const cfg: RunConfig = {
+    ...RUN_DEFAULTS,
+    ...load,
+    ...sent,
+    baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
+    baselineSliceMs:
+      a["baseline-slice"] === undefined
+        ? sliceFor(answerMs(mock.model, a.stream, sent.maxTokens))
+        : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
+    target,
+    gateway: gatewayConfig(a, rawArgs),
+    setup: a.setup,
+    teardown: a.teardown,
+    attachPid: optional(a.pid, (v) => wholeNumberFlag("pid", v, "12345")),
+    attachPort: optional(a["pid-of-port"], (v) => portFlag("pid-of-port", v)),
+    readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
+    stopTimeoutMs: durationFlag("stop-timeout", a["stop-timeout"], { allowZero: true, example: "10s" }),
+    noMock,
+    idleMs: durationFlag("idle", a.idle, { allowZero: true, example: "3s" }),
+    cooldownMs: durationFlag("cooldown", a.cooldown, { allowZero: true, example: "3s" }),
+    sampleIntervalMs: durationFlag("sample-interval", a["sample-interval"], { example: "250ms" }),
+    port: portFlag("port", a.port),
+    mockPort: portFlag("mock-port", a["mock-port"]),
+    jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
+    htmlPath: optional(a.html, (v) => resolve(v)),
+    outDir: optional(a.out, (v) => resolve(v)),
+    minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
+    instance: optional(a.instance, instanceFlag),
+    slo: repeated(rawArgs, "slo"),
+    targets: a.targets as RunConfig["targets"],
+    strict: a.strict,
+    abortOnFail: a["abort-on-fail"],
+    mock: { flags: mock.flags, seed: mock.seed },
+  };
+  checkGates(cfg);
+  // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
+  if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
+  checkTogether(cfg, a);
+  return cfg;
+}
+
+/** Flags that cannot go together, or that belong to another flag not given. */
+function refuseConflicts(given: (flag: string) => boolean): void {
   conflicts(given, [
     ["concurrency", "rate", "-c runs a closed loop (each connection sends when its response ends); --rate sets an open-loop schedule"],
     ["concurrency", "steps", "--steps is an open-loop schedule; -c runs a closed loop"],
@@ -60,6 +110,10 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
       "--duration and --step-duration cannot be used together with --steps: the run lasts steps × --step-duration (or give --duration alone to split it evenly)",
     );
   if (given("step-duration") && !given("steps")) throw new UsageError("--step-duration needs --steps, e.g. --steps 50,100,200 --step-duration 10s");
+}
+
+/** The load model: open-loop shape and arrivals, or the closed loop; the workers and the client. */
+function loadModelOf(a: RunArgValues) {
   const rate = a.rate === undefined ? { from: D.rateRps, to: undefined } : rateFlag(a.rate);
   const steps = optional(a.steps, stepsFlag);
   const stepMs = optional(a["step-duration"], (v) => durationFlag("step-duration", v));
@@ -67,9 +121,26 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if (steps && stepMs !== undefined) durationMs = steps.length * stepMs;
   if (a.arrival !== "constant" && a.arrival !== "poisson")
     throw new UsageError(`--arrival "${a.arrival}": expected constant or poisson, e.g. --arrival poisson`);
-  const seed = a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed);
-  const noMock = a["no-mock"] === true || a.mock === false;
-  const target = optional(a.target, (v) => urlFlag("target", v));
+  return {
+    rateRps: rate.from,
+    rateToRps: rate.to,
+    steps,
+    stepMs,
+    arrival: a.arrival as RunConfig["arrival"],
+    seed: a.seed === undefined ? randomSeed() : wholeOrZero("seed", a.seed),
+    durationMs,
+    warmupMs: durationFlag("warmup", a.warmup, { allowZero: true, example: "5s" }),
+    maxInFlight: wholeNumberFlag("max-in-flight", a["max-in-flight"], "1000"),
+    concurrency: optional(a.concurrency, (v) => wholeNumberFlag("concurrency", v, "50")),
+    requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
+    workers: wholeNumberFlag("workers", a.workers, "2"),
+    client: clientFlag(a.client),
+    connections: optional(a.connections, (v) => wholeNumberFlag("connections", v, "100")),
+  };
+}
+
+/** --no-mock and the mock's and the baseline's flags, checked together. */
+function checkMockFlags(a: RunArgValues, rawArgs: string[], given: (flag: string) => boolean, noMock: boolean, target: string | undefined): void {
   if (noMock) {
     const mockFlag = rawArgs.find((r) => r.startsWith("--mock-") && !r.startsWith("--mock-port"));
     if (mockFlag) throw new UsageError(`${mockFlag.split("=")[0]} has no effect with --no-mock: no mock is started`);
@@ -81,6 +152,10 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if (given("baseline-slice") && a.baseline !== "interleaved")
     throw new UsageError(`--baseline-slice sets the slices of --baseline interleaved, and --baseline is ${a.baseline}: drop one of them`);
   if (noMock && !target) throw new UsageError("--no-mock needs --target: without a target, gatebench loads its built-in proxy, which forwards to the mock");
+}
+
+/** What is sent: method, path, headers, body, model, stream, timeout, TLS. */
+function whatIsSentOf(a: RunArgValues, rawArgs: string[], given: (flag: string) => boolean) {
   const method = a.method.trim().toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method "${a.method}": expected an HTTP method, e.g. --method POST`);
   const bodyFlag = ["body", "body-file", "prompts", "prompt-tokens"].find(given);
@@ -88,41 +163,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if ((method === "GET" || method === "HEAD") && a.stream)
     throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
   const path = a.path ?? D.path;
-  const maxTokens = optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256"));
-  const mock = mockConfig(a, seed);
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
-  const cfg: RunConfig = {
-    ...RUN_DEFAULTS,
-    rateRps: rate.from,
-    rateToRps: rate.to,
-    steps,
-    stepMs,
-    arrival: a.arrival,
-    seed,
-    durationMs,
-    warmupMs: durationFlag("warmup", a.warmup, { allowZero: true, example: "5s" }),
-    maxInFlight: wholeNumberFlag("max-in-flight", a["max-in-flight"], "1000"),
-    concurrency: optional(a.concurrency, (v) => wholeNumberFlag("concurrency", v, "50")),
-    requests: optional(a.requests, (v) => wholeNumberFlag("requests", v, "1000")),
-    workers: wholeNumberFlag("workers", a.workers, "2"),
-    client: clientFlag(a.client),
-    connections: optional(a.connections, (v) => wholeNumberFlag("connections", v, "100")),
-    insecure: a.insecure,
-    caFile: optional(a.cacert, (v) => readableFile("cacert", v)),
-    baseline: noMock ? "off" : (a.baseline as RunConfig["baseline"]),
-    baselineSliceMs:
-      a["baseline-slice"] === undefined
-        ? sliceFor(answerMs(mock.model, a.stream, maxTokens))
-        : durationFlag("baseline-slice", a["baseline-slice"], { example: "1s" }),
-    target,
-    gateway: gatewayConfig(a, rawArgs),
-    setup: a.setup,
-    teardown: a.teardown,
-    attachPid: optional(a.pid, (v) => wholeNumberFlag("pid", v, "12345")),
-    attachPort: optional(a["pid-of-port"], (v) => portFlag("pid-of-port", v)),
-    readyTimeoutMs: durationFlag("ready-timeout", a["ready-timeout"], { example: "60s" }),
-    stopTimeoutMs: durationFlag("stop-timeout", a["stop-timeout"], { allowZero: true, example: "10s" }),
-    noMock,
+  return {
     path,
     method,
     headers: headersFrom(rawArgs),
@@ -131,29 +173,17 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     promptsFile: optional(a.prompts, (v) => resolve(v)),
     model: a.model ?? D.model,
     modelGiven: a.model !== undefined,
-    maxTokens,
+    maxTokens: optional(a["max-tokens"], (v) => wholeNumberFlag("max-tokens", v, "256")),
     promptTokens: optional(a["prompt-tokens"], (v) => wholeNumberFlag("prompt-tokens", v, "1000")),
     stream: a.stream,
     timeoutMs: durationFlag("timeout", a.timeout, { example: "30s" }),
-    idleMs: durationFlag("idle", a.idle, { allowZero: true, example: "3s" }),
-    cooldownMs: durationFlag("cooldown", a.cooldown, { allowZero: true, example: "3s" }),
-    sampleIntervalMs: durationFlag("sample-interval", a["sample-interval"], { example: "250ms" }),
-    port: portFlag("port", a.port),
-    mockPort: portFlag("mock-port", a["mock-port"]),
-    jsonPath: a.json === "-" ? "-" : a.json ? resolve(a.json) : undefined,
-    htmlPath: optional(a.html, (v) => resolve(v)),
-    outDir: optional(a.out, (v) => resolve(v)),
-    minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
-    instance: optional(a.instance, instanceFlag),
-    slo: repeated(rawArgs, "slo"),
-    targets: a.targets as RunConfig["targets"],
-    strict: a.strict,
-    abortOnFail: a["abort-on-fail"],
-    mock: { flags: mock.flags, seed: mock.seed },
+    insecure: a.insecure,
+    caFile: optional(a.cacert, (v) => readableFile("cacert", v)),
   };
-  checkGates(cfg);
-  // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
-  if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
+}
+
+/** Values that cannot go together once read, and the output paths, checked before anything starts. */
+function checkTogether(cfg: RunConfig, a: RunArgValues): void {
   if ((cfg.attachPid !== undefined || cfg.attachPort !== undefined) && !cfg.target)
     throw new UsageError("--pid and --pid-of-port name a gateway attached with --target, e.g. --target http://127.0.0.1:4000 --pid-of-port 4000");
   if (cfg.attachPid !== undefined && cfg.attachPort !== undefined)
@@ -177,7 +207,6 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if (!cfg.target && !cfg.noMock && cfg.port !== 0 && cfg.port === cfg.mockPort) {
     throw new UsageError(`--port and --mock-port are both ${cfg.port}: the gateway and the mock need different ports, e.g. --port 8081 --mock-port 9091`);
   }
-  return cfg;
 }
 
 /** The --gateway flags; the command and template are rendered (and checked) when the run starts. */
