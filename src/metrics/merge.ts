@@ -11,13 +11,15 @@
 // (run.load_started_at, else run.started_at) to the nearest second; its
 // per-second p50/p99 cannot be merged from the rows and are null.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
-// type only (erased at run time): the document's shape is declared with its writer
 import type { ResultDoc, RunInfo, UpstreamCounts } from "./document.ts";
 import { encodeHistogram, newHistogram, statsOf, type Histogram } from "./histogram.ts";
-import { overheadOf } from "./overhead.ts";
 import { METRICS } from "./recorder.ts";
-import { upstreamFigures, type BandSet, type OverheadSet, type RequestsSummary, type Summary } from "./summary.ts";
+import { overheadSets, successRatio, upstreamFigures, type RequestsSummary, type Summary } from "./summary.ts";
 import type { SecondRow } from "./timeline.ts";
+import { gatesFrom } from "./gates/evaluate.ts";
+import type { Slo } from "./gates/expr.ts";
+import { judge } from "./targets.ts";
+import type { GateResult, TargetPreset } from "./verdicts.ts";
 
 /** A part that cannot be merged with the others; the CLI makes it exit 2. */
 export class MergeError extends Error {
@@ -58,7 +60,6 @@ const RATE_KEYS = ["rateRps", "rateToRps", "steps", "concurrency", "requests"] a
 /** …who they are, and what is local to each one's machine: its seed, ports, the gateway's pid (--pid, --pid-of-port) and its output files. */
 const OWN_KEYS = new Set(["instance", "seed", "mock.seed", "port", "mockPort", "attachPid", "attachPort", "jsonPath", "htmlPath", "outDir"]);
 /** The metrics whose overhead is reported (as summary.withBaseline does). */
-const OVERHEAD_METRICS: (keyof OverheadSet)[] = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"];
 /** Parts that started further apart than this get a warning: the total rate held only while all were sending. */
 const START_SPREAD_WARN_MS = 1000;
 
@@ -168,7 +169,7 @@ function mergeCore(cores: Core[], hist: Record<string, Histogram>, prefix: strin
       sum(q, (r) => r.throughput),
       3,
     ),
-    success_ratio: total + dropped > 0 ? round(ok / (total + dropped), 6) : 0,
+    success_ratio: successRatio(ok, total, dropped),
     // the peaks need not have come at the same moment: an upper bound
     ...(q.some((r) => r.in_flight_peak !== undefined) ? { in_flight_peak: sum(q, (r) => r.in_flight_peak) } : {}),
   };
@@ -428,14 +429,7 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
       "direct.",
       ids,
     );
-    const value: OverheadSet = {};
-    const band: BandSet = {};
-    for (const m of OVERHEAD_METRICS) {
-      const o = hist[m] && hist[`direct.${m}`] ? overheadOf(hist[m], hist[`direct.${m}`]!) : undefined;
-      if (!o) continue;
-      value[m] = o.value;
-      band[m] = o.band;
-    }
+    const { value, band } = overheadSets((m) => (hist[m] && hist[`direct.${m}`] ? [hist[m], hist[`direct.${m}`]!] : undefined));
     summary.overhead_ms = value;
     summary.overhead_band_ms = band;
   }
@@ -488,4 +482,29 @@ export function mergeResults(parts: MergeInput[]): MergedDoc {
       ids,
     ),
   };
+}
+
+/**
+ * The verdicts of the gates and targets the parts had in common (their
+ * config), on the merged summary. A figure kept per instance (a gateway's
+ * memory and CPU, its growth) is judged on each instance: it passes when
+ * every one passed.
+ */
+export function judgeMerged(doc: MergedDoc): GateResult[] {
+  const c = doc.config as { slo?: string[]; minSuccess?: number; targets?: TargetPreset; strict?: boolean; stream?: boolean };
+
+  // a figure kept per instance (a gateway's memory and CPU, its growth) is judged on each instance: pass when every one passed
+  const perInstance = (g: Slo, v: GateResult): GateResult => {
+    if (v.value !== null) return v;
+    const own = doc.run.parts.map((p) => p.slo?.find((x) => x.expr === g.expr));
+    if (own.some((x) => x === undefined || x.value === null)) return v;
+    const worst = own.find((x) => !x!.pass) ?? own[0]!;
+    return {
+      ...v,
+      value: worst!.value,
+      pass: own.every((x) => x!.pass),
+      note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}`,
+    };
+  };
+  return judge(gatesFrom(c), doc.summary, { preset: c.targets ?? "none", strict: c.strict ?? false, stream: c.stream ?? false }, perInstance);
 }

@@ -1,5 +1,5 @@
 // The run's summary in the shape of the JSON result contract (docs/DESIGN.md).
-import { statsOf, type Stats } from "./histogram.ts";
+import { statsOf, type Histogram, type Stats } from "./histogram.ts";
 import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
@@ -104,7 +104,24 @@ export function upstreamFigures(
 export type BandSet = { [K in keyof OverheadSet]?: BandRow };
 
 /** The metrics whose overhead is reported. */
-const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
+export const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
+
+/** The overhead of every metric both paths have, with its band: `pair(m)` gives the gateway's and the direct histogram of m, or undefined. */
+export function overheadSets(pair: (m: (typeof OVERHEAD_METRICS)[number]) => [Histogram, Histogram] | undefined): { value: OverheadSet; band: BandSet } {
+  const value: OverheadSet = {};
+  const band: BandSet = {};
+  for (const m of OVERHEAD_METRICS) {
+    const hs = pair(m);
+    const o = hs ? overheadOf(hs[0], hs[1]) : undefined;
+    if (!o) continue;
+    value[m] = o.value;
+    band[m] = o.band;
+  }
+  return { value, band };
+}
+
+/** ok ÷ (sent + dropped), 6 digits; 0 with nothing sent. */
+export const successRatio = (ok: number, total: number, dropped: number): number => (total + dropped > 0 ? round(ok / (total + dropped), 6) : 0);
 
 /**
  * Adds the baseline to a summary: the direct path's own summary, and the
@@ -113,14 +130,7 @@ const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "res
 export function withBaseline(s: Summary, gateway: Recorder, direct: Recorder, scheduledMs: number, sliced: boolean): void {
   const { resources: _, ...d } = summarize(direct, scheduledMs, {}, sliced);
   s.direct = d;
-  const value: OverheadSet = {};
-  const band: BandSet = {};
-  for (const m of OVERHEAD_METRICS) {
-    const o = overheadOf(gateway.histograms[m], direct.histograms[m]);
-    if (!o) continue;
-    value[m] = o.value;
-    band[m] = o.band;
-  }
+  const { value, band } = overheadSets((m) => [gateway.histograms[m], direct.histograms[m]]);
   s.overhead_ms = value;
   s.overhead_band_ms = band;
 }
@@ -175,7 +185,7 @@ export function summarize(
       dropped: rec.dropped,
       rate: round(rateOf(rec.total, sentWindowMs), 3),
       throughput: round(rateOf(rec.ok, doneWindowMs), 3),
-      success_ratio: rec.total + rec.dropped > 0 ? round(rec.ok / (rec.total + rec.dropped), 6) : 0,
+      success_ratio: successRatio(rec.ok, rec.total, rec.dropped),
     },
     latency_ms: statsOf(h.latency),
     service_time_ms: statsOf(h.service_time),

@@ -4,17 +4,13 @@
 // summed, resources kept per instance (src/metrics/merge.ts). Prints the
 // merged terminal report; --out writes the merged result, --html its page.
 import { defineCommand } from "citty";
-import { MergeError, mergeResults, type MergedDoc } from "../../metrics/merge.ts";
+import { judgeMerged, MergeError, mergeResults, type MergedDoc } from "../../metrics/merge.ts";
 import { jsonText } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
 import { textReport } from "../../report/text.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";
 import { readResult, writeOutput } from "./report.ts";
-import { gatesFrom } from "../../metrics/gates/evaluate.ts";
-import type { Slo } from "../../metrics/gates/expr.ts";
-import { judge } from "../../metrics/targets.ts";
-import type { GateResult, TargetPreset } from "../../metrics/verdicts.ts";
 
 export const mergeArgs = {
   files: {
@@ -32,26 +28,6 @@ export const mergeArgs = {
   html: { type: "string", description: "Also write the merged HTML report to this file, e.g. --html total.html", valueHint: "file" },
   verbose: { type: "boolean", description: "Show stack traces of failures", default: false },
 } as const;
-
-/** Sets the merged summary's gates and targets from the parts' common config; the gates' verdicts. */
-function judgeMerged(doc: MergedDoc): GateResult[] {
-  const c = doc.config as { slo?: string[]; minSuccess?: number; targets?: TargetPreset; strict?: boolean; stream?: boolean };
-
-  // a figure kept per instance (a gateway's memory and CPU, its growth) is judged on each instance: pass when every one passed
-  const perInstance = (g: Slo, v: GateResult): GateResult => {
-    if (v.value !== null) return v;
-    const own = doc.run.parts.map((p) => p.slo?.find((x) => x.expr === g.expr));
-    if (own.some((x) => x === undefined || x.value === null)) return v;
-    const worst = own.find((x) => !x!.pass) ?? own[0]!;
-    return {
-      ...v,
-      value: worst!.value,
-      pass: own.every((x) => x!.pass),
-      note: `per instance (${doc.run.parts.map((p, i) => `${p.instance} ${own[i]!.pass ? "pass" : "FAIL"}`).join(", ")}); the value shown is ${own.every((x) => x!.pass) ? "the first instance's" : "a failing instance's"}`,
-    };
-  };
-  return judge(gatesFrom(c), doc.summary, { preset: c.targets ?? "none", strict: c.strict ?? false, stream: c.stream ?? false }, perInstance);
-}
 
 export const mergeCommand = defineCommand({
   meta: {

@@ -3,7 +3,7 @@
 // the closest known one.
 import { closest } from "../../closest.ts";
 import { ERROR_KIND_NAMES } from "../outcome.ts";
-import type { Summary } from "../summary.ts";
+import { OVERHEAD_METRICS, type Summary } from "../summary.ts";
 import type { Need, Quantity } from "./expr.ts";
 
 export interface MetricDef {
@@ -28,7 +28,6 @@ const STATS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max", "count"
 /** Other names users write for a statistic (k6, Prometheus): read as gatebench's. */
 export const STAT_ALIASES: Record<string, string> = { avg: "avg", average: "avg", med: "p50", median: "p50" };
 const STREAM_ONLY = new Set(["ttft", "itl", "tpot"]);
-const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
 const OVERHEAD_STATS = ["p50", "p90", "p99", "p999"] as const;
 const PROCESSES = ["gateway", "mock", "gatebench"] as const;
 const PHASES = ["idle", "warmup", "load", "baseline", "drain", "cooldown"] as const;
