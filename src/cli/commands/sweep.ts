@@ -4,7 +4,7 @@
 import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { runSweep, type SweepPlan } from "../../run/sweep.ts";
+import { runSweep, type SweepHooks, type SweepPlan } from "../../run/sweep.ts";
 import { writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { progressLine } from "../../report/progress.ts";
 import { SWEEP_SCHEMA, sweepHtml, sweepText, type SweepDoc } from "../../report/sweep.ts";
@@ -106,6 +106,119 @@ function precisionFlag(value: string): number {
   return n;
 }
 
+/** The sweep's own flags: the rates given, or the search; its budget. */
+function planOf(a: RunArgValues & Record<string, string | undefined>, given: (flag: string) => boolean): SweepPlan {
+  if (given("rates")) {
+    for (const f of ["start-rate", "max-rate", "precision"])
+      if (given(f)) throw new UsageError(`--rates gives the rates; --${f} belongs to the automatic search: drop one of them`);
+  }
+  const plan: SweepPlan = {
+    budgetMs: durationFlag("budget", a.budget!, { example: "10m" }),
+    ...(a.rates !== undefined
+      ? { rates: ratesFlag(a.rates) }
+      : {
+          search: {
+            startRps: roundRate(positiveNumberFlag("start-rate", a["start-rate"]!, "50")),
+            maxRps: positiveNumberFlag("max-rate", a["max-rate"]!, "5000"),
+            precision: precisionFlag(a.precision!),
+          },
+        }),
+  };
+  if (plan.search && plan.search.maxRps < plan.search.startRps)
+    throw new UsageError(`--max-rate ${plan.search.maxRps} is below --start-rate ${plan.search.startRps}`);
+  return plan;
+}
+
+/** The sweep's files (--json, --html, --out), checked before the first step. */
+function outputsOf(a: RunArgValues): { jsonPath?: string; htmlPath?: string; outDir?: string } {
+  const jsonPath = a.json === undefined ? undefined : resolve(a.json);
+  const htmlPath = a.html === undefined ? undefined : resolve(a.html);
+  const outDir = a.out === undefined ? undefined : resolve(a.out);
+  if (jsonPath) checkWritableFile("json", a.json!, jsonPath);
+  if (htmlPath) checkWritableFile("html", a.html!, htmlPath);
+  if (outDir) checkOutDir(a.out!, outDir);
+  return { jsonPath, htmlPath, outDir };
+}
+
+/** What the steps tell along the way: the step being run, the first step's target, the step folders written. */
+interface StepLog {
+  current: { k: number; rate: number };
+  firstUrl: string;
+  gatewayKind: string;
+  stepFiles: string[];
+}
+
+/** Progress and step lines on stderr; each step's run folder under --out. */
+function stepHooks(seen: StepLog, outDir: string | undefined): SweepHooks {
+  const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
+  return {
+    log: (m) => log.debug(m),
+    progressEveryMs: tty ? 250 : 2000,
+    progress: (p, elapsedMs) => {
+      const line = `step ${seen.current.k + 1} at ${seen.current.rate} req/s: ${progressLine({ ...p, elapsedMs, plannedMs: undefined })}`;
+      if (tty) process.stderr.write(`\r\x1b[K${line}`);
+      else log.info(line);
+    },
+    progressEnd: () => {
+      if (tty) process.stderr.write("\r\x1b[K");
+    },
+    stepStart: (k, rate) => {
+      seen.current = { k, rate };
+      log.info(`step ${k + 1}: ${rate} req/s`);
+    },
+    stepDone: (step, result) => {
+      const s = step.summary;
+      const verdict = step.generator_limited
+        ? `generator-limited (${step.generator_limited})`
+        : step.pass
+          ? "pass"
+          : `FAIL (${step.failed.join(", ") || step.ended_early})`;
+      log.info(
+        `step ${seen.current.k + 1}: ${step.rate} req/s → ${verdict}; p99 ${s.latency_ms?.p99 ?? "-"} ms, success ${(s.requests.success_ratio * 100).toFixed(2)} %`,
+      );
+      if (!seen.firstUrl) {
+        seen.firstUrl = result.url;
+        seen.gatewayKind = result.config.gateway ? "command" : result.config.target ? "external" : "built-in proxy";
+      }
+      if (outDir) {
+        const dir = join(outDir, `step-${String(seen.current.k + 1).padStart(2, "0")}-${step.rate}rps`);
+        try {
+          mkdirSync(dir, { recursive: true });
+          writeRunFolder(dir, documentOf(result), result.processes.gateway?.log);
+          seen.stepFiles.push(dir);
+        } catch (err) {
+          log.error(`could not write ${dir}: ${(err as Error).message}`);
+        }
+      }
+    },
+  };
+}
+
+/** The sweep's files, each written atomically; false when one could not be. */
+function writeSweep(doc: SweepDoc, o: ReturnType<typeof outputsOf>, steps: number): boolean {
+  let written = true;
+  const attempt = (what: string, write: () => void): void => {
+    try {
+      write();
+      log.info(`${what} written`);
+    } catch (err) {
+      log.error(`could not write the ${what}: ${(err as Error).message}`);
+      written = false;
+    }
+  };
+  const { jsonPath, htmlPath, outDir } = o;
+  if (jsonPath) attempt(`sweep ${jsonPath}`, () => writeAtomic(jsonPath, `${JSON.stringify(doc, null, 2)}\n`));
+  if (htmlPath) attempt(`HTML page ${htmlPath}`, () => writeAtomic(htmlPath, sweepHtml(doc)));
+  if (outDir) {
+    attempt(`sweep folder ${outDir} (sweep.json, sweep.html, ${steps} step folders)`, () => {
+      mkdirSync(outDir, { recursive: true });
+      writeAtomic(join(outDir, "sweep.json"), `${JSON.stringify(doc, null, 2)}\n`);
+      writeAtomic(join(outDir, "sweep.html"), sweepHtml(doc));
+    });
+  }
+  return written;
+}
+
 export const sweepCommand = defineCommand({
   meta: { name: "sweep", description: "Find the highest rate that meets every SLO: runs at increasing rates (doubling, then bisecting), each a full run" },
   args: sweepArgs,
@@ -115,91 +228,19 @@ export const sweepCommand = defineCommand({
     const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
     // every step is a run: its flags are checked the way run checks them (the sweep writes its own files)
     const base = runConfigFrom({ ...a, json: undefined, html: undefined, out: undefined } as RunArgValues, rawArgs);
-    if (given("rates")) {
-      for (const f of ["start-rate", "max-rate", "precision"])
-        if (given(f)) throw new UsageError(`--rates gives the rates; --${f} belongs to the automatic search: drop one of them`);
-    }
-    const plan: SweepPlan = {
-      budgetMs: durationFlag("budget", a.budget!, { example: "10m" }),
-      ...(a.rates !== undefined
-        ? { rates: ratesFlag(a.rates) }
-        : {
-            search: {
-              startRps: roundRate(positiveNumberFlag("start-rate", a["start-rate"]!, "50")),
-              maxRps: positiveNumberFlag("max-rate", a["max-rate"]!, "5000"),
-              precision: precisionFlag(a.precision!),
-            },
-          }),
-    };
-    if (plan.search && plan.search.maxRps < plan.search.startRps)
-      throw new UsageError(`--max-rate ${plan.search.maxRps} is below --start-rate ${plan.search.startRps}`);
-    const jsonPath = a.json === undefined ? undefined : resolve(a.json);
-    const htmlPath = a.html === undefined ? undefined : resolve(a.html);
-    const outDir = a.out === undefined ? undefined : resolve(a.out);
-    if (jsonPath) checkWritableFile("json", a.json!, jsonPath);
-    if (htmlPath) checkWritableFile("html", a.html!, htmlPath);
-    if (outDir) checkOutDir(a.out!, outDir);
+    const plan = planOf(a, given);
+    const outputs = outputsOf(a);
     if (base.slo.length === 0 && base.minSuccess === undefined && !base.strict) {
       base.slo = ["success >= 99.9%"];
       log.info('no --slo given: each step is judged by success >= 99.9% (add the SLOs you care about, e.g. --slo "latency.p99 < 250ms")');
     }
     const gates = [...gatesFrom(base).map((g) => g.expr), ...(base.strict ? [`the ${base.targets} targets (--strict)`] : [])];
-
     const signals = interrupts();
-    const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
     const startedAt = new Date().toISOString();
-    let current = { k: 0, rate: 0 };
-    let firstUrl = "";
-    let gatewayKind = "";
-    const stepFiles: string[] = [];
+    const seen: StepLog = { current: { k: 0, rate: 0 }, firstUrl: "", gatewayKind: "", stepFiles: [] };
     let outcome: Awaited<ReturnType<typeof runSweep>>;
     try {
-      outcome = await runSweep(
-        base,
-        plan,
-        {
-          log: (m) => log.debug(m),
-          progressEveryMs: tty ? 250 : 2000,
-          progress: (p, elapsedMs) => {
-            const line = `step ${current.k + 1} at ${current.rate} req/s: ${progressLine({ ...p, elapsedMs, plannedMs: undefined })}`;
-            if (tty) process.stderr.write(`\r\x1b[K${line}`);
-            else log.info(line);
-          },
-          progressEnd: () => {
-            if (tty) process.stderr.write("\r\x1b[K");
-          },
-          stepStart: (k, rate) => {
-            current = { k, rate };
-            log.info(`step ${k + 1}: ${rate} req/s`);
-          },
-          stepDone: (step, result) => {
-            const s = step.summary;
-            const verdict = step.generator_limited
-              ? `generator-limited (${step.generator_limited})`
-              : step.pass
-                ? "pass"
-                : `FAIL (${step.failed.join(", ") || step.ended_early})`;
-            log.info(
-              `step ${current.k + 1}: ${step.rate} req/s → ${verdict}; p99 ${s.latency_ms?.p99 ?? "-"} ms, success ${(s.requests.success_ratio * 100).toFixed(2)} %`,
-            );
-            if (!firstUrl) {
-              firstUrl = result.url;
-              gatewayKind = result.config.gateway ? "command" : result.config.target ? "external" : "built-in proxy";
-            }
-            if (outDir) {
-              const dir = join(outDir, `step-${String(current.k + 1).padStart(2, "0")}-${step.rate}rps`);
-              try {
-                mkdirSync(dir, { recursive: true });
-                writeRunFolder(dir, documentOf(result), result.processes.gateway?.log);
-                stepFiles.push(dir);
-              } catch (err) {
-                log.error(`could not write ${dir}: ${(err as Error).message}`);
-              }
-            }
-          },
-        },
-        { stop: signals.stop.signal, abort: signals.abort.signal },
-      );
+      outcome = await runSweep(base, plan, stepHooks(seen, outputs.outDir), { stop: signals.stop.signal, abort: signals.abort.signal });
     } finally {
       signals.dispose();
     }
@@ -214,8 +255,8 @@ export const sweepCommand = defineCommand({
         gates,
       },
       started_at: startedAt,
-      target: firstUrl || (base.target ?? "(no step ran)"),
-      gateway: gatewayKind || (base.gateway ? "command" : base.target ? "external" : "built-in proxy"),
+      target: seen.firstUrl || (base.target ?? "(no step ran)"),
+      gateway: seen.gatewayKind || (base.gateway ? "command" : base.target ? "external" : "built-in proxy"),
       load: `${base.arrival} arrivals for ${base.durationMs / 1000} s${base.warmupMs > 0 ? ` after a ${base.warmupMs / 1000} s warm-up at the same rate` : ""}, ${base.stream ? "streaming" : "unary"}, ${base.baseline === "off" ? "no baseline" : `baseline ${base.baseline}`}`,
       steps: outcome.steps,
       highest_passing_rps: outcome.highestPass ?? null,
@@ -224,25 +265,7 @@ export const sweepCommand = defineCommand({
       end_note: outcome.endNote,
     };
     process.stdout.write(`${sweepText(doc)}\n`);
-    let written = true;
-    const attempt = (what: string, write: () => void): void => {
-      try {
-        write();
-        log.info(`${what} written`);
-      } catch (err) {
-        log.error(`could not write the ${what}: ${(err as Error).message}`);
-        written = false;
-      }
-    };
-    if (jsonPath) attempt(`sweep ${jsonPath}`, () => writeAtomic(jsonPath, `${JSON.stringify(doc, null, 2)}\n`));
-    if (htmlPath) attempt(`HTML page ${htmlPath}`, () => writeAtomic(htmlPath, sweepHtml(doc)));
-    if (outDir) {
-      attempt(`sweep folder ${outDir} (sweep.json, sweep.html, ${stepFiles.length} step folders)`, () => {
-        mkdirSync(outDir, { recursive: true });
-        writeAtomic(join(outDir, "sweep.json"), `${JSON.stringify(doc, null, 2)}\n`);
-        writeAtomic(join(outDir, "sweep.html"), sweepHtml(doc));
-      });
-    }
+    const written = writeSweep(doc, outputs, seen.stepFiles.length);
     if (outcome.end === "run-failed") {
       log.error(outcome.endNote);
       return EXIT.runFailed;
