@@ -18,6 +18,24 @@ export function sleepOrAbort(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** What a waiter reads time from and sleeps on: the real one, or a fake one in tests. */
+export interface Clock {
+  /** ms on the performance.now() clock. */
+  now(): number;
+  /** A short sleep (a whole number of ms; 0 yields to the event loop once). */
+  sleep(ms: number): Promise<void>;
+  /** A long sleep that a stop cuts short. */
+  sleepOrAbort(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export const REAL_CLOCK: Clock = { now: () => performance.now(), sleep: (ms) => Bun.sleep(ms), sleepOrAbort };
+
+/** What the waiter needs of a wake thread: a sleep until an instant that the thread ends (or a stop). */
+export interface Wake {
+  readonly broken: boolean;
+  sleepUntil(atMs: number, signal: AbortSignal): Promise<void>;
+}
+
 /** What a yield to the event loop costs when nothing else is waiting (measured: 2–10 µs). */
 const IDLE_YIELD_MS = 0.01;
 /**
@@ -36,7 +54,7 @@ const MIN_WAKE_GAP_MS = 0.5;
  * this thread's own timers only have whole milliseconds. Measured on 2
  * cores: the wake-up arrives ~0.12 ms after the deadline, for ~75 µs of CPU.
  */
-export class WakeThread {
+export class WakeThread implements Wake {
   private readonly shared = new SharedArrayBuffer(16);
   private readonly deadline = new Float64Array(this.shared, 0, 1);
   private readonly flag = new Int32Array(this.shared, 8, 2);
@@ -125,23 +143,32 @@ export function threadUrl(name: "wake-thread" | "thread"): string {
  */
 export class Waiter {
   private spentMs = 0;
-  private readonly startMs = performance.now();
+  private readonly startMs: number;
   private lastWakeMs = Number.NEGATIVE_INFINITY;
 
   /** `coarseSpin`: yield towards a deadline that is not `precise` too (off for the open loop's high rates, where responses wake the thread anyway). */
   constructor(
     private readonly spinBudget = 0.05,
-    private readonly wake?: WakeThread,
+    private readonly wake?: Wake,
     private readonly coarseSpin = true,
-  ) {}
+    private readonly clock: Clock = REAL_CLOCK,
+  ) {
+    this.startMs = clock.now();
+  }
+
+  /** Spent yielding, ms (what the spin budget is charged). */
+  get yieldedMs(): number {
+    return this.spentMs;
+  }
 
   async until(deadlineMs: number, signal: AbortSignal, precise = false): Promise<void> {
+    const clock = this.clock;
     for (;;) {
-      const now = performance.now();
+      const now = clock.now();
       const remaining = deadlineMs - now;
       if (remaining <= 0 || signal.aborted) return;
       if (remaining >= 50) {
-        await sleepOrAbort(Math.floor(remaining - 5), signal);
+        await clock.sleepOrAbort(Math.floor(remaining - 5), signal);
         continue;
       }
       const spin = (precise || this.coarseSpin) && this.spentMs <= this.spinBudget * (now - this.startMs);
@@ -150,17 +177,17 @@ export class Waiter {
         const target = Math.max(deadlineMs, this.lastWakeMs + MIN_WAKE_GAP_MS);
         const fireAt = spin ? target - (target - now > 2 ? WAKE_EARLY_IDLE_MS : WAKE_EARLY_MS) : target;
         if (fireAt - now > 0.02) await this.wake.sleepUntil(fireAt, signal);
-        this.lastWakeMs = performance.now();
+        this.lastWakeMs = clock.now();
         if (!spin) return;
         await this.yieldUntil(deadlineMs, signal);
         return;
       }
       if (!spin) {
         // over budget: the nearest whole millisecond (late by up to ~0.6 ms, or ~1 ms under half a millisecond)
-        await Bun.sleep(Math.max(1, Math.round(remaining)));
+        await clock.sleep(Math.max(1, Math.round(remaining)));
       } else if (remaining >= 1.3) {
         // a timer fires up to ~0.3 ms late: stop short, and yield the rest
-        await Bun.sleep(Math.floor(remaining - 0.3));
+        await clock.sleep(Math.floor(remaining - 0.3));
       } else {
         await this.yieldUntil(deadlineMs, signal);
       }
@@ -169,11 +196,12 @@ export class Waiter {
 
   /** Yields to the event loop until the deadline, charging each yield what an idle one costs. */
   private async yieldUntil(deadlineMs: number, signal: AbortSignal): Promise<void> {
+    const clock = this.clock;
     while (!signal.aborted) {
-      const t = performance.now();
+      const t = clock.now();
       if (t >= deadlineMs) return;
-      await Bun.sleep(0);
-      this.spentMs += Math.min(performance.now() - t, IDLE_YIELD_MS);
+      await clock.sleep(0);
+      this.spentMs += Math.min(clock.now() - t, IDLE_YIELD_MS);
     }
   }
 }
