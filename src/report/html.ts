@@ -6,11 +6,11 @@ import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { Stats } from "../metrics/histogram.ts";
 import type { Summary } from "../metrics/summary.ts";
-import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
 import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
 import { PLOT_SCRIPT } from "./html-script.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, usageCells } from "./rows.ts";
 
 export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -173,19 +173,7 @@ function resources(doc: ResultDoc): string {
     for (const [phase, u] of Object.entries(phases)) {
       rows.push({
         key: `${proc} ${phase}`,
-        cells: [
-          proc,
-          phase,
-          fmtCpu(u.cpu_pct_avg),
-          fmtCpu(u.cpu_pct_p95),
-          fmtCpu(u.cpu_pct_max),
-          fmtMb(u.rss_mb_start),
-          fmtMb(u.rss_mb_avg),
-          fmtMb(u.rss_mb_max),
-          fmtMb(u.rss_mb_end),
-          u.fds_max === undefined ? "-" : String(u.fds_max),
-          u.threads_max === undefined ? "-" : String(u.threads_max),
-        ],
+        cells: [proc, phase, ...usageCells(u)],
       });
     }
   }

@@ -1,7 +1,8 @@
 // Which rows the latency and overhead tables have, shared by the terminal
 // and HTML reports so the two always show the same figures.
 import type { OverheadSet } from "../metrics/summary.ts";
-import { fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
+import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
+import type { PhaseUsage } from "../metrics/resources.ts";
 import type { ResultDoc } from "../metrics/document.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
@@ -85,4 +86,19 @@ export function targetRows(doc: ResultDoc): { target: string; expr: string; meas
     verdict: r.pass === null ? "n/a" : r.pass ? "pass" : t.strict ? "FAIL" : "miss",
     ...(r.note ? { note: r.note } : {}),
   }));
+}
+
+/** One process's usage in one phase, as both reports show it: CPU avg, p95, max; RSS start, avg, max, end; fds; threads. */
+export function usageCells(u: PhaseUsage): string[] {
+  return [
+    fmtCpu(u.cpu_pct_avg),
+    fmtCpu(u.cpu_pct_p95),
+    fmtCpu(u.cpu_pct_max),
+    fmtMb(u.rss_mb_start),
+    fmtMb(u.rss_mb_avg),
+    fmtMb(u.rss_mb_max),
+    fmtMb(u.rss_mb_end),
+    u.fds_max === undefined ? "-" : String(u.fds_max),
+    u.threads_max === undefined ? "-" : String(u.threads_max),
+  ];
 }

@@ -4,9 +4,9 @@
 import { getBorderCharacters, table, type TableUserConfig } from "table";
 import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
-import { fmtCpu, fmtMb, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, type Verdict } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, usageCells, type Verdict } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -147,19 +147,7 @@ function resources(doc: ResultDoc): string {
   const rows = [["Resources", "phase", "CPU avg", "CPU p95", "CPU max", "RSS start", "RSS avg", "RSS max", "RSS end", "fds", "threads"]];
   for (const [proc, phases] of Object.entries(doc.summary.resources)) {
     for (const [phase, u] of Object.entries(phases)) {
-      rows.push([
-        proc,
-        phase,
-        fmtCpu(u.cpu_pct_avg),
-        fmtCpu(u.cpu_pct_p95),
-        fmtCpu(u.cpu_pct_max),
-        fmtMb(u.rss_mb_start),
-        fmtMb(u.rss_mb_avg),
-        fmtMb(u.rss_mb_max),
-        fmtMb(u.rss_mb_end),
-        u.fds_max === undefined ? "-" : String(u.fds_max),
-        u.threads_max === undefined ? "-" : String(u.threads_max),
-      ]);
+      rows.push([proc, phase, ...usageCells(u)]);
     }
   }
   const lines: string[] = [];

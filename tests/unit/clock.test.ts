@@ -103,25 +103,19 @@ describe("Waiter", () => {
     expect(clock.t).toBe(1000);
   });
 
-  test("precise, with a wake thread: woken the hand-over's length before the deadline, then yields the rest", async () => {
+  // a thread that slept longer wakes slower: a longer sleep on the wake thread is asked to end earlier
+  test.each([
+    [1.5, 0.13],
+    [10, 0.6],
+  ])("precise, with a wake thread, %p ms ahead: woken %p ms before the deadline, then yields the rest; never early", async (aheadMs, earlyMs) => {
     const clock = new FakeClock();
     const wake = fakeWake(clock);
     const w = new Waiter(0.5, wake, true, clock);
-    const deadline = clock.t + 1.5;
+    const deadline = clock.t + aheadMs;
     await w.until(deadline, running(), true);
-    expect(wake.asked).toEqual([deadline - 0.13]);
+    expect(wake.asked).toEqual([deadline - earlyMs]);
     expect(clock.t).toBeGreaterThanOrEqual(deadline);
     expect(clock.sleeps).toEqual([]);
-  });
-
-  test("a longer sleep on the wake thread is asked for earlier (a thread that slept longer wakes slower)", async () => {
-    const clock = new FakeClock();
-    const wake = fakeWake(clock);
-    const w = new Waiter(0.5, wake, true, clock);
-    const deadline = clock.t + 10;
-    await w.until(deadline, running(), true);
-    expect(wake.asked).toEqual([deadline - 0.6]);
-    expect(clock.t).toBeGreaterThanOrEqual(deadline);
   });
 
   test("at most one wake-up per half millisecond: a deadline sooner than that after the last is woken for later", async () => {
