@@ -1,9 +1,9 @@
 // Whether an attached target can be reached as the load will reach it,
 // asked once before the load: a TCP connection, and for https the TLS
 // handshake with the same verification.
-import type { Socket, TLSOptions } from "bun";
+import type { Socket } from "bun";
 import type { PreparedRequest } from "../client.ts";
-import { originOf } from "./request.ts";
+import { originOf, tlsFailure, tlsOptionsOf } from "./request.ts";
 
 /**
  * Whether the target can be reached as the load will reach it: a TCP
@@ -24,9 +24,7 @@ export function probe(request: PreparedRequest, timeoutMs = 5000): Promise<strin
     };
     const timer = setTimeout(() => settle(`nothing answered on ${where} within ${timeoutMs / 1000} s`), timeoutMs);
     const refused = (err: (Error & { code?: string }) | undefined): string => `nothing accepts connections on ${where}${err?.code ? ` (${err.code})` : ""}`;
-    const tls: TLSOptions | undefined = o.tls
-      ? { rejectUnauthorized: !request.insecure, ...(o.serverName ? { serverName: o.serverName } : {}), ...(request.caPem ? { ca: request.caPem } : {}) }
-      : undefined;
+    const tls = tlsOptionsOf(o, request);
     Bun.connect({
       hostname: o.hostname,
       port: o.port,
@@ -36,11 +34,7 @@ export function probe(request: PreparedRequest, timeoutMs = 5000): Promise<strin
         open: (s) => (tls ? undefined : settle(undefined, s)),
         handshake: (s, ok, err) => {
           if (ok || request.insecure) settle(undefined, s);
-          else
-            settle(
-              `the TLS handshake with ${o.serverName ?? o.hostname}:${o.port} failed: ${err?.message ?? "the certificate was not accepted"}; trust its CA with --cacert FILE, or skip verification with --insecure`,
-              s,
-            );
+          else settle(tlsFailure(o, err), s);
         },
         close: () => settle(o.tls ? `${where} closed the connection during the TLS handshake (is it https?)` : refused(undefined)),
         connectError: (_s, err) => settle(refused(err)),

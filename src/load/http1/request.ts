@@ -1,6 +1,7 @@
 // Request bytes, built once per body before the load starts: request line,
 // header fields, content-length and the body in one buffer, so that a send
 // is a single socket write with no string building on the hot path.
+import type { TLSOptions } from "bun";
 import { VERSION } from "../../version.ts";
 import type { PreparedRequest } from "../client.ts";
 
@@ -23,6 +24,17 @@ export function originOf(url: string): Origin {
   const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
   const ip = /^[\d.]+$/.test(hostname) || hostname.includes(":");
   return { hostname, port: Number(u.port || (tls ? 443 : 80)), tls, serverName: ip ? undefined : hostname };
+}
+
+/** TLS as a request asks for it: the URL's host name for SNI, verification unless --insecure, --cacert's CAs. */
+export function tlsOptionsOf(o: Origin, request: Pick<PreparedRequest, "insecure" | "caPem">): TLSOptions | undefined {
+  if (!o.tls) return undefined;
+  return { rejectUnauthorized: !request.insecure, ...(o.serverName ? { serverName: o.serverName } : {}), ...(request.caPem ? { ca: request.caPem } : {}) };
+}
+
+/** A handshake that did not verify, in one line with the way out. */
+export function tlsFailure(o: Origin, err: Error | null): string {
+  return `the TLS handshake with ${o.serverName ?? o.hostname}:${o.port} failed: ${err?.message ?? "the certificate was not accepted"}; trust its CA with --cacert FILE, or skip verification with --insecure`;
 }
 
 /** Fields the client writes itself: the framing is its own, and Host comes from the URL unless given. */

@@ -18,7 +18,7 @@ import { emptyResult, ErrorKind } from "../../metrics/outcome.ts";
 import { Recorder } from "../../metrics/recorder.ts";
 import type { Client, PreparedRequest } from "../client.ts";
 import { cannedAnswer, Connection, PLAIN, SECURE, State, type Pool, type Queued } from "./connection.ts";
-import { encodeRequests, originOf, type Origin } from "./request.ts";
+import { encodeRequests, originOf, tlsFailure, tlsOptionsOf, type Origin } from "./request.ts";
 
 /**
  * Handshakes in progress at most. A load that starts (or jumps) faster than
@@ -62,13 +62,7 @@ export class SocketClient implements Client, Pool {
     this.head = request.method.toUpperCase() === "HEAD";
     this.insecure = request.insecure ?? false;
     this.timeoutMs = request.timeoutMs;
-    if (this.origin.tls) {
-      this.tls = {
-        rejectUnauthorized: !this.insecure,
-        ...(this.origin.serverName ? { serverName: this.origin.serverName } : {}),
-        ...(request.caPem ? { ca: request.caPem } : {}),
-      };
-    }
+    this.tls = tlsOptionsOf(this.origin, request);
   }
 
   send(n: number, intendedMs: number, rec: Recorder, done: () => void): void {
@@ -254,9 +248,7 @@ export class SocketClient implements Client, Pool {
     return `this machine could not open another connection (out of file descriptors${limit ? `, ulimit -n is ${limit}` : ""}, or of ephemeral ports): not the target's failure; raise the limit (ulimit -n 65536) or lower the load`;
   }
 
-  /** Why a TLS handshake failed, in one line with the way out. */
   tlsMessage(err: Error | null): string {
-    const o = this.origin;
-    return `TLS handshake with ${o.serverName ?? o.hostname}:${o.port} failed: ${err?.message ?? "the certificate was not accepted"}; trust its CA with --cacert FILE, or skip verification with --insecure`;
+    return tlsFailure(this.origin, err);
   }
 }
