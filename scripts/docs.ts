@@ -1,4 +1,4 @@
-// `bun run docs`: rewrites the flag tables in README.md, each between
+// `bun run docs`: rewrites the flag tables in docs/commands.md, each between
 // <!-- flags:ID --> and <!-- /flags:ID -->, from the commands' citty
 // definitions (the ones --help is rendered from). `bun run docs --check`
 // writes nothing and exits 1 when a table is stale, saying which and how.
@@ -11,10 +11,11 @@ import { runArgs } from "../src/cli/run/flags.ts";
 import { byGroup, type Flag, flagRow, flagsOf, lineDiff, markdownTable, readRegions, type Row, slug, writeRegions } from "../src/cli/reference.ts";
 
 const ROOT = join(import.meta.dir, "..");
-export const README = join(ROOT, "README.md");
+/** Where the flag tables live. */
+export const FLAG_DOC = join(ROOT, "docs", "commands.md");
 const COMMANDS = join(ROOT, "src", "cli", "commands");
 
-/** Commands whose README has one table per group of flags (--help shows the same groups as headings). */
+/** Commands with one table per group of flags (--help shows the same groups as headings). */
 const BY_GROUP = new Set(["run"]);
 
 export type Command = { name: string; args: ArgsDef };
@@ -64,7 +65,7 @@ export function documentedWith(command: string, f: Flag): { command: string; nam
   return undefined;
 }
 
-/** The README's generated regions, by id: one table per command ("mock"), or per group ("run:load-model"). */
+/** The generated regions of docs/commands.md, by id: one table per command ("mock"), or per group ("run:load-model"). */
 export function flagTables(commands: Command[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const { name, args } of commands) {
@@ -73,7 +74,9 @@ export function flagTables(commands: Command[]): Map<string, string> {
       ? byGroup(flags).map(({ group, flags: some }) => {
           if (group === undefined) {
             const named = some.map((f) => `--${f.name}`).join(", ");
-            throw new Error(`gatebench ${name}: ${named} has no group; give it a group: "…" like the flags around it, so the README and --help can list it`);
+            throw new Error(
+              `gatebench ${name}: ${named} has no group; give it a group: "…" like the flags around it, so docs/commands.md and --help can list it`,
+            );
           }
           return { id: `${name}:${slug(group)}`, flags: some };
         })
@@ -91,7 +94,7 @@ export function flagTables(commands: Command[]): Map<string, string> {
   return out;
 }
 
-/** How README.md differs from the tables it should have: stale regions with a diff, missing ones, ones no command has. */
+/** How docs/commands.md differs from the tables it should have: stale regions with a diff, missing ones, ones no command has. */
 export function differences(readme: string, want: Map<string, string>): { stale: string[]; missing: string[]; unknown: string[] } {
   const have = readRegions(readme);
   const stale: string[] = [];
@@ -99,11 +102,15 @@ export function differences(readme: string, want: Map<string, string>): { stale:
   for (const [id, body] of want) {
     const now = have.get(id);
     if (now === undefined)
-      missing.push(`flags:${id} is missing: put <!-- flags:${id} --> and <!-- /flags:${id} --> where its table belongs in README.md, then run bun run docs`);
+      missing.push(
+        `flags:${id} is missing: put <!-- flags:${id} --> and <!-- /flags:${id} --> where its table belongs in docs/commands.md, then run bun run docs`,
+      );
     else if (now !== body)
-      stale.push(`flags:${id} differs from the definitions (- README, + generated); run bun run docs:\n${lineDiff(now.trimEnd(), body.trimEnd())}`);
+      stale.push(`flags:${id} differs from the definitions (- docs/commands.md, + generated); run bun run docs:\n${lineDiff(now.trimEnd(), body.trimEnd())}`);
   }
-  const unknown = [...have.keys()].filter((id) => !want.has(id)).map((id) => `flags:${id} is in README.md but no command has such flags: remove the region`);
+  const unknown = [...have.keys()]
+    .filter((id) => !want.has(id))
+    .map((id) => `flags:${id} is in docs/commands.md but no command has such flags: remove the region`);
   return { stale, missing, unknown };
 }
 
@@ -116,17 +123,17 @@ if (import.meta.main) {
     console.error(`docs: ${(err as Error).message}`);
     process.exit(1);
   }
-  const readme = readFileSync(README, "utf8");
+  const readme = readFileSync(FLAG_DOC, "utf8");
   const { stale, missing, unknown } = differences(readme, want);
   if (check) {
-    for (const m of [...stale, ...missing, ...unknown]) console.error(`README.md: ${m}\n`);
+    for (const m of [...stale, ...missing, ...unknown]) console.error(`docs/commands.md: ${m}\n`);
     if (stale.length + missing.length + unknown.length > 0) process.exit(1);
-    console.error(`README.md: ${want.size} flag tables match the definitions`);
+    console.error(`docs/commands.md: ${want.size} flag tables match the definitions`);
   } else {
     const updated = writeRegions(readme, want);
-    if (updated !== readme) writeFileSync(README, updated);
-    console.error(`README.md: ${stale.length} of ${want.size} flag tables rewritten`);
-    for (const m of [...missing, ...unknown]) console.error(`README.md: ${m}`);
+    if (updated !== readme) writeFileSync(FLAG_DOC, updated);
+    console.error(`docs/commands.md: ${stale.length} of ${want.size} flag tables rewritten`);
+    for (const m of [...missing, ...unknown]) console.error(`docs/commands.md: ${m}`);
     if (missing.length + unknown.length > 0) process.exit(1);
   }
 }

@@ -1,6 +1,6 @@
 // --help text, rendered from the citty definitions so it cannot drift from
 // what the parser accepts; a flag's label, default and meaning come from
-// reference.ts, like the README's flag tables. Plain text: it reads the same
+// reference.ts, like the flag tables of docs/commands.md. Plain text: it reads the same
 // in a pipe and a TTY.
 import type { ArgsDef, CommandDef, CommandMeta } from "citty";
 import { byGroup, type Flag, flagDoc, flagSpellings, flagsOf } from "./reference.ts";

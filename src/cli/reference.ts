@@ -1,5 +1,5 @@
 // How a flag reads, from its citty definition: its spellings, its default and
-// its meaning. `--help` (help.ts) and the README's flag tables (scripts/docs.ts)
+// its meaning. `--help` (help.ts) and the flag tables of docs/commands.md (scripts/docs.ts)
 // are both rendered from these functions, so the two cannot disagree.
 import type { ArgDef, ArgsDef } from "citty";
 
@@ -49,7 +49,7 @@ export function byGroup(flags: Flag[]): { group: string | undefined; flags: Flag
   return out;
 }
 
-/** "The gateway" → "the-gateway": a group's name in a README marker. */
+/** "The gateway" → "the-gateway": a group's name in a docs marker. */
 export const slug = (title: string): string =>
   title
     .toLowerCase()
@@ -84,7 +84,7 @@ export function markdownTable(rows: Row[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-// ---- README regions: <!-- flags:ID --> generated text <!-- /flags:ID --> ----
+// ---- docs regions: <!-- flags:ID --> generated text <!-- /flags:ID --> ----
 
 const REGION = /<!-- flags:([a-z0-9:-]+) -->\n([\s\S]*?)<!-- \/flags:\1 -->/g;
 

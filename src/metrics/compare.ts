@@ -274,7 +274,7 @@ function requestRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
   ];
 }
 
-/** Overhead (gateway − direct) p50 and p99: compared in ms, not gated (see the README: a % of a sub-millisecond figure says little). */
+/** Overhead (gateway − direct) p50 and p99: compared in ms, not gated (see docs/figures.md: a % of a sub-millisecond figure says little). */
 function overheadRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
   const oa = a.summary.overhead_ms?.latency;
   const ob = b.summary.overhead_ms?.latency;

@@ -1,5 +1,5 @@
 // The flags of `gatebench run` (and, with a few left out or changed, of
-// `gatebench sweep`): their definitions, grouped for --help and the README,
+// `gatebench sweep`): their definitions, grouped for --help and docs/commands.md,
 // and the type of their parsed values, derived from the definitions.
 import { RUN_DEFAULTS, SLICE_ANSWERS } from "../../run/config.ts";
 import { mockModelArgs } from "../commands/mock.ts";
