@@ -3,7 +3,7 @@
 // histogram's resolution), and parts of different loads are refused.
 import { describe, expect, test } from "bun:test";
 import { encodeHistogram, newHistogram, recordMs, resolutionUs, statsOf, type Histogram } from "../../src/metrics/histogram.ts";
-import { MergeError, mergeResults, mergeTimelines, type MergeInput } from "../../src/metrics/merge.ts";
+import { MergeError, mergeResults, mergeTimelines, type MergeInput } from "../../src/metrics/merge/merge.ts";
 import { overheadOf } from "../../src/metrics/overhead.ts";
 import { Prng } from "../../src/metrics/random.ts";
 import type { Summary } from "../../src/metrics/summary.ts";

@@ -1,10 +1,10 @@
 // `gatebench merge A.json B.json … --out total.json`: the results of several
 // gatebench instances that shared one load (gatebench run --instance pod-0
 // --json pod-0.json, …) as one result: histograms added, counts and rates
-// summed, resources kept per instance (src/metrics/merge.ts). Prints the
+// summed, resources kept per instance (src/metrics/merge/). Prints the
 // merged terminal report; --out writes the merged result, --html its page.
 import { defineCommand } from "citty";
-import { judgeMerged, MergeError, mergeResults, type MergedDoc } from "../../metrics/merge.ts";
+import { judgeMerged, MergeError, mergeResults, type MergedDoc } from "../../metrics/merge/merge.ts";
 import { jsonText } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
 import { textReport } from "../../report/text.ts";
