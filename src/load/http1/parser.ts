@@ -4,10 +4,14 @@
 // skipped), or by the connection's close; no body for HEAD, 1xx, 204 and
 // 304; 1xx interim responses skipped. Only the few header fields the client
 // needs are read, straight from the bytes. The parser never throws on what
-// the server sends: a malformed response sets `failure` and stops.
+// the server sends: a malformed response sets `failure` and stops. What the
+// head's lines say (status, fields, framing) is read by ResponseHead (head.ts).
 
-import { appendBytes, COLON, CR, LF, SEMI, SP, TAB, ZERO } from "../bytes.ts";
-import { CLOSE, decimal, equalsLower, hasToken, hexValue, HTTP1, IDENTITY, KEEP_ALIVE, lastIsChunked, latin1, listedLength, NAMES, snippet } from "./fields.ts";
+import { appendBytes, CR, LF, SEMI, SP, TAB } from "../bytes.ts";
+import { hexValue, snippet } from "./fields.ts";
+import { Framing, ResponseHead } from "./head.ts";
+
+export { Framing } from "./head.ts";
 
 /** A response head (status line and fields) larger than this is refused. */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -29,14 +33,6 @@ const enum State {
   Failed,
 }
 
-/** How the end of the body is known. */
-export const enum Framing {
-  None,
-  Length,
-  Chunked,
-  Close,
-}
-
 /** Where the parsed response goes. Byte ranges are views of the caller's buffer, valid only during the call. */
 export interface ResponseSink {
   /** The final (non-1xx) status line and header fields have been read. */
@@ -47,21 +43,7 @@ export interface ResponseSink {
   end(t: number): void;
 }
 
-export class ResponseParser {
-  // the response's fields, valid from head() on
-  status = 0;
-  /** The connection may carry another request after this response. */
-  keepAlive = true;
-  framing: Framing = Framing.None;
-  /** Body bytes announced by content-length (-1: none). */
-  contentLength = -1;
-  /** content-type, read only when `wantContentType` is set (streams check it). */
-  contentType = "";
-  /** content-encoding other than identity was given. */
-  encoded = false;
-  /** The mock's timing headers (epoch µs), NaN when absent or not a number. */
-  mockReceivedUs = Number.NaN;
-  mockSentUs = Number.NaN;
+export class ResponseParser extends ResponseHead {
   /** Why the response is malformed; empty while it is not. */
   failure = "";
   /** Response bytes seen (head and body, interim responses included). */
@@ -69,20 +51,16 @@ export class ResponseParser {
   /** Body bytes delivered. */
   bodyBytes = 0;
 
-  wantContentType = false;
   private head = false;
   private state = State.StatusLine;
-  private headBytes = 0;
   private remaining = 0;
-  private http10 = false;
-  private sawLength = false;
-  private sawChunked = false;
-  private sawTe = false;
   /** A line split across reads is assembled here. */
   private line = new Uint8Array(256);
   private lineLen = 0;
 
-  constructor(private readonly sink: ResponseSink) {}
+  constructor(private readonly sink: ResponseSink) {
+    super();
+  }
 
   /** Readies the parser for the response to the next request (`head`: it was a HEAD request, so no body follows). */
   reset(head: boolean): void {
@@ -94,22 +72,6 @@ export class ResponseParser {
     this.lineLen = 0;
     this.headRead = false;
     this.resetHead();
-  }
-
-  private resetHead(): void {
-    this.status = 0;
-    this.keepAlive = true;
-    this.framing = Framing.None;
-    this.contentLength = -1;
-    this.contentType = "";
-    this.encoded = false;
-    this.mockReceivedUs = Number.NaN;
-    this.mockSentUs = Number.NaN;
-    this.headBytes = 0;
-    this.http10 = false;
-    this.sawLength = false;
-    this.sawChunked = false;
-    this.sawTe = false;
   }
 
   get done(): boolean {
@@ -271,13 +233,18 @@ export class ResponseParser {
   /** Handles a whole line (without its line break); returns the state it leads to. */
   private onLine(buf: Uint8Array, s: number, e: number, t: number): State {
     switch (this.state) {
-      case State.StatusLine:
-        this.statusLine(buf, s, e);
+      case State.StatusLine: {
+        const why = this.statusLine(buf, s, e);
+        if (why) this.fail(why);
+        else this.state = State.Header;
         break;
-      case State.Header:
-        if (e === s) this.endOfHead(t);
-        else this.field(buf, s, e);
+      }
+      case State.Header: {
+        const why = e === s ? "" : this.field(buf, s, e);
+        if (why) this.fail(why);
+        else if (e === s) this.endOfHead(t);
         break;
+      }
       case State.ChunkSize:
         this.chunkSize(buf, s, e);
         break;
@@ -287,69 +254,6 @@ export class ResponseParser {
         break;
     }
     return this.state;
-  }
-
-  /** HTTP/1.x SP 3DIGIT [SP reason] */
-  private statusLine(buf: Uint8Array, s: number, e: number): void {
-    let ok = e - s >= 12 && buf[s + 8] === SP && (e - s === 12 || buf[s + 12] === SP);
-    for (let i = 0; ok && i < HTTP1.length; i++) ok = buf[s + i] === HTTP1[i];
-    const minor = buf[s + 7]! - ZERO;
-    const status = ok ? decimal(buf, s + 9, s + 12) : -1;
-    if (!ok || minor < 0 || minor > 9 || status < 100) {
-      this.fail(`not an HTTP/1.x status line: ${snippet(buf, s, e)}`);
-      return;
-    }
-    this.status = status;
-    this.http10 = minor === 0;
-    // HTTP/1.0 closes after each response unless it says keep-alive
-    this.keepAlive = !this.http10;
-    this.state = State.Header;
-  }
-
-  private field(buf: Uint8Array, s: number, e: number): void {
-    const colon = buf.indexOf(COLON, s);
-    if (colon === -1 || colon >= e || colon === s) {
-      this.fail(`a header line without a field name and colon: ${snippet(buf, s, e)}`);
-      return;
-    }
-    if (buf[colon - 1] === SP || buf[colon - 1] === TAB) {
-      this.fail(`whitespace between a field name and its colon: ${snippet(buf, s, e)}`);
-      return;
-    }
-    let v = colon + 1;
-    while (v < e && (buf[v] === SP || buf[v] === TAB)) v++;
-    let ve = e;
-    while (ve > v && (buf[ve - 1] === SP || buf[ve - 1] === TAB)) ve--;
-    const len = colon - s;
-    const first = buf[s]! | 0x20;
-    // the first letter and the length sort out most fields before a byte compare
-    if (first === 99 /* c */) {
-      if (len === 14 && equalsLower(buf, s, colon, NAMES.contentLength)) {
-        const n = listedLength(buf, v, ve);
-        if (n < 0 || (this.sawLength && n !== this.contentLength)) {
-          this.fail(`an invalid content-length: ${snippet(buf, v, ve)}`);
-          return;
-        }
-        this.contentLength = n;
-        this.sawLength = true;
-      } else if (len === 10 && equalsLower(buf, s, colon, NAMES.connection)) {
-        if (hasToken(buf, v, ve, CLOSE)) this.keepAlive = false;
-        else if (this.http10 && hasToken(buf, v, ve, KEEP_ALIVE)) this.keepAlive = true;
-      } else if (len === 12 && this.wantContentType && equalsLower(buf, s, colon, NAMES.contentType)) {
-        this.contentType = latin1.decode(buf.subarray(v, ve)).toLowerCase();
-      } else if (len === 16 && equalsLower(buf, s, colon, NAMES.contentEncoding)) {
-        if (ve > v && !equalsLower(buf, v, ve, IDENTITY)) this.encoded = true;
-      }
-    } else if (first === 116 /* t */) {
-      if (len === 17 && equalsLower(buf, s, colon, NAMES.transferEncoding)) {
-        this.sawTe = true;
-        // of several transfer-encoding fields, the last coding of the last one decides
-        this.sawChunked = lastIsChunked(buf, v, ve);
-      }
-    } else if (first === 120 /* x */) {
-      if (len === 18 && equalsLower(buf, s, colon, NAMES.mockReceivedUs)) this.mockReceivedUs = numberOr(decimal(buf, v, ve));
-      else if (len === 14 && equalsLower(buf, s, colon, NAMES.mockSentUs)) this.mockSentUs = numberOr(decimal(buf, v, ve));
-    }
   }
 
   private endOfHead(t: number): void {
@@ -364,14 +268,7 @@ export class ResponseParser {
       this.state = State.StatusLine;
       return;
     }
-    if (this.head || status === 204 || status === 304) this.framing = Framing.None;
-    else if (this.sawTe) {
-      // transfer-encoding overrides content-length; a body not chunked last runs to the close
-      this.framing = this.sawChunked ? Framing.Chunked : Framing.Close;
-      if (this.sawLength) this.keepAlive = false;
-    } else if (this.sawLength) this.framing = Framing.Length;
-    else this.framing = Framing.Close;
-    if (this.framing === Framing.Close) this.keepAlive = false;
+    this.frame(this.head);
     this.headRead = true;
     this.sink.head(t);
     if (this.state === State.Failed) return;
@@ -416,5 +313,3 @@ export class ResponseParser {
     this.state = State.ChunkData;
   }
 }
-
-const numberOr = (n: number): number => (n > 0 ? n : Number.NaN);
