@@ -2,7 +2,7 @@
 // result filled in place and reused from request to request), its response
 // read by the parser and, for a stream, the SSE scanner, and what happens
 // when the connection ends under a request. The pool that owns it (the
-// SocketClient, socket.ts) is what a connection asks of it: `Pool`.
+// SocketClient, socket.ts) is what a connection asks of it: `Pool` (pool.ts).
 import type { Socket, SocketHandler } from "bun";
 import { emptyResult, ErrorKind, type RequestResult } from "../../metrics/outcome.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
@@ -10,6 +10,7 @@ import { kindOfCode } from "../client.ts";
 import { endStream, StreamSink, upstreamMs, within } from "../response.ts";
 import { SseScanner } from "../sse.ts";
 import { ResponseParser, type ResponseSink } from "./parser.ts";
+import type { Pool, Queued } from "./pool.ts";
 
 export const enum State {
   Connecting,
@@ -23,38 +24,6 @@ export const enum Then {
   Keep,
   End,
   Reset,
-}
-
-/** A request waiting for a connection (the pool is at its cap), or being sent again. */
-export interface Queued {
-  n: number;
-  intendedMs: number;
-  sentMs: number;
-  rec: Recorder;
-  done: () => void;
-  retried: boolean;
-}
-
-/** What a connection asks of the pool that owns it. */
-export interface Pool {
-  /** The request's bytes, one buffer per body. */
-  readonly requests: Uint8Array[];
-  readonly stream: boolean;
-  /** The requests are HEAD: their answers have no body. */
-  readonly head: boolean;
-  readonly insecure: boolean;
-  keepAliveRetries: number;
-  /** A connection is free for the next request. */
-  release(c: Connection): void;
-  /** A connection has closed (`connecting`: before its handshake was through). */
-  forget(c: Connection, connecting: boolean): void;
-  /** A connection got through its handshake. */
-  opened(): void;
-  /** A request to send on another connection (one retried after a kept-alive connection closed under it). */
-  dispatch(q: Queued): void;
-  connectMessage(err: (Error & { code?: string }) | undefined): string;
-  localMessage(): string;
-  tlsMessage(err: Error | null): string;
 }
 
 export class Connection implements ResponseSink {
@@ -81,7 +50,7 @@ export class Connection implements ResponseSink {
   private readonly sink: StreamSink | undefined;
   private readonly scanner: SseScanner | undefined;
 
-  constructor(private readonly client: Pool) {
+  constructor(private readonly client: Pool<Connection>) {
     this.parser = new ResponseParser(this);
     this.parser.wantContentType = client.stream;
     if (client.stream) {
@@ -311,20 +280,6 @@ export class Connection implements ResponseSink {
 }
 
 type Handlers = SocketHandler<Connection, "uint8array">;
-
-/** An answer like the ones the load will read (the mock's timing headers; a stream of a few events), for warmUp(). */
-export function cannedAnswer(stream: boolean, head: boolean): Uint8Array {
-  const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
-  const event = (content: string): string =>
-    `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
-  const body = stream
-    ? `${event("")}${event("warm")}${event(" up")}data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n`
-    : '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"warm up"},"finish_reason":"stop"}]}';
-  const type = stream ? "text/event-stream" : "application/json";
-  return new TextEncoder().encode(
-    `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nx-mock-received-us: ${us}\r\nx-mock-sent-us: ${us}\r\ncontent-length: ${body.length}\r\n\r\n${head ? "" : body}`,
-  );
-}
 
 /** One set of handlers for every connection (Bun shares them; the connection is the socket's data). */
 export const PLAIN: Handlers = {

@@ -17,7 +17,8 @@ import { openFileLimit } from "../../platform.ts";
 import { emptyResult, ErrorKind } from "../../metrics/outcome.ts";
 import { Recorder } from "../../metrics/recorder.ts";
 import type { Client, PreparedRequest } from "../client.ts";
-import { cannedAnswer, Connection, PLAIN, SECURE, State, type Pool, type Queued } from "./connection.ts";
+import { Connection, PLAIN, SECURE, State } from "./connection.ts";
+import type { Pool, Queued } from "./pool.ts";
 import { encodeRequests, originOf, tlsFailure, tlsOptionsOf, type Origin } from "./request.ts";
 
 /**
@@ -29,7 +30,7 @@ import { encodeRequests, originOf, tlsFailure, tlsOptionsOf, type Origin } from 
  */
 export const MAX_CONNECTING = 64;
 
-export class SocketClient implements Client, Pool {
+export class SocketClient implements Client, Pool<Connection> {
   readonly requests: Uint8Array[];
   readonly stream: boolean;
   readonly head: boolean;
@@ -251,4 +252,18 @@ export class SocketClient implements Client, Pool {
   tlsMessage(err: Error | null): string {
     return tlsFailure(this.origin, err);
   }
+}
+
+/** An answer like the ones the load will read (the mock's timing headers; a stream of a few events), for warmUp(). */
+function cannedAnswer(stream: boolean, head: boolean): Uint8Array {
+  const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
+  const event = (content: string): string =>
+    `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
+  const body = stream
+    ? `${event("")}${event("warm")}${event(" up")}data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n`
+    : '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"warm up"},"finish_reason":"stop"}]}';
+  const type = stream ? "text/event-stream" : "application/json";
+  return new TextEncoder().encode(
+    `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nx-mock-received-us: ${us}\r\nx-mock-sent-us: ${us}\r\ncontent-length: ${body.length}\r\n\r\n${head ? "" : body}`,
+  );
 }
