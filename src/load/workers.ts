@@ -71,6 +71,62 @@ function threadLink(onMessage: (m: FromWorker) => void): WorkerLink {
   };
 }
 
+/** What the workers report at their end, added up into one outcome, their times placed on this process's clock at the shared start. */
+class Gathered {
+  private readonly gw: LaneRecords;
+  private readonly direct: LaneRecords | undefined;
+  private sendingDoneMs = -1;
+  private peak = 0;
+  private nextDueMs = Number.POSITIVE_INFINITY;
+  private directNextDueMs = Number.POSITIVE_INFINITY;
+  private finished = 0;
+
+  constructor(
+    private readonly startAtMs: number,
+    withDirect: boolean,
+    private readonly n: number,
+  ) {
+    this.gw = newLane(startAtMs);
+    this.direct = withDirect ? newLane(startAtMs) : undefined;
+  }
+
+  /** A worker sent its last request at `atMs` after the start. */
+  sendingDone(atMs: number): void {
+    this.sendingDoneMs = Math.max(this.sendingDoneMs, this.startAtMs + atMs);
+  }
+
+  /** Adds one worker's results; returns the outcome once every worker's are in. */
+  add(m: Extract<FromWorker, { type: "done" }>): LoadOutcome | undefined {
+    const merge = (l: LaneRecords, data: { recorder: RecorderData; warmup: RecorderData; timeline: TimelineData }): void => {
+      l.recorder.addData(data.recorder, this.startAtMs);
+      l.warmup.addData(data.warmup, this.startAtMs);
+      l.timeline.addData(data.timeline);
+    };
+    merge(this.gw, m);
+    if (this.direct && m.direct) merge(this.direct, m.direct);
+    this.sendingDone(m.sendingDoneMs);
+    this.peak += m.inFlightPeak;
+    // the earliest arrival any worker left unsent is the first one the run did not handle
+    this.nextDueMs = Math.min(this.nextDueMs, m.nextDueMs);
+    this.directNextDueMs = Math.min(this.directNextDueMs, m.directNextDueMs);
+    if (++this.finished < this.n) return undefined;
+    const { gw, direct } = this;
+    for (const l of direct ? [gw, direct] : [gw]) {
+      l.recorder.close();
+      l.warmup.close();
+    }
+    return {
+      ...gw,
+      direct,
+      startedMs: this.startAtMs,
+      sendingDoneMs: this.sendingDoneMs,
+      nextDueMs: this.nextDueMs,
+      directNextDueMs: this.directNextDueMs,
+      inFlightPeak: this.peak,
+    };
+  }
+}
+
 /**
  * Workers start together at an agreed epoch time (each converts it to its
  * own performance.now() clock); their times come back relative to it, and
@@ -83,15 +139,10 @@ export function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   if (!argv && hooks.workerKind !== "thread") throw new Error("more than one load worker process needs the command that starts one (workerArgv)");
   const startAtMs = performance.now() + loadLeadMs(n);
   const startAtEpochMs = performance.timeOrigin + startAtMs;
-  const gw = newLane(startAtMs);
-  const direct = spec.direct ? newLane(startAtMs) : undefined;
+  const gathered = new Gathered(startAtMs, spec.direct !== undefined, n);
   const counts: LiveCounts[] = [];
   const workers: WorkerLink[] = [];
   let sendingDone = 0;
-  let sendingDoneMs = -1;
-  let peak = 0;
-  let nextDueMs = Number.POSITIVE_INFINITY;
-  let directNextDueMs = Number.POSITIVE_INFINITY;
   const post = (m: ToWorker): void => {
     for (const w of workers) if (w.alive()) w.send(m);
   };
@@ -101,7 +152,6 @@ export function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
   hooks.abortInFlight.addEventListener("abort", onAbort, { once: true });
 
   const done = new Promise<LoadOutcome>((resolve, reject) => {
-    let finished = 0;
     const reported: boolean[] = [];
     for (let k = 0; k < n; k++) {
       counts.push(noCounts());
@@ -111,32 +161,15 @@ export function inWorkers(spec: LoadSpec, hooks: LoadHooks): LoadHandle {
         else if (m.type === "phase") {
           if (k === 0) hooks.onPhase?.(m.phase);
         } else if (m.type === "sending-done") {
-          sendingDoneMs = Math.max(sendingDoneMs, startAtMs + m.atMs);
+          gathered.sendingDone(m.atMs);
           if (++sendingDone === n) hooks.onSendingDone?.();
         } else if (m.type === "error") {
           reject(new Error(`load worker ${k}: ${m.message}`));
         } else if (m.type === "done") {
-          const merge = (l: LaneRecords, data: { recorder: RecorderData; warmup: RecorderData; timeline: TimelineData }): void => {
-            l.recorder.addData(data.recorder, startAtMs);
-            l.warmup.addData(data.warmup, startAtMs);
-            l.timeline.addData(data.timeline);
-          };
-          merge(gw, m);
-          if (direct && m.direct) merge(direct, m.direct);
-          sendingDoneMs = Math.max(sendingDoneMs, startAtMs + m.sendingDoneMs);
-          peak += m.inFlightPeak;
-          // the earliest arrival any worker left unsent is the first one the run did not handle
-          nextDueMs = Math.min(nextDueMs, m.nextDueMs);
-          directNextDueMs = Math.min(directNextDueMs, m.directNextDueMs);
           counts[k] = { ...counts[k]!, inFlight: 0 };
           reported[k] = true;
-          if (++finished === n) {
-            for (const l of direct ? [gw, direct] : [gw]) {
-              l.recorder.close();
-              l.warmup.close();
-            }
-            resolve({ ...gw, direct, startedMs: startAtMs, sendingDoneMs, nextDueMs, directNextDueMs, inFlightPeak: peak });
-          }
+          const outcome = gathered.add(m);
+          if (outcome) resolve(outcome);
         }
       };
       const w = hooks.workerKind === "thread" ? threadLink(onMessage) : processLink(argv!, onMessage);

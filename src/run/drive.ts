@@ -129,27 +129,24 @@ function sampled(ctx: RunContext, s: Started, loadPids: () => number[]) {
   ];
 }
 
-/** The idle phase, then the load (and its cool-down); resolves when it is over, with what it recorded. */
-export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared): Promise<Driven> {
+/** The idle phase (sampled), and the wait for --start-at; returns wall-clock minus performance.now() as the load starts. */
+async function idle(ctx: RunContext, sampler: ResourceSampler): Promise<number> {
   const { cfg, hooks } = ctx;
-  let loadPids = (): number[] => [];
-  const sampler = new ResourceSampler(
-    sampled(ctx, s, () => loadPids()),
-    cfg.sampleIntervalMs,
-  );
   await sampler.start("idle");
   hooks.log(`idle phase: ${cfg.idleMs} ms`);
   await sleepOrAbort(cfg.idleMs, ctx.stopSending.signal);
   // the idle phase's samples go on while --start-at is awaited: the gateway is idle still
-  let wallMinusPerfMs = Date.now() - performance.now();
-  if (cfg.startAt !== undefined && !ctx.stopSending.signal.aborted) {
-    try {
-      wallMinusPerfMs = await waitForStartAt(cfg, performance.now() - ctx.startedMs, hooks, ctx.stopSending.signal);
-    } catch (err) {
-      await sampler.stop();
-      throw err;
-    }
+  if (cfg.startAt === undefined || ctx.stopSending.signal.aborted) return Date.now() - performance.now();
+  try {
+    return await waitForStartAt(cfg, performance.now() - ctx.startedMs, hooks, ctx.stopSending.signal);
+  } catch (err) {
+    await sampler.stop();
+    throw err;
   }
+}
+
+/** The request the load sends to the gateway, and the same to the baseline's mock when there is one. */
+function loadRequests(cfg: RunConfig, s: Started, prepared: Prepared) {
   const caPem = prepared.caPem;
   const request: PreparedRequest = {
     url: s.url,
@@ -165,6 +162,19 @@ export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared)
   const order = baselineOrder(cfg);
   const direct =
     s.directMock && order ? { request: { ...request, url: directUrl(s.url, cfg.host, s.directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
+  return { request, direct, order };
+}
+
+/** The idle phase, then the load (and its cool-down); resolves when it is over, with what it recorded. */
+export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared): Promise<Driven> {
+  const { cfg, hooks } = ctx;
+  let loadPids = (): number[] => [];
+  const sampler = new ResourceSampler(
+    sampled(ctx, s, () => loadPids()),
+    cfg.sampleIntervalMs,
+  );
+  const wallMinusPerfMs = await idle(ctx, sampler);
+  const { request, direct, order } = loadRequests(cfg, s, prepared);
   let drainTimer: Timer | undefined;
   hooks.log(
     `${cfg.warmupMs > 0 ? "warm-up, then " : ""}load phase: ${describeLoad(cfg)} → ${s.url}${cfg.stream ? " (streaming)" : ""}${cfg.workers > 1 ? `, ${cfg.workers} workers` : ""}${direct ? `, and the same to ${direct.request.url} (baseline, ${order})` : ""}`,

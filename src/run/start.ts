@@ -4,7 +4,7 @@
 // target checked, --setup, and the attached gateway's process found. A
 // child that dies from then on ends the run early.
 import { gatewayArgv, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
-import { render } from "../gateway/template.ts";
+import { render, type PlaceholderValues } from "../gateway/template.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
 import { probe as probeTarget } from "../load/http1/probe.ts";
 import { openFileLimit } from "../platform.ts";
@@ -83,8 +83,8 @@ async function start(ctx: RunContext, name: string, argv: string[], env?: Record
   return c;
 }
 
-/** The mocks and the gateway, started and ready; the URL the load goes to. */
-export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGiven: boolean): Promise<Started> {
+/** The mock, and the baseline's mock when there is a baseline. */
+async function startMocks(ctx: RunContext, s: Started): Promise<void> {
   const { cfg, hooks } = ctx;
   // the mock's command line (the baseline's mock is the same on another port)
   const mockArgv = (port: number): string[] => [
@@ -97,22 +97,22 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
     `--seed=${cfg.mock.seed}`,
     ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`),
   ];
-  const s: Started = { url: "" };
-  if (!cfg.noMock) {
-    s.mock = await start(ctx, "mock upstream", mockArgv(cfg.mockPort));
-    hooks.log(`mock upstream listening on http://${cfg.host}:${s.mock.port} (pid ${s.mock.pid})`);
-  }
+  if (cfg.noMock) return;
+  s.mock = await start(ctx, "mock upstream", mockArgv(cfg.mockPort));
+  hooks.log(`mock upstream listening on http://${cfg.host}:${s.mock.port} (pid ${s.mock.pid})`);
   // The baseline goes to a second mock with the same settings, so the first one's counts are the gateway's upstream traffic alone.
-  if (s.mock && baselineOrder(cfg)) {
+  if (baselineOrder(cfg)) {
     s.directMock = await start(ctx, "baseline mock", mockArgv(0));
     hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${s.directMock.port}, pid ${s.directMock.pid})`);
   }
-  // the mock's address, as the placeholders give it to a gateway and to --setup
-  const mockValues = {
-    MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "",
-    MOCK_HOST: s.mock ? cfg.host : "",
-    MOCK_PORT: s.mock ? String(s.mock.port) : "",
-  };
+}
+
+/** The mock's address, as the placeholders give it to a gateway and to --setup. */
+type MockValues = Pick<PlaceholderValues, "MOCK_URL" | "MOCK_HOST" | "MOCK_PORT">;
+
+/** The gateway: the user's (--gateway), or the built-in proxy when no --target is given. */
+async function startGatewayOf(ctx: RunContext, s: Started, mockValues: MockValues): Promise<void> {
+  const { cfg, hooks } = ctx;
   if (cfg.gateway) {
     const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
     if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
@@ -136,24 +136,37 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
     );
     hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${s.proxy.port} (pid ${s.proxy.pid})`);
   }
+}
+
+/** An attached target must at least accept connections (for https: with the certificate verified as the load will), or there is nothing to measure. */
+async function probeAttached(cfg: RunConfig, url: string, caPem: string | undefined): Promise<void> {
+  const problem = await probeTarget({
+    url,
+    method: cfg.method,
+    headers: {},
+    bodies: [],
+    stream: false,
+    timeoutMs: cfg.timeoutMs,
+    insecure: cfg.insecure,
+    ...(caPem ? { caPem } : {}),
+  });
+  if (problem)
+    throw new ProcessFailure(`--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`);
+}
+
+/** The mocks and the gateway, started and ready; the URL the load goes to. */
+export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGiven: boolean): Promise<Started> {
+  const { cfg } = ctx;
+  const s: Started = { url: "" };
+  await startMocks(ctx, s);
+  const mockValues: MockValues = {
+    MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "",
+    MOCK_HOST: s.mock ? cfg.host : "",
+    MOCK_PORT: s.mock ? String(s.mock.port) : "",
+  };
+  await startGatewayOf(ctx, s, mockValues);
   s.url = targetUrl(cfg, pathGiven, s.proxy?.port ?? ctx.external?.port ?? 0);
-  if (cfg.target) {
-    // an attached target must at least accept connections (for https: with the certificate verified as the load will), or there is nothing to measure
-    const problem = await probeTarget({
-      url: s.url,
-      method: cfg.method,
-      headers: {},
-      bodies: [],
-      stream: false,
-      timeoutMs: cfg.timeoutMs,
-      insecure: cfg.insecure,
-      ...(prepared.caPem ? { caPem: prepared.caPem } : {}),
-    });
-    if (problem)
-      throw new ProcessFailure(
-        `--target ${cfg.target}: ${problem}${problem.startsWith("nothing accepts") ? "; start the gateway first, or check the URL" : ""}`,
-      );
-  }
+  if (cfg.target) await probeAttached(cfg, s.url, prepared.caPem);
   // a child dying ends the run early
   for (const c of ctx.children) {
     void c.proc.exited.then(() => {

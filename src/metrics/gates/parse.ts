@@ -19,29 +19,7 @@ export function parseSlo(text: string): Slo {
   const skip = (): void => {
     while (expr[i] === " " || expr[i] === "\t") i++;
   };
-  // metric
-  const m = METRIC_RE.exec(expr);
-  if (!m) fail(0, expr.match(/^\S+/)![0].length, 'expected a metric name first, e.g. "latency.p99 < 250ms" or "success >= 100%"');
-  const metric = m![0];
-  if (/\.p99\.9$/.test(metric) || expr.slice(metric.length).startsWith("(")) {
-    const at = metric.search(/\.p99\.9$/) >= 0 ? metric.search(/\.p99\.9$/) + 1 : metric.lastIndexOf(".") + 1;
-    fail(
-      at,
-      metric.length - at + (expr.slice(metric.length).match(/^\([^)]*\)/)?.[0].length ?? 0),
-      "percentiles are written p50, p90, p95, p99, p999 (the 99.9th), e.g. latency.p999 < 1s",
-    );
-  }
-  const segs = metric
-    .toLowerCase()
-    .split(".")
-    .map((x) => STAT_ALIASES[x] ?? x);
-  const def = metricOf(segs);
-  if (def instanceof Unknown) {
-    if (def.segment < 0 || def.segment >= segs.length) fail(0, metric.length, def.reason);
-    const start = segs.slice(0, def.segment).reduce((a, s) => a + s.length + 1, 0);
-    fail(start, segs[def.segment]!.length, def.reason);
-  }
-  const d = def as MetricDef;
+  const { metric, segs, d } = readMetric(expr, fail);
   i = metric.length;
   skip();
   // operator
@@ -89,6 +67,32 @@ export function parseSlo(text: string): Slo {
     read: d.read,
     band: d.band,
   };
+}
+
+/** The metric at the start of an expression, found in the catalog (aliases resolved); `fail` points at what is wrong. */
+function readMetric(expr: string, fail: (at: number, length: number, reason: string) => never): { metric: string; segs: string[]; d: MetricDef } {
+  const m = METRIC_RE.exec(expr);
+  if (!m) fail(0, expr.match(/^\S+/)![0].length, 'expected a metric name first, e.g. "latency.p99 < 250ms" or "success >= 100%"');
+  const metric = m![0];
+  if (/\.p99\.9$/.test(metric) || expr.slice(metric.length).startsWith("(")) {
+    const at = metric.search(/\.p99\.9$/) >= 0 ? metric.search(/\.p99\.9$/) + 1 : metric.lastIndexOf(".") + 1;
+    fail(
+      at,
+      metric.length - at + (expr.slice(metric.length).match(/^\([^)]*\)/)?.[0].length ?? 0),
+      "percentiles are written p50, p90, p95, p99, p999 (the 99.9th), e.g. latency.p999 < 1s",
+    );
+  }
+  const segs = metric
+    .toLowerCase()
+    .split(".")
+    .map((x) => STAT_ALIASES[x] ?? x);
+  const def = metricOf(segs);
+  if (def instanceof Unknown) {
+    if (def.segment < 0 || def.segment >= segs.length) fail(0, metric.length, def.reason);
+    const start = segs.slice(0, def.segment).reduce((a, s) => a + s.length + 1, 0);
+    fail(start, segs[def.segment]!.length, def.reason);
+  }
+  return { metric, segs, d: def as MetricDef };
 }
 
 function example(q: Quantity): string {
