@@ -101,7 +101,7 @@ describe("streams through a buffering proxy", () => {
   }, 90_000);
 });
 
-describe("ways to run the baseline", () => {
+describe.concurrent("ways to run the baseline", () => {
   test("sequential: all of it direct first, then the gateway; the resource phases say which", async () => {
     const { r, doc } = await run("sequential", ["--baseline", "sequential", "--rate", "40", "--duration", "1s"]);
     expect(r.code).toBe(0);

@@ -19,7 +19,7 @@ async function runWithJson(name: string, args: string[], jsonFlag = "--json") {
   return { r, doc, tag };
 }
 
-describe("gatebench run, end to end", () => {
+describe.concurrent("gatebench run, end to end", () => {
   test("unary: 2 s at 20 req/s; report, JSON and the mock agree; nothing left running", async () => {
     const { r, doc, tag } = await runWithJson("unary", ["run", "--duration", "2s", "--rate", "20", "--port", "0", "--mock-port", "0"]);
     expect(r.stderr).not.toContain("    at ");
@@ -124,7 +124,7 @@ test("injected upstream faults: counted on both sides, warned about, and the suc
   expect(processesWithTag(tag)).toEqual([]);
 }, 30_000);
 
-describe("usage errors", () => {
+describe.concurrent("usage errors", () => {
   // what each flag accepts is unit-tested (tests/unit/run-config.test.ts); here, that a mistake is exit 2 and one line, from each layer that can make one
   test.each([
     [["run", "--rat", "50"], 'unknown flag "--rat" for gatebench run; did you mean --rate?'],
@@ -143,7 +143,7 @@ describe("usage errors", () => {
   });
 });
 
-describe("help and version", () => {
+describe.concurrent("help and version", () => {
   test("--version: version, commit, Bun", async () => {
     const r = await cli(["--version"]);
     expect(r.code).toBe(0);

@@ -12,7 +12,7 @@ const proxy = [
   `${process.execPath} ${join(ROOT, "tests", "e2e", "fixtures", "proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}}`,
 ];
 
-describe("result files", () => {
+describe.concurrent("result files", () => {
   test("--out writes result.json, an .hgrm per histogram, report.html and gateway.log; --json and --html the same figures", async () => {
     const tag = tagged();
     const out = join(dir, "run1");

@@ -22,7 +22,7 @@ async function gated(name: string, extra: string[]) {
   return { r, doc };
 }
 
-describe("gates", () => {
+describe.concurrent("gates", () => {
   test("gates that hold exit 0; the verdict table ends the report; the seed targets are shown but not enforced", async () => {
     const { r, doc } = await gated("pass", [
       "--slo",
@@ -107,7 +107,7 @@ describe("gates", () => {
   }, 40_000);
 });
 
-describe("gate usage errors: exit 2, the bad token underlined", () => {
+describe.concurrent("gate usage errors: exit 2, the bad token underlined", () => {
   test.each([
     ["latency.p99 < 250MB", "latency.p99 is a time, and 250MB is a size", "250MB"],
     ["latncy.p99 < 3ms", 'did you mean "latency"?', "latncy"],

@@ -24,7 +24,7 @@ async function run(name: string, args: string[], timeoutMs = 60_000) {
 
 const nginxGateway = () => ["--gateway", `${nginx} -p ${dir} -c {{CONFIG}}`, "--config-template", join(ROOT, "examples", "nginx.conf.tmpl")];
 
-describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/nginx.conf.tmpl", () => {
+describe.concurrent.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/nginx.conf.tmpl", () => {
   test("unary and streaming through nginx; its output in a log file; its processes gone at the end", async () => {
     expect(nginx).toBeDefined();
     const { r, doc, tag } = await run("nginx", [...nginxGateway(), "--rate", "100", "--duration", "1s", "--cooldown", "1s"]);
@@ -89,7 +89,7 @@ describe.skipIf(!nginx && !needNginx)("nginx started by gatebench from examples/
   }, 60_000);
 });
 
-describe("a gateway that fails", () => {
+describe.concurrent("a gateway that fails", () => {
   test("exits before it is ready: exit 3 with its exit code and the last lines of its stderr", async () => {
     const { r } = await run("early-exit", ["--gateway-shell", "--gateway", "echo 'config error: no upstream' >&2; exit 7"]);
     expect(r.code).toBe(3);
@@ -167,7 +167,7 @@ describe("a gateway that fails", () => {
   );
 });
 
-describe("provisioning", () => {
+describe.concurrent("provisioning", () => {
   test("--setup runs after readiness with placeholders and env, --teardown after the run; a failing setup stops the run with its output", async () => {
     const out = join(dir, "setup.txt");
     const done = join(dir, "teardown.txt");
@@ -198,7 +198,7 @@ describe("provisioning", () => {
   }, 60_000);
 });
 
-describe("attach mode", () => {
+describe.concurrent("attach mode", () => {
   test("--pid-of-port and --pid sample the running gateway; without them it is marked not sampled", async () => {
     const tag = tagged();
     // a gateway that is already running: gatebench's mock, as its own process

@@ -223,7 +223,7 @@ function withoutBaseline(doc: Doc): Doc {
   return d;
 }
 
-describe("gatebench report", () => {
+describe.concurrent("gatebench report", () => {
   test("unary: the terminal report again, and an HTML page with its figures whose plots all draw", async () => {
     const { run, json, doc } = await benchmark("unary", ["--duration", "2s", "--rate", "20"]);
     const again = await cli(["report", json]);

@@ -66,7 +66,7 @@ const scriptOf = (c: Container): string => {
   return c.command![2]!;
 };
 
-describe("examples/k8s manifests", () => {
+describe.concurrent("examples/k8s manifests", () => {
   test("every YAML document parses into a Kubernetes object", () => {
     expect(files).toEqual(["gateway.yaml", "load-job.yaml", "merge-job.yaml", "mock.yaml"]);
     for (const { file, doc } of manifests) {
@@ -140,7 +140,7 @@ describe("examples/k8s manifests", () => {
   });
 });
 
-describe("the load Job's per-pod script", () => {
+describe.concurrent("the load Job's per-pod script", () => {
   // a stand-in gatebench that prints its arguments, one per line
   const bin = join(dir, "bin");
   mkdirSync(bin, { recursive: true });
@@ -201,7 +201,7 @@ describe("the load Job's per-pod script", () => {
   });
 });
 
-describe("the Job's load, on this machine", () => {
+describe.concurrent("the Job's load, on this machine", () => {
   type Doc = ResultDoc & { run: { load_started_at: string } };
   const path = (name: string): string => join(dir, `${name}.json`);
   const read = (name: string): Doc => JSON.parse(readFileSync(path(name), "utf8"));

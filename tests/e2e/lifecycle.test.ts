@@ -26,7 +26,7 @@ function startLongRun(extra: string[] = []) {
   return { proc, tag, json, out, pumped, underWay, finished };
 }
 
-describe("ending a run", () => {
+describe.concurrent("ending a run", () => {
   test("Ctrl-C during the load: in-flight requests finish, partial report, exit 3, nothing left", async () => {
     const run = startLongRun(["--stream"]);
     await run.underWay();

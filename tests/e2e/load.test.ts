@@ -1,7 +1,7 @@
 // The load flags end to end: the CLI drives a server started here on port 0
 // (--target, --no-mock), and what the server received is the truth the
 // report must match: counts, headers, bodies, concurrency, shapes.
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,11 +9,10 @@ import { cli, killTagged, newTag, processesWithTag } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gatebench-load-"));
 const tags: string[] = [];
+// the tests run at once: every target stays up until the file is done
 const servers: { stop(force?: boolean): unknown }[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) s.stop(true);
-});
 afterAll(() => {
+  for (const s of servers.splice(0)) s.stop(true);
   for (const t of tags) killTagged(t);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -66,7 +65,7 @@ async function run(name: string, args: string[]) {
   return { r, doc };
 }
 
-describe("what is sent", () => {
+describe.concurrent("what is sent", () => {
   test("--target with headers, a JSON body, --model and --max-tokens: the server sees them on every request", async () => {
     const t = target();
     const { r, doc } = await run("sent", [
@@ -155,7 +154,7 @@ describe("what is sent", () => {
   }, 60_000);
 });
 
-describe("safety", () => {
+describe.concurrent("safety", () => {
   test("secrets in headers are redacted in the JSON; --json - puts the JSON on stdout and the report on stderr", async () => {
     const t = target();
     const { r, doc } = await run("redact", [
@@ -209,7 +208,7 @@ describe("safety", () => {
   }, 30_000);
 });
 
-describe("load models", () => {
+describe.concurrent("load models", () => {
   test("closed loop -c 3 -n 30: exactly 30 requests, never more than 3 open at the server", async () => {
     const t = target(20);
     const { r, doc } = await run("closed", ["--target", t.url, "-c", "3", "-n", "30"]);
@@ -235,16 +234,21 @@ describe("load models", () => {
     expect(doc.summary.requests.rate).toBe(40);
   }, 30_000);
 
-  test("a ramp 10:90 over 2 s: about 100 requests, the second second busier than the first (timeline)", async () => {
-    const t = target();
-    const { doc } = await run("ramp", ["--target", t.url, "--rate", "10:90", "--duration", "2s"]);
-    expect(t.state.seen.length).toBe(100);
-    const tl = doc.timeline;
-    // 10→50 req/s in the first second (30 expected), 50→90 in the second (70)
-    expect(tl[0].sent).toBe(30);
-    expect(tl[1].sent).toBe(70);
-    expect(tl.reduce((n: number, s: { completed: number }) => n + s.completed, 0)).toBe(100);
-  }, 30_000);
+  // the per-second counts are exact: alone, so that no other test delays a send across a second
+  test.serial(
+    "a ramp 10:90 over 2 s: about 100 requests, the second second busier than the first (timeline)",
+    async () => {
+      const t = target();
+      const { doc } = await run("ramp", ["--target", t.url, "--rate", "10:90", "--duration", "2s"]);
+      expect(t.state.seen.length).toBe(100);
+      const tl = doc.timeline;
+      // 10→50 req/s in the first second (30 expected), 50→90 in the second (70)
+      expect(tl[0].sent).toBe(30);
+      expect(tl[1].sent).toBe(70);
+      expect(tl.reduce((n: number, s: { completed: number }) => n + s.completed, 0)).toBe(100);
+    },
+    30_000,
+  );
 
   test("steps and poisson with a seed: the same seed sends the same number of requests", async () => {
     const t = target();
@@ -291,23 +295,28 @@ describe("load models", () => {
     expect(a.doc.summary.warnings.join(" ")).not.toContain("idle connections");
   }, 30_000);
 
-  test("out of file descriptors: the requests that could not be sent are load_generator errors, apart from the target's", async () => {
-    const t = target(2);
-    const tag = newTag();
-    tags.push(tag);
-    const json = join(dir, "fds.json");
-    const r = await cli(["run", "--no-mock", "--json", json, "--target", t.url, "-c", "100", "-n", "1500"], { tag, openFiles: 60 });
-    const doc = JSON.parse(readFileSync(json, "utf8"));
-    const s = doc.summary;
-    expect(s.errors.load_generator).toBeGreaterThan(0);
-    // never sent, never counted: what the target answered is all the report calls requests
-    expect(s.requests.total).toBe(t.state.seen.length);
-    expect(s.requests.total + s.errors.load_generator).toBe(1500);
-    expect(s.requests.success_ratio).toBe(1);
-    expect(s.error_samples.load_generator).toContain("ulimit -n is 60");
-    expect(s.warnings.join(" ")).toContain("could not be sent: this machine ran out of file descriptors");
-    expect(r.stdout).toContain("load_generator:");
-  }, 30_000);
+  // alone: it takes this machine to its descriptor limit
+  test.serial(
+    "out of file descriptors: the requests that could not be sent are load_generator errors, apart from the target's",
+    async () => {
+      const t = target(2);
+      const tag = newTag();
+      tags.push(tag);
+      const json = join(dir, "fds.json");
+      const r = await cli(["run", "--no-mock", "--json", json, "--target", t.url, "-c", "100", "-n", "1500"], { tag, openFiles: 60 });
+      const doc = JSON.parse(readFileSync(json, "utf8"));
+      const s = doc.summary;
+      expect(s.errors.load_generator).toBeGreaterThan(0);
+      // never sent, never counted: what the target answered is all the report calls requests
+      expect(s.requests.total).toBe(t.state.seen.length);
+      expect(s.requests.total + s.errors.load_generator).toBe(1500);
+      expect(s.requests.success_ratio).toBe(1);
+      expect(s.error_samples.load_generator).toContain("ulimit -n is 60");
+      expect(s.warnings.join(" ")).toContain("could not be sent: this machine ran out of file descriptors");
+      expect(r.stdout).toContain("load_generator:");
+    },
+    30_000,
+  );
 
   test("--client fetch, more than 64 requests open: the report warns about Bun's fetch pool; at 60 there is no churn", async () => {
     const under = target(5);
@@ -323,7 +332,7 @@ describe("load models", () => {
   }, 30_000);
 });
 
-describe("https targets", () => {
+describe.concurrent("https targets", () => {
   const tls = join(import.meta.dir, "..", "fixtures", "tls");
   function tlsTarget() {
     const state = { requests: 0 };

@@ -42,7 +42,7 @@ function gatewayRunWith(argv: string[], exe: string): string[] {
   return withFlag(argv, ["--gateway"], command.replace(/^\S+/, exe));
 }
 
-describe.skipIf(!hasCurl && !inCi)("admin-api.sh: a gateway provisioned through its admin API", () => {
+describe.concurrent.skipIf(!hasCurl && !inCi)("admin-api.sh: a gateway provisioned through its admin API", () => {
   const script = readFileSync(join(ROOT, "examples", "admin-api.sh"), "utf8");
   const fixture = `'${process.execPath}' '${join(ROOT, "tests", "e2e", "fixtures", "admin-gateway.ts")}'`;
 
@@ -72,7 +72,7 @@ describe.skipIf(!hasCurl && !inCi)("admin-api.sh: a gateway provisioned through 
   }, 60_000);
 });
 
-describe("litellm.config.yaml.tmpl", () => {
+describe.concurrent("litellm.config.yaml.tmpl", () => {
   const templatePath = join(ROOT, "examples", "litellm.config.yaml.tmpl");
   const template = readFileSync(templatePath, "utf8");
   const mockUrl = "http://127.0.0.1:9091/v1";
@@ -117,7 +117,7 @@ describe("litellm.config.yaml.tmpl", () => {
   }, 60_000);
 });
 
-describe("examples/README.md", () => {
+describe.concurrent("examples/README.md", () => {
   // the flags that say how the gateway is started and reached; the load (-rate, -duration, -stream) may differ
   const GATEWAY_FLAGS = ["--gateway", "--config-template", "--setup", "--teardown", "--ready-url", "--ready-timeout", "--mock-port", "-H", "--header"];
   const wiring = (argv: string[]): string[][] => GATEWAY_FLAGS.map((f) => flagValues(argv, [f]));
