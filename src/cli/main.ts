@@ -122,6 +122,28 @@ Exit codes:
 `,
 };
 
+const isCommand = (name: string): boolean => name in commands && !name.startsWith("_");
+
+/** Commands of other load tools, and what gatebench calls them. */
+const FOREIGN_COMMANDS: Record<string, string> = {
+  attack: "run",
+  hey: "run",
+  bench: "run",
+  load: "run",
+  test: "run",
+  serve: "mock",
+  server: "mock",
+  diff: "compare",
+};
+
+/** An unknown command (`before`: "help" for gatebench help NAME), with the closest command, or the list of them. */
+function unknownCommand(word: string, before: string): UsageError {
+  const names = Object.keys(commands).filter((c) => !c.startsWith("_"));
+  const guess = FOREIGN_COMMANDS[word.toLowerCase()] ?? closest(word, names);
+  const hint = guess ? `; did you mean "gatebench ${before ? `${before} ` : ""}${guess}"?` : `; the commands are ${names.join(", ")}`;
+  return new UsageError(`unknown command "${word}"${hint} (see: gatebench --help)`);
+}
+
 function usage(name: string): Promise<string> {
   if (name === "gatebench") return renderHelp("gatebench", root, commands, EXAMPLES.gatebench ?? "");
   return renderHelp(`gatebench ${name}`, commands[name]!, undefined, EXAMPLES[name] ?? "");
@@ -135,7 +157,8 @@ export async function main(argv: string[]): Promise<number> {
     const beforeDashDash = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
     if (first === "help") {
       const topic = argv[1];
-      process.stdout.write(await usage(topic && topic in commands && !topic.startsWith("_") ? topic : "gatebench"));
+      if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic, "help");
+      process.stdout.write(await usage(topic ?? "gatebench"));
       return EXIT.ok;
     }
     if (asksVersion(argv)) {
@@ -144,14 +167,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     let name = "run";
     let rest = argv;
-    if (first !== undefined && !first.startsWith("-")) {
-      if (!(first in commands)) {
-        const guess = closest(
-          first,
-          Object.keys(commands).filter((c) => !c.startsWith("_")),
-        );
-        throw new UsageError(`unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""} (see: gatebench --help)`);
-      }
+    // a URL first is the target of the default command, as hey and curl take it: gatebench http://…
+    if (first !== undefined && !first.startsWith("-") && !/^https?:\/\//i.test(first)) {
+      if (!(first in commands)) throw unknownCommand(first, "");
       name = first;
       rest = argv.slice(1);
     } else if (first === "--help" || first === "-help" || first === "-h") {

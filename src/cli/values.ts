@@ -30,6 +30,8 @@ export function parseDuration(value: string): number | undefined {
 export function durationFlag(flag: string, value: string, opts: { allowZero?: boolean; example?: string } = {}): number {
   const example = opts.example ?? "10s";
   const ms = opts.allowZero && value.trim() === "0" ? 0 : parseDuration(value);
+  if (ms === undefined && value.trim().startsWith("-") && parseDuration(value.trim().slice(1)) !== undefined)
+    throw new UsageError(`--${flag} "${value}": a duration cannot be negative, e.g. --${flag} ${example}`);
   if (ms === undefined) throw bad(flag, value, "a duration with a unit (ms, s, m, h)", example);
   if (ms === 0 && !opts.allowZero) throw bad(flag, value, "a duration longer than zero", example);
   return ms;

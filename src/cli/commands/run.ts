@@ -17,7 +17,7 @@ export const runCommand = defineCommand({
   args: runArgs,
   async run({ args, rawArgs }): Promise<number> {
     const a: RunArgValues = args;
-    setVerbose(a.verbose);
+    setVerbose(a.verbose, a.quiet);
     const cfg = runConfigFrom(a, rawArgs);
     const signals = interrupts();
     // progress: one line redrawn in place on a terminal, a plain line every 2 s otherwise
@@ -31,6 +31,7 @@ export const runCommand = defineCommand({
           log: (m) => log.info(m),
           progressEveryMs: tty ? 250 : 2000,
           progress: (p, elapsedMs) => {
+            if (a.quiet) return;
             const line = progressLine({ ...p, elapsedMs, plannedMs });
             if (tty) process.stderr.write(`\r\x1b[K${line}`);
             else log.info(line);
