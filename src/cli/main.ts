@@ -118,7 +118,7 @@ Exit codes:
 
 Exit codes:
 
-  0 run completed · 1 a gate failed · 2 usage error · 3 the run could not be carried out
+  0 run completed · 1 a gate failed · 2 usage error · 3 the run could not be carried out, or no request succeeded
 `,
 };
 

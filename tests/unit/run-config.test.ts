@@ -41,6 +41,16 @@ describe("bad flags: one message naming the flag, before anything starts", () =>
     [["--target", "https://127.0.0.1:1", "--insecure", "--cacert", "/etc/hostname"], /--insecure and --cacert cannot be used together/],
     [["-c", "2", "--workers", "3"], /--workers 3 is more than -c 2/],
     [["-n", "10"], /-n\/--requests counts requests of a closed loop: give -c\/--concurrency too/],
+    // habits of other tools
+    [
+      ["-c", "10", "-d", "10s"],
+      /^-d\/--body "10s" looks like a duration, and -d is the request body \(as in hey and curl\): for the load's length use --duration 10s \(or -z 10s\)$/,
+    ],
+    [["--duration", "-5s"], /^--duration "-5s": a duration cannot be negative, e\.g\. --duration 10s$/],
+    [["--rate", "50/x"], /^--rate "50\/x": expected requests per span, e\.g\. --rate 50\/s or --rate 3000\/1m$/],
+    [["50"], /^unexpected argument "50" for gatebench run: flags start with --, and a URL to load with http:\/\/ or https:\/\//],
+    [["http://127.0.0.1:1", ...T], /the URL "http:\/\/127\.0\.0\.1:1" and --target "http:\/\/127\.0\.0\.1:1" both name the target: give one of them/],
+    [["http://127.0.0.1:1", "--gateway", "nginx"], /--gateway starts one for the run: give one of them/],
   ])("%p", (args, message) => {
     expect(() => configOf(args)).toThrow(message);
   });
@@ -79,6 +89,20 @@ describe("good flags land in the config", () => {
       ["X-A", "1"],
       ["Authorization", "Bearer k"],
     ]);
+  });
+
+  test("hey's line: a positional URL, -m, -d, -H, -n, -c; vegeta's -rate 50/s; -z, -o, -q", () => {
+    const hey = ["-n", "100", "-c", "5", "-H", "Authorization: Bearer k", "-m", "POST", "-d", '{"model":"m"}', "http://gw:4000/v1/chat/completions"];
+    expect(configOf(hey)).toMatchObject({ requests: 100, concurrency: 5, method: "POST", body: '{"model":"m"}', target: "http://gw:4000/v1/chat/completions" });
+    expect(configOf(["-rate", "50/s", "-z", "2s", "-o", "r.json", "-q"])).toMatchObject({
+      rateRps: 50,
+      durationMs: 2000,
+      jsonPath: expect.stringMatching(/\/r\.json$/),
+    });
+    expect(configOf(["--rate", "3000/1m"]).rateRps).toBe(50);
+    expect(configOf(["--rate", "5/500ms"]).rateRps).toBe(10);
+    // a body that looks like a duration is a body once --duration is given
+    expect(configOf(["--duration", "1s", "-d", "10s"]).body).toBe("10s");
   });
 
   test("--no-mock turns the baseline off; a seed is kept", () => {
