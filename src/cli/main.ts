@@ -54,6 +54,27 @@ const EXAMPLES: Record<string, string> = {
   gatebench sweep --slo "latency.p99 < 50ms"  the highest rate that meets the SLO
   gatebench merge a.json b.json --out all.json   instances that shared one load, as one result
 `,
+  mock: `Endpoints (with or without /v1):
+
+  POST /v1/chat/completions   chat, unary or streamed ("stream": true; usage with stream_options.include_usage)
+  POST /v1/completions        legacy completions, unary or streamed
+  POST /v1/embeddings         embeddings
+  GET  /v1/models             one model, gpt-mock
+  GET  /health                ok
+  GET  /__stats               what it received: requests, streams, bytes, statuses, faults, connections, in flight at most
+  POST /__reset               sets those counts back to zero
+
+  Per request, headers override the flags: x-mock-latency-ms, x-mock-ttft-ms, x-mock-itl-ms, x-mock-tokens, x-mock-fault.
+  Every answer carries its timing: x-mock-received-us and x-mock-sent-us (epoch microseconds).
+
+Examples:
+
+  gatebench mock --port 9091                      the mock for a gateway under test, or for manual tests
+  curl -s localhost:9091/v1/chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+  gatebench mock --ttft 200ms --itl 20ms --tokens 100 --faults 429=1%,cut=0.5% --seed 7
+                                                  slower, longer streams with a few faults, the same every time
+  curl -s localhost:9091/__stats                  what it received so far
+`,
   report: `Examples:
 
   gatebench report result.json                  the terminal report of a saved run (gatebench run --json result.json)

@@ -56,14 +56,14 @@ export function portFlag(flag: string, value: string): number {
 }
 
 /** A ratio given as a percentage ("99.5%") or a fraction ("0.995"). */
-export function ratioFlag(flag: string, value: string): number {
+export function ratioFlag(flag: string, value: string, example = "99.9%"): number {
   const v = value.trim();
   const pct = v.endsWith("%");
   const num = pct ? v.slice(0, -1).trim() : v;
   const n = /^(\d+(\.\d*)?|\.\d+)$/.test(num) ? Number(num) : Number.NaN;
   const ratio = pct ? n / 100 : n;
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw bad(flag, value, "a percentage up to 100% or a fraction from 0 to 1", "99.9%");
+    throw bad(flag, value, "a percentage up to 100% or a fraction from 0 to 1", example);
   }
   return ratio;
 }

@@ -2,9 +2,10 @@
 // that is already running (the built-in proxy in front of the mock, each on
 // port 0), and runs that fail never exit 0.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { READY_PREFIX } from "../../src/process/children.ts";
+import { smallResult } from "../unit/result-fixture.ts";
 import { cli, cliEnv, ENTRY, ROOT, scratch, waitFor } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-first-contact-");
@@ -118,5 +119,33 @@ describe("habits refused or redirected before anything starts: exit 2, one line"
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(message);
+  });
+});
+
+describe("help and messages", () => {
+  test("mock --help lists its endpoints and examples; the Go-style footer only where flags like those are", async () => {
+    const mock = await cli(["mock", "--help"], { tag: tagged() });
+    expect(mock.code).toBe(0);
+    for (const line of ["GET  /__stats", "POST /__reset", "POST /v1/chat/completions", "x-mock-ttft-ms", "Examples:", "gatebench mock --port 9091"])
+      expect(mock.stdout).toContain(line);
+    expect(mock.stdout).toContain("Go-style");
+    for (const command of ["report", "compare", "merge"]) {
+      const r = await cli([command, "--help"], { tag: tagged() });
+      expect(r.stdout).not.toContain("Go-style");
+    }
+  });
+
+  test("report and compare read a run's --out folder (its result.json); a folder without one is refused", async () => {
+    const out = join(dir, "out-folder");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "result.json"), JSON.stringify(smallResult("folder")));
+    const report = await cli(["report", out], { tag: tagged() });
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain("Latency (ms)");
+    const compare = await cli(["compare", out, out], { tag: tagged() });
+    expect(compare.code).toBe(0);
+    const empty = await cli(["report", dir], { tag: tagged() });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`"${dir}" is a folder without a result.json`);
   });
 });

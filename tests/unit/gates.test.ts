@@ -208,6 +208,11 @@ describe("what a run must have for a gate", () => {
     ],
     ["rss.load.max < 100MB", { gatewaySampled: false }, "--pid"],
     ["upstream.per_request_sent <= 1", { mock: false }, "mock upstream"],
+    [
+      "overhead.latency.p50 < 5ms",
+      { mock: false, baseline: false },
+      "needs the direct baseline, sent to the mock, and --no-mock starts no mock: drop --no-mock, or this gate",
+    ],
   ])("%p", (text, lacking, why) => {
     expect(unmeasurable(parseSlo(text as string), full)).toBeUndefined();
     expect(unmeasurable(parseSlo(text as string), { ...full, ...(lacking as object) })).toContain(why as string);

@@ -29,7 +29,12 @@ describe("bad flags: one message naming the flag, before anything starts", () =>
     [["--duration", "10"], /--duration "10": expected a duration with a unit \(ms, s, m, h\), e\.g\. --duration 10s/],
     [["--port", "70000"], /--port "70000": expected a port from 0 to 65535/],
     [["--port", "9000", "--mock-port", "9000"], /--port and --mock-port are both 9000/],
-    [["--json", "/nonexistent-dir/r.json"], /--json "\/nonexistent-dir\/r\.json": directory \/nonexistent-dir does not exist or is not writable/],
+    [
+      ["--json", "/nonexistent-dir/r.json"],
+      /--json "\/nonexistent-dir\/r\.json": directory \/nonexistent-dir does not exist or is not writable, e\.g\. --json r\.json$/,
+    ],
+    [["--html", "nodir/r.html"], /--html "nodir\/r\.html": directory .*nodir does not exist or is not writable, e\.g\. --html r\.html$/],
+    [["--mock-faults", "429=150%"], /^--mock-faults "429=150%": the rate of 429 "150%" is not a percentage up to 100%, e\.g\. --mock-faults 429=15%$/],
     [["--json", "/tmp"], /--json "\/tmp": is a directory; give a file name/],
     [["--mock-jitter", "gauss:1ms:2ms"], /--mock-jitter "gauss:1ms:2ms": unknown distribution "gauss" \(normal or lognormal\)/],
     [["--mock-faults", "404=1%"], /--mock-faults "404=1%": expected KIND=RATE pairs with KIND one of 429, 500, 503, hang, cut, slow/],
