@@ -34,7 +34,7 @@ export const runCommand = defineCommand({
           progressEveryMs: tty ? 250 : 2000,
           progress: (p, elapsedMs) => {
             if (a.quiet) return;
-            const line = progressLine({ ...p, elapsedMs, plannedMs });
+            const line = progressLine({ ...p, elapsedMs, plannedMs, warmupMs: cfg.warmupMs, baseline: baselineOrder(cfg) !== undefined });
             if (tty) process.stderr.write(`\r\x1b[K${line}`);
             else log.info(line);
           },
