@@ -6,7 +6,7 @@ import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { Stats } from "../metrics/histogram.ts";
 import type { Summary } from "../metrics/summary.ts";
-import { fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
 import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
 import { PLOT_SCRIPT } from "./html-script.ts";
 import type { ResultDoc } from "../metrics/document.ts";
@@ -66,7 +66,7 @@ function header(doc: ResultDoc): string {
   if (r.warmup) items.push(["warm-up", `${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`]);
   if (r.load_model === "closed")
     items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
-  const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (after ${esc(fmtSeconds(r.load_ms))} of load)</p>` : "";
+  const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (${esc(loadLasted(r.load_ms))})</p>` : "";
   return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}`;
 }
 
@@ -142,11 +142,13 @@ function figures(doc: ResultDoc): string {
 function outcomes(doc: ResultDoc): string {
   const s = doc.summary;
   const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
-  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
+  const errors = errorItems(s);
   const items: [string, string][] = [
     ["Status codes", codes.length ? codes.join(", ") : "none"],
     ["Errors", errors.length ? errors.join(", ") : "none"],
   ];
+  const direct = s.direct ? errorItems(s.direct) : [];
+  if (direct.length > 0) items.push(["Baseline errors", direct.join(", ")]);
   if (s.output_tokens) items.push(["Output", `${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`]);
   const got = doc.run.mock?.received;
   if (got) {

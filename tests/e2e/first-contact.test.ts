@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { READY_PREFIX } from "../../src/process/children.ts";
 import { smallResult } from "../unit/result-fixture.ts";
-import { cli, cliEnv, ENTRY, ROOT, scratch, waitFor } from "./helpers.ts";
+import { cli, cliEnv, ENTRY, ROOT, scratch, startCli, waitFor } from "./helpers.ts";
 
 const { dir, tagged } = scratch("gatebench-first-contact-");
 
@@ -149,3 +149,13 @@ describe("help and messages", () => {
     expect(empty.stderr).toContain(`"${dir}" is a folder without a result.json`);
   });
 });
+
+test("Ctrl-C during the idle phase: the run ended before the load began (exit 3), no negative length of load", async () => {
+  await using run = startCli(["run", "--idle", "10s"], { tag: tagged(), timeoutMs: 30_000 });
+  await waitFor(() => run.out.stderr.includes("idle phase"), 15_000, "the idle phase");
+  run.proc.kill("SIGINT");
+  expect(await run.proc.exited).toBe(3);
+  await run.pumped;
+  expect(run.out.stdout).toContain("ENDED EARLY: interrupted (before the load began)");
+  expect(run.out.stdout).not.toContain("-0.");
+}, 30_000);

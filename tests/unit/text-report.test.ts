@@ -26,3 +26,21 @@ describe("terminal report colours", () => {
     expect(out.replace(/\x1b\[\d+m/g, "")).toBe(textReport(doc));
   });
 });
+
+describe("what the report says of an early end and the baseline's errors", () => {
+  test("Ctrl-C in the idle phase: before the load began, never a negative length", () => {
+    const doc = smallResult("x");
+    doc.run.ended_early = "interrupted (Ctrl-C)";
+    doc.run.load_ms = 0;
+    expect(textReport(doc)).toContain("ENDED EARLY: interrupted (Ctrl-C) (before the load began)");
+    doc.run.load_ms = 2500;
+    expect(textReport(doc)).toContain("(after 2.5 s of load)");
+  });
+
+  test("the baseline's aborted requests are on the Errors line, as in the JSON", () => {
+    const doc = smallResult("x");
+    const { resources: _, ...gateway } = doc.summary;
+    doc.summary.direct = { ...gateway, errors: { aborted: 3 } };
+    expect(textReport(doc)).toContain("Errors        none\n              baseline (straight to the mock): aborted: 3");
+  });
+});
