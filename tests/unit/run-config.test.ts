@@ -110,6 +110,14 @@ describe("good flags land in the config", () => {
     expect(configOf(["--duration", "1s", "-d", "10s"]).body).toBe("10s");
   });
 
+  test("--no-mock: the seed targets (an AI gateway's, in front of the mock) only when asked for", () => {
+    const T = ["--target", "http://127.0.0.1:1", "--no-mock"];
+    expect(configOf(T).targets).toBe("none");
+    expect(configOf([...T, "--targets", "seed"]).targets).toBe("seed");
+    expect(configOf([...T, "--strict"]).targets).toBe("seed");
+    expect(configOf([]).targets).toBe("seed");
+  });
+
   test("--no-mock turns the baseline off; a seed is kept", () => {
     expect(configOf(["--target", "http://127.0.0.1:1", "--no-mock", "--seed", "7"])).toMatchObject({ noMock: true, baseline: "off", seed: 7 });
   });

@@ -69,7 +69,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
     instance: optional(a.instance, instanceFlag),
     slo: repeated(rawArgs, "slo"),
-    targets: a.targets as RunConfig["targets"],
+    // the seed targets are an AI gateway's in front of the mock: a --no-mock run against any server is not judged by them unless asked
+    targets: (noMock && !given("targets") && !a.strict ? "none" : a.targets) as RunConfig["targets"],
     strict: a.strict,
     abortOnFail: a["abort-on-fail"],
     mock: { flags: mock.flags, seed: mock.seed },
