@@ -26,7 +26,7 @@ export const SLICE_SHARE_WARN = 0.25;
 
 /** Schedule lag (p99) under this is never reported: the figures' usual resolution on a busy machine. */
 export const LAG_WARN_MS = 1;
-/** Schedule lag p99 above this share of the latency p50 is reported: it is no longer small next to what was measured. */
+/** Schedule lag p99 above this share of the latency p99 is reported: it is no longer small next to the tail it lengthens. */
 export const LAG_WARN_SHARE = 0.1;
 /** Above this share, the generator, not only the gateway, set the pace. */
 export const LAG_SEVERE_SHARE = 0.5;
@@ -155,18 +155,18 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
 
 /**
  * Schedule lag, judged next to the latencies measured: a lag p99 over 1 ms
- * and over a tenth of the latency p50 is reported; over half of it, the
- * generator set the pace. None in a closed loop (no schedule), nor without
+ * and over a tenth of the latency p99 (the tail a late send lengthens) is
+ * reported; over half of it, the generator set the pace. None in a closed loop (no schedule), nor without
  * a successful request to compare with.
  */
 function lagWarningOf(s: Summary, closedLoop: boolean): string | undefined {
   const lag = s.schedule_lag_ms;
-  const p50 = s.latency_ms?.p50;
-  if (closedLoop || !lag || p50 === undefined || !(p50 > 0) || lag.p99 <= LAG_WARN_MS) return undefined;
-  const share = lag.p99 / p50;
+  const p99 = s.latency_ms?.p99;
+  if (closedLoop || !lag || p99 === undefined || !(p99 > 0) || lag.p99 <= LAG_WARN_MS) return undefined;
+  const share = lag.p99 / p99;
   if (share <= LAG_WARN_SHARE) return undefined;
   const pct = `${Math.round(share * 100)} %`;
   if (share > LAG_SEVERE_SHARE)
-    return `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, ${pct} of the latency p50 of ${p50} ms; max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`;
-  return `1 % of requests left more than ${lag.p99} ms after they were due (schedule lag p99, ${pct} of the latency p50 of ${p50} ms; max ${lag.max} ms): latency counts that delay too. A busy or virtualised machine shows it first.`;
+    return `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, ${pct} of the latency p99 of ${p99} ms; max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`;
+  return `1 % of requests left more than ${lag.p99} ms after they were due (schedule lag p99, ${pct} of the latency p99 of ${p99} ms; max ${lag.max} ms): latency counts that delay too. A busy or virtualised machine shows it first.`;
 }
