@@ -161,7 +161,7 @@ const FOREIGN_COMMANDS: Record<string, string> = {
 function unknownCommand(word: string, before: string): UsageError {
   const names = Object.keys(commands).filter((c) => !c.startsWith("_"));
   const guess = FOREIGN_COMMANDS[word.toLowerCase()] ?? closest(word, names);
-  const hint = guess ? `; did you mean "gatebench ${before ? `${before} ` : ""}${guess}"?` : `; the commands are ${names.join(", ")}`;
+  const hint = guess ? `; did you mean "${before ? `${before} ` : ""}${guess}"?` : `; the commands are ${names.join(", ")}`;
   return new UsageError(`unknown command "${word}"${hint} (see: gatebench --help)`);
 }
 
