@@ -6,7 +6,7 @@ import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
 import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, usageCells, type Verdict } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells, type Verdict } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -199,6 +199,7 @@ function targets(doc: ResultDoc, paint: Paint): string {
   const t = doc.summary.targets;
   const rows = targetRows(doc);
   if (!t || rows.length === 0) return "";
+  if (!targetsApply(doc)) return `Targets (${t.preset}): ${TARGETS_NOT_JUDGED}`;
   const color = (v: Verdict): string => (v === "pass" ? paint.good(v) : v === "FAIL" ? paint.bad(v) : v === "miss" ? paint.warn(v) : v);
   const body = [[`Targets (${t.preset})`, "gate", "measured", "verdict"], ...rows.map((r) => [r.target, r.expr, r.measured, color(r.verdict)])];
   const how = t.strict ? "enforced (--strict): a miss fails the run" : "not enforced: add --strict to fail the run on a miss, or --targets none to hide them";

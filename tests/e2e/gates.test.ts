@@ -57,10 +57,10 @@ describe("gates", () => {
     expect(doc.summary.targets.strict).toBe(false);
     const idle = doc.summary.targets.results.find((t: Doc) => t.expr === "rss.idle.max < 20MB");
     expect(idle.pass).toBeNull();
-    expect(r.stdout).toContain("Targets (seed)");
-    expect(r.stdout).toMatch(/rss\.idle\.max < 20MB +│ +[\d.]+ MB │ +n\/a │/);
-    expect(r.stdout).toContain("the built-in proxy is gatebench's reference");
-    expect(r.stdout).not.toMatch(/│ +miss │/);
+    expect(idle.note).toContain("the built-in proxy is gatebench's reference");
+    // no baseline here (the tests' default): nothing but success can be judged, so one line stands for the table
+    expect(r.stdout).toContain("Targets (seed): this run can judge none of them but success");
+    expect(r.stdout).not.toContain("│ Targets");
   }, 30_000);
 
   test("a gate that cannot hold (p50 under the mock's own 10 ms) exits 1 and names it", async () => {
