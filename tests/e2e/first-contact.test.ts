@@ -48,25 +48,33 @@ describe("hey's line with gatebench run for hey", () => {
     const json = join(dir, "hey.json");
     const body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}';
     // gatebench run -n 100000 -c 50 -H "Authorization: Bearer $API_KEY" -H "Content-Type: application/json" -m POST -d '{...}' "$GATEWAY_URL/v1/chat/completions"
-    const r = await attached([
-      "-n",
-      "40",
-      "-c",
-      "4",
-      "-H",
-      `Authorization: Bearer ${API_KEY}`,
-      "-H",
-      "Content-Type: application/json",
-      "-m",
-      "POST",
-      "-d",
-      body,
-      `${gatewayUrl}/v1/chat/completions`,
-      "-o",
-      json,
-    ]);
+    const r = await cli(
+      [
+        "run",
+        "-n",
+        "40",
+        "-c",
+        "4",
+        "-H",
+        `Authorization: Bearer ${API_KEY}`,
+        "-H",
+        "Content-Type: application/json",
+        "-m",
+        "POST",
+        "-d",
+        body,
+        `${gatewayUrl}/v1/chat/completions`,
+        "-o",
+        json,
+      ],
+      { tag: tagged(), timeoutMs: 30_000 },
+    );
     expect(r.stderr).not.toContain("    at ");
     expect(r.code).toBe(0);
+    // the URL is loaded as hey loads it: no mock of its own, no baseline, no targets of an AI gateway in front of the mock
+    expect(r.stderr).not.toContain("mock upstream listening");
+    expect(r.stdout).not.toContain("WARNING");
+    expect(r.stdout).not.toContain("Targets");
     const doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.summary.requests).toMatchObject({ total: 40, ok: 40 });
     expect(doc.run.target).toBe(`${gatewayUrl}/v1/chat/completions`);

@@ -110,6 +110,15 @@ describe("good flags land in the config", () => {
     expect(configOf(["--duration", "1s", "-d", "10s"]).body).toBe("10s");
   });
 
+  test("a URL given as hey takes it: no mock, no baseline, no seed targets, unless a mock or baseline flag asks for them", () => {
+    const url = "http://gw:4000/v1/chat/completions";
+    expect(configOf([url])).toMatchObject({ noMock: true, baseline: "off", targets: "none", target: url });
+    expect(configOf([url, "--mock-port", "0", "--baseline", "off"]).noMock).toBe(true);
+    expect(configOf([url, "--mock-latency", "5ms"])).toMatchObject({ noMock: false, baseline: "interleaved", targets: "seed" });
+    expect(configOf([url, "--baseline", "sequential"]).noMock).toBe(false);
+    expect(configOf(["--target", url]).noMock).toBe(false);
+  });
+
   test("--no-mock: the seed targets (an AI gateway's, in front of the mock) only when asked for", () => {
     const T = ["--target", "http://127.0.0.1:1", "--no-mock"];
     expect(configOf(T).targets).toBe("none");

@@ -35,7 +35,9 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
   refuseConflicts(given);
   const load = loadModelOf(a);
-  const noMock = a["no-mock"] === true || a.mock === false;
+  // a URL given as hey takes it is loaded as hey loads it, with no mock and no baseline, unless a mock or baseline flag asks for them
+  const mockAsked = rawArgs.some((r) => (r.startsWith("--mock-") && !r.startsWith("--mock-port")) || (r.startsWith("--baseline") && r !== "--baseline=off"));
+  const noMock = a["no-mock"] === true || a.mock === false || (a.url !== undefined && !mockAsked);
   const target = targetOf(a);
   checkMockFlags(a, rawArgs, given, noMock, target);
   const sent = whatIsSentOf(a, rawArgs, given);

@@ -15,7 +15,8 @@ export const runArgs = {
     type: "positional",
     required: false,
     optional: true,
-    description: "The URL to load, as hey and curl take it: the same as --target URL",
+    description:
+      "The URL to load, as hey and curl take it: --target URL, and as hey loads it, with no mock and no baseline unless a --mock-* or --baseline flag asks for them",
     valueHint: "url",
   },
   ...loadArgs,
