@@ -51,6 +51,10 @@ describe("bad flags: one message naming the flag, before anything starts", () =>
       ["-c", "10", "-d", "10s"],
       /^-d\/--body "10s" looks like a duration, and -d is the request body \(as in hey and curl\): for the load's length use --duration 10s \(or -z 10s\)$/,
     ],
+    [
+      [...T, "--no-mock", "--slo", "overhead.latency.p50 < 5ms"],
+      /overhead\.latency\.p50 needs the direct baseline, sent to the mock, and --no-mock starts no mock: drop --no-mock, or this gate$/,
+    ],
     [["--duration", "-5s"], /^--duration "-5s": a duration cannot be negative, e\.g\. --duration 10s$/],
     [["--rate", "50/x"], /^--rate "50\/x": expected requests per span, e\.g\. --rate 50\/s or --rate 3000\/1m$/],
     [["50"], /^unexpected argument "50" for gatebench run: flags start with --, and a URL to load with http:\/\/ or https:\/\//],
