@@ -13,6 +13,17 @@ interface FlagInfo {
   type: ArgDef["type"];
 }
 
+/** One-letter flags of hey, wrk, curl and ab that gatebench spells otherwise. */
+const SHORT_HABITS: Record<string, string> = {
+  t: "for hey's -t (per-request timeout) use --timeout 20s; for wrk's -t (threads) use --workers",
+  X: "for curl's -X (method) use -m/--method",
+  D: "for hey's -D (body from a file) use --body-file",
+  p: "for ab's -p (body from a file) use --body-file",
+  T: 'for the content type use -H "Content-Type: application/json"',
+  A: 'for the accept header use -H "Accept: text/event-stream"',
+  R: "for wrk2's -R (rate) use --rate",
+};
+
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -54,8 +65,11 @@ export function normalizeArgv(argv: string[], args: ArgsDef, command: string): s
 
   const unknown = (flag: string): UsageError => {
     const name = flag.replace(/^-+/, "").split("=")[0]!;
-    const guess = closest(name, [...new Set([...long.values()].map((f) => f.name))]);
-    return new UsageError(`unknown flag "${flag}" for ${command}` + (guess ? `; did you mean --${guess}?` : "") + ` (see: ${command} --help)`);
+    // one letter is too short to spell anything: no edit distance, only what other tools mean by it
+    const habit = name.length === 1 ? SHORT_HABITS[name] : undefined;
+    const guess = name.length === 1 ? undefined : closest(name, [...new Set([...long.values()].map((f) => f.name))]);
+    const hint = habit ? `; ${habit}` : guess ? `; did you mean --${guess}?` : "";
+    return new UsageError(`unknown flag "${flag}" for ${command}${hint} (see: ${command} --help)`);
   };
 
   for (let i = 0; i < argv.length; i++) {

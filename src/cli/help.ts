@@ -51,6 +51,21 @@ function flagLines(args: ArgsDef): string[] {
   return out;
 }
 
+/** Positionals by their hint, in order: FILE, FILE... for one that takes the rest, [URL] for one marked optional (the others check their count themselves). */
+function positionalLabels(args: ArgsDef): string[] {
+  return Object.values(args)
+    .filter((d) => d.type === "positional")
+    .map((d) => {
+      const hint = d.valueHint ?? "arg";
+      const name = hint
+        .replace(/\.\.\.$/, "")
+        .toUpperCase()
+        .replace(/[^A-Z0-9]+/g, "_");
+      const label = hint.endsWith("...") ? `${name}...` : name;
+      return (d as { optional?: boolean }).optional ? `[${label}]` : label;
+    });
+}
+
 export async function renderHelp(program: string, cmd: AnyCommand, commands: Record<string, AnyCommand> | undefined, footer: string): Promise<string> {
   const meta = (await resolved<CommandMeta>(cmd.meta)) ?? {};
   const args = (await resolved<ArgsDef>(cmd.args)) ?? {};
@@ -65,19 +80,11 @@ export async function renderHelp(program: string, cmd: AnyCommand, commands: Rec
     const width = Math.max(...rows.map(([l]) => l.length));
     out.push(...rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`), "", `Run "${program} <command> --help" for its flags.`);
   } else {
-    // positionals by their hint, in order: gatebench report FILE [flags]
-    const positional = Object.values(args)
-      .filter((d) => d.type === "positional")
-      .map((d) => {
-        const hint = d.valueHint ?? "arg";
-        const name = hint
-          .replace(/\.\.\.$/, "")
-          .toUpperCase()
-          .replace(/[^A-Z0-9]+/g, "_");
-        return hint.endsWith("...") ? `${name}...` : name;
-      });
-    out.push(`Usage: ${[program, ...positional].join(" ")} [flags]`, "", ...flagLines(args));
-    out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
+    out.push(`Usage: ${[program, ...positionalLabels(args)].join(" ")} [flags]`, "", ...flagLines(args));
+    // the Go-style spelling and the duration units, where the command has flags like those
+    const hints = flagsOf(args).map((f) => f.def.valueHint);
+    if (hints.includes("duration") || hints.includes("port"))
+      out.push("", "Flags also work Go-style with one dash (-port 0 as well as --port 0); durations take a unit: 500ms, 10s, 1m.");
   }
   if (footer) out.push("", footer.trimEnd());
   return `${out.join("\n")}\n`;

@@ -6,10 +6,11 @@ export function useColor(stream: { isTTY?: boolean } = process.stderr): boolean 
   return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 }
 
-export function createLogger(verbose: boolean): ConsolaInstance {
+/** consola's levels: 1 warnings and errors, 3 info, 4 debug. */
+export function createLogger(verbose: boolean, quiet = false): ConsolaInstance {
   const color = useColor();
   return createConsola({
-    level: verbose ? 4 : 3,
+    level: verbose ? 4 : quiet ? 1 : 3,
     fancy: color && !process.env.CI,
     formatOptions: { colors: color, date: false, compact: true },
     stdout: process.stderr,
@@ -20,6 +21,6 @@ export function createLogger(verbose: boolean): ConsolaInstance {
 /** The process-wide logger; commands replace it once flags are known. */
 export let log: ConsolaInstance = createLogger(false);
 
-export function setVerbose(verbose: boolean): void {
-  log = createLogger(verbose);
+export function setVerbose(verbose: boolean, quiet = false): void {
+  log = createLogger(verbose, quiet);
 }

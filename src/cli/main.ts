@@ -54,6 +54,27 @@ const EXAMPLES: Record<string, string> = {
   gatebench sweep --slo "latency.p99 < 50ms"  the highest rate that meets the SLO
   gatebench merge a.json b.json --out all.json   instances that shared one load, as one result
 `,
+  mock: `Endpoints (with or without /v1):
+
+  POST /v1/chat/completions   chat, unary or streamed ("stream": true; usage with stream_options.include_usage)
+  POST /v1/completions        legacy completions, unary or streamed
+  POST /v1/embeddings         embeddings
+  GET  /v1/models             one model, gpt-mock
+  GET  /health                ok
+  GET  /__stats               what it received: requests, streams, bytes, statuses, faults, connections, in flight at most
+  POST /__reset               sets those counts back to zero
+
+  Per request, headers override the flags: x-mock-latency-ms, x-mock-ttft-ms, x-mock-itl-ms, x-mock-tokens, x-mock-fault.
+  Every answer carries its timing: x-mock-received-us and x-mock-sent-us (epoch microseconds).
+
+Examples:
+
+  gatebench mock --port 9091                      the mock for a gateway under test, or for manual tests
+  curl -s localhost:9091/v1/chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+  gatebench mock --ttft 200ms --itl 20ms --tokens 100 --faults 429=1%,cut=0.5% --seed 7
+                                                  slower, longer streams with a few faults, the same every time
+  curl -s localhost:9091/__stats                  what it received so far
+`,
   report: `Examples:
 
   gatebench report result.json                  the terminal report of a saved run (gatebench run --json result.json)
@@ -118,9 +139,31 @@ Exit codes:
 
 Exit codes:
 
-  0 run completed · 1 a gate failed · 2 usage error · 3 the run could not be carried out
+  0 run completed · 1 a gate failed · 2 usage error · 3 the run could not be carried out, or no request succeeded
 `,
 };
+
+const isCommand = (name: string): boolean => name in commands && !name.startsWith("_");
+
+/** Commands of other load tools, and what gatebench calls them. */
+const FOREIGN_COMMANDS: Record<string, string> = {
+  attack: "run",
+  hey: "run",
+  bench: "run",
+  load: "run",
+  test: "run",
+  serve: "mock",
+  server: "mock",
+  diff: "compare",
+};
+
+/** An unknown command (`before`: "help" for gatebench help NAME), with the closest command, or the list of them. */
+function unknownCommand(word: string, before: string): UsageError {
+  const names = Object.keys(commands).filter((c) => !c.startsWith("_"));
+  const guess = FOREIGN_COMMANDS[word.toLowerCase()] ?? closest(word, names);
+  const hint = guess ? `; did you mean "${before ? `${before} ` : ""}${guess}"?` : `; the commands are ${names.join(", ")}`;
+  return new UsageError(`unknown command "${word}"${hint} (see: gatebench --help)`);
+}
 
 function usage(name: string): Promise<string> {
   if (name === "gatebench") return renderHelp("gatebench", root, commands, EXAMPLES.gatebench ?? "");
@@ -135,7 +178,8 @@ export async function main(argv: string[]): Promise<number> {
     const beforeDashDash = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
     if (first === "help") {
       const topic = argv[1];
-      process.stdout.write(await usage(topic && topic in commands && !topic.startsWith("_") ? topic : "gatebench"));
+      if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic, "help");
+      process.stdout.write(await usage(topic ?? "gatebench"));
       return EXIT.ok;
     }
     if (asksVersion(argv)) {
@@ -144,14 +188,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     let name = "run";
     let rest = argv;
-    if (first !== undefined && !first.startsWith("-")) {
-      if (!(first in commands)) {
-        const guess = closest(
-          first,
-          Object.keys(commands).filter((c) => !c.startsWith("_")),
-        );
-        throw new UsageError(`unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""} (see: gatebench --help)`);
-      }
+    // a URL first is the target of the default command, as hey and curl take it: gatebench http://…
+    if (first !== undefined && !first.startsWith("-") && !/^https?:\/\//i.test(first)) {
+      if (!(first in commands)) throw unknownCommand(first, "");
       name = first;
       rest = argv.slice(1);
     } else if (first === "--help" || first === "-help" || first === "-h") {

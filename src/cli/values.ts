@@ -30,6 +30,8 @@ export function parseDuration(value: string): number | undefined {
 export function durationFlag(flag: string, value: string, opts: { allowZero?: boolean; example?: string } = {}): number {
   const example = opts.example ?? "10s";
   const ms = opts.allowZero && value.trim() === "0" ? 0 : parseDuration(value);
+  if (ms === undefined && value.trim().startsWith("-") && parseDuration(value.trim().slice(1)) !== undefined)
+    throw new UsageError(`--${flag} "${value}": a duration cannot be negative, e.g. --${flag} ${example}`);
   if (ms === undefined) throw bad(flag, value, "a duration with a unit (ms, s, m, h)", example);
   if (ms === 0 && !opts.allowZero) throw bad(flag, value, "a duration longer than zero", example);
   return ms;
@@ -54,14 +56,14 @@ export function portFlag(flag: string, value: string): number {
 }
 
 /** A ratio given as a percentage ("99.5%") or a fraction ("0.995"). */
-export function ratioFlag(flag: string, value: string): number {
+export function ratioFlag(flag: string, value: string, example = "99.9%"): number {
   const v = value.trim();
   const pct = v.endsWith("%");
   const num = pct ? v.slice(0, -1).trim() : v;
   const n = /^(\d+(\.\d*)?|\.\d+)$/.test(num) ? Number(num) : Number.NaN;
   const ratio = pct ? n / 100 : n;
   if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    throw bad(flag, value, "a percentage up to 100% or a fraction from 0 to 1", "99.9%");
+    throw bad(flag, value, "a percentage up to 100% or a fraction from 0 to 1", example);
   }
   return ratio;
 }

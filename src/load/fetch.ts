@@ -8,7 +8,7 @@ import { emptyResult, ErrorKind } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import { MOCK_TIMING } from "../metrics/mock-timing.ts";
 import { classifyError, type Client, type PreparedRequest } from "./client.ts";
-import { endStream, StreamSink, upstreamMs, within } from "./response.ts";
+import { endStream, ERROR_BODY_CHARS, statusSample, StreamSink, upstreamMs, within } from "./response.ts";
 import { SseScanner } from "./sse.ts";
 
 /**
@@ -109,7 +109,14 @@ export interface Slot {
  * records its outcome. Unary bodies are read whole; streams chunk by chunk
  * through the SSE scanner. Never throws: every failure ends up in the recorder.
  */
-export async function execute(req: PreparedRequest, n: number, intendedMs: number, rec: Recorder, slot: Slot): Promise<void> {
+export async function execute(
+  req: PreparedRequest,
+  n: number,
+  intendedMs: number,
+  rec: Recorder,
+  slot: Slot,
+  client: { statusSampled: boolean },
+): Promise<void> {
   const r = emptyResult(intendedMs);
   r.sentMs = performance.now();
   if (intendedMs < 0) r.intendedMs = r.sentMs;
@@ -143,7 +150,12 @@ export async function execute(req: PreparedRequest, n: number, intendedMs: numbe
       if (r.endMs < 0) r.endMs = performance.now();
       endStream(r, sink, scanner, res.headers.get("content-type") ?? "");
     } else {
-      r.bytesIn = (await res.arrayBuffer()).byteLength;
+      const body = await res.arrayBuffer();
+      r.bytesIn = body.byteLength;
+      if ((res.status < 200 || res.status > 299) && !client.statusSampled) {
+        client.statusSampled = true;
+        r.errorMessage = statusSample(res.status, new TextDecoder().decode(body.slice(0, ERROR_BODY_CHARS)));
+      }
       r.endMs = performance.now();
       const answeredMs = upstreamMs(res.headers.get(MOCK_TIMING.sentUs));
       if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
@@ -163,6 +175,8 @@ export class FetchClient implements Client {
   private readonly slots: TimeoutSlots;
   readonly connectionsOpened = -1;
   readonly keepAliveRetries = 0;
+  /** The first error answer's status and body are kept in its result's message. */
+  statusSampled = false;
 
   constructor(private readonly request: PreparedRequest) {
     this.slots = new TimeoutSlots(request.timeoutMs);
@@ -170,7 +184,7 @@ export class FetchClient implements Client {
 
   send(n: number, intendedMs: number, rec: Recorder, done: () => void): void {
     const slot = this.slots.take(performance.now());
-    void execute(this.request, n, intendedMs, rec, slot).then(() => {
+    void execute(this.request, n, intendedMs, rec, slot, this).then(() => {
       this.slots.release(slot);
       done();
     });

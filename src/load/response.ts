@@ -14,6 +14,16 @@ export const upstreamMs = (us: string | null | number): number => {
 /** Clocks of two processes on one machine agree within microseconds; a mock time outside [from − 1 ms, to + 1 ms] is not this request's (a cache replaying old headers). */
 export const within = (t: number, from: number, to: number): boolean => t >= from - 1 && t <= to + 1;
 
+/** Characters of an error answer's body kept for the report. */
+export const ERROR_BODY_CHARS = 200;
+
+/** The first error answer as the report shows it: its status and the start of its body, on one line ("404: {"error":…}"). */
+export function statusSample(status: number, body: string): string {
+  const text = body.replace(/\s+/g, " ").trim();
+  if (text === "") return `${status} with an empty body`;
+  return `${status}: ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`;
+}
+
 /** Streams feed the scanner through this sink, which writes straight into the result and the ITL histogram. */
 export class StreamSink implements SseSink {
   r!: RequestResult;

@@ -43,7 +43,8 @@ export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
   warmupMs: number;
   stream: boolean;
   gates: Slo[];
-  targets: { preset: TargetPreset; strict: boolean };
+  /** `reference`: the gateway is the built-in proxy, whose memory the seed targets do not judge. */
+  targets: { preset: TargetPreset; strict: boolean; reference?: boolean };
   /** --abort-on-fail stopped the load on this gate. */
   gateStop?: { expr: string; why: string };
 }

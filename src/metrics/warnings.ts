@@ -24,9 +24,13 @@ export interface WarningFacts {
 /** Latency p50 above this share of an interleaved slice (fewer than 4 answers per slice; the default slice holds 5): the paths' loads overlap too little. */
 export const SLICE_SHARE_WARN = 0.25;
 
-/** Schedule lag (p99) above this is reported: sends were late by more than the figures' usual resolution. */
+/** Schedule lag (p99) under this is never reported: the figures' usual resolution on a busy machine. */
 export const LAG_WARN_MS = 1;
-/** Above this, the generator, not only the gateway, set the pace. */
+/** Schedule lag p99 above this share of the latency p99 is reported: it is no longer small next to the tail it lengthens. */
+export const LAG_WARN_SHARE = 0.1;
+/** Above this share, the generator, not only the gateway, set the pace. */
+export const LAG_SEVERE_SHARE = 0.5;
+/** A schedule lag p50 above this is a lasting backlog, not a busy machine's pauses (a sweep step limited by the generator). */
 export const LAG_SEVERE_MS = 5;
 /** Memory growth under load (MB/min) above which a leak is suspected, in loads of at least LEAK_MIN_LOAD_MS (shorter ones mostly show buffers and caches filling). */
 export const LEAK_MB_PER_MIN = 5;
@@ -88,14 +92,8 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
       `${local} ${local === 1 ? "request" : "requests"} could not be sent: this machine ran out of file descriptors or ephemeral ports. That is the load generator's limit, not the target's: they are left out of the requests, failures and success ratio above. Raise the open-file limit (ulimit -n 65536), or lower the load or --connections.`,
     );
   }
-  const lag = s.schedule_lag_ms;
-  if (!f.closedLoop && lag && lag.p99 > LAG_WARN_MS) {
-    w.push(
-      lag.p99 > LAG_SEVERE_MS
-        ? `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`
-        : `1 % of requests left more than ${lag.p99} ms after they were due (schedule lag p99; max ${lag.max} ms): latency counts that delay too. Small next to latencies of tens of ms; a busy or virtualised machine shows it first.`,
-    );
-  }
+  const lagWarning = lagWarningOf(s, f.closedLoop === true);
+  if (lagWarning) w.push(lagWarning);
   const peak = q.in_flight_peak ?? 0;
   if (f.poolSize !== undefined && peak > f.poolSize) {
     w.push(
@@ -153,4 +151,22 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
     );
   }
   return w;
+}
+
+/**
+ * Schedule lag, judged next to the latencies measured: a lag p99 over 1 ms
+ * and over a tenth of the latency p99 (the tail a late send lengthens) is
+ * reported; over half of it, the generator set the pace. None in a closed loop (no schedule), nor without
+ * a successful request to compare with.
+ */
+function lagWarningOf(s: Summary, closedLoop: boolean): string | undefined {
+  const lag = s.schedule_lag_ms;
+  const p99 = s.latency_ms?.p99;
+  if (closedLoop || !lag || p99 === undefined || !(p99 > 0) || lag.p99 <= LAG_WARN_MS) return undefined;
+  const share = lag.p99 / p99;
+  if (share <= LAG_WARN_SHARE) return undefined;
+  const pct = `${Math.round(share * 100)} %`;
+  if (share > LAG_SEVERE_SHARE)
+    return `gatebench fell behind its own schedule (schedule lag p99 ${lag.p99} ms, ${pct} of the latency p99 of ${p99} ms; max ${lag.max} ms): latency includes that delay, so the figures overstate what the target adds. Lower the rate, or give gatebench more CPU than the gateway and the mock leave it.`;
+  return `1 % of requests left more than ${lag.p99} ms after they were due (schedule lag p99, ${pct} of the latency p99 of ${p99} ms; max ${lag.max} ms): latency counts that delay too. A busy or virtualised machine shows it first.`;
 }

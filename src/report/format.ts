@@ -14,3 +14,10 @@ export const fmtOverhead = (value: number, band: number | null): string => {
   const signed = `${diff} ±${fmtMs(band)}`;
   return withinNoise(value, band) ? `~0 (${signed})` : signed;
 };
+
+/** How much load an early end came after: "after 2.5 s of load", or "before the load began" (Ctrl-C in the idle phase). */
+export const loadLasted = (loadMs: number): string => (loadMs > 0 ? `after ${fmtSeconds(loadMs)} of load` : "before the load began");
+
+/** "kind: n (first: message)" for each error kind of a path's summary (the gateway's, or the baseline's). */
+export const errorItems = (s: { errors: Record<string, number>; error_samples?: Record<string, string> }): string[] =>
+  Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);

@@ -1,16 +1,19 @@
 // The HTML report: one self-contained page (no request leaves it: uPlot's
-// script and stylesheet are inline, the data is a JSON block) with the
-// terminal report's figures as tables on top and plots below. Rendered from
-// the result document only, with the terminal report's number formats.
+// script and stylesheet are inline, the data is a JSON block). It leads with
+// the verdict (gates, targets, warnings) and the key plots (latency over time
+// against the baseline, latency by percentile, the gateway's CPU and memory);
+// the terminal report's tables and the other plots follow. Rendered from the
+// result document only, with the terminal report's number formats.
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import type { Stats } from "../metrics/histogram.ts";
 import type { Summary } from "../metrics/summary.ts";
-import { fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
 import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plots.ts";
 import { PLOT_SCRIPT } from "./html-script.ts";
+import { PAGE_CSS } from "./html-style.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, usageCells } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells } from "./rows.ts";
 
 export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -66,7 +69,7 @@ function header(doc: ResultDoc): string {
   if (r.warmup) items.push(["warm-up", `${fmtSeconds(r.warmup.duration_ms)}, ${r.warmup.requests} requests (${r.warmup.ok} ok), not counted below`]);
   if (r.load_model === "closed")
     items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
-  const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (after ${esc(fmtSeconds(r.load_ms))} of load)</p>` : "";
+  const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (${esc(loadLasted(r.load_ms))})</p>` : "";
   return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}`;
 }
 
@@ -142,11 +145,13 @@ function figures(doc: ResultDoc): string {
 function outcomes(doc: ResultDoc): string {
   const s = doc.summary;
   const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
-  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
+  const errors = errorItems(s);
   const items: [string, string][] = [
     ["Status codes", codes.length ? codes.join(", ") : "none"],
     ["Errors", errors.length ? errors.join(", ") : "none"],
   ];
+  const direct = s.direct ? errorItems(s.direct) : [];
+  if (direct.length > 0) items.push(["Baseline errors", direct.join(", ")]);
   if (s.output_tokens) items.push(["Output", `${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`]);
   const got = doc.run.mock?.received;
   if (got) {
@@ -193,13 +198,28 @@ function resources(doc: ResultDoc): string {
   return out.join("\n");
 }
 
+/** One sentence on top of the page: the gates' verdict, the success ratio, latency, and what the gateway adds. */
+export function verdictLine(doc: ResultDoc): string {
+  const s = doc.summary;
+  const gates = gateRows(doc);
+  const failed = gates.filter((g) => g.verdict !== "pass").length;
+  const parts: string[] = [];
+  if (gates.length > 0) parts.push(failed === 0 ? `all ${gates.length} gates passed` : `${failed} of ${gates.length} gates failed`);
+  parts.push(s.requests.ok === 0 ? "no request succeeded" : `${fmtPct(s.requests.success_ratio)} of ${s.requests.total} requests succeeded`);
+  if (s.latency_ms) parts.push(`latency p50 ${ms(s.latency_ms.p50)}, p99 ${ms(s.latency_ms.p99)}`);
+  const o = s.overhead_ms?.latency;
+  if (o) parts.push(`the gateway adds ${signedMs(o.p50)} at p50, ${signedMs(o.p99)} at p99`);
+  return parts.join(" · ");
+}
+
 function gatesAndWarnings(doc: ResultDoc): string {
-  const out: string[] = [];
+  const out: string[] = [`<p class="verdict">${esc(verdictLine(doc))}</p>`];
   const w = doc.summary.warnings ?? [];
   if (w.length > 0) out.push(`<ul class="warnings">${w.map((line) => `<li>WARNING: ${esc(line)}</li>`).join("")}</ul>`);
   const t = doc.summary.targets;
   const targets = targetRows(doc);
-  if (t && targets.length > 0) {
+  if (t && targets.length > 0 && !targetsApply(doc)) out.push(`<p class="note">Targets (${esc(t.preset)}): ${esc(TARGETS_NOT_JUDGED)}</p>`);
+  else if (t && targets.length > 0) {
     const rows = targets.map((r, i) => ({ key: `target ${i}`, cells: [r.target, r.expr, r.measured, r.verdict, r.note ?? ""] }));
     out.push(table(`Targets (${t.preset}, ${t.strict ? "enforced" : "not enforced"})`, ["target", "gate", "measured", "verdict", "note"], rows, "gates"));
   }
@@ -217,33 +237,22 @@ function plotSection(p: PlotSpec): string {
   return `<section class="plot" data-plot="${esc(p.id)}"><h3>${esc(p.title)}</h3><p class="note">${esc(p.note)}</p><div class="chart"></div>${key ? `<p class="phases">phases: ${key}</p>` : ""}</section>`;
 }
 
-const PAGE_CSS = `
-:root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1200px; padding: 16px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #fff; }
-h1 { font-size: 20px; margin: 0 0 8px; overflow-wrap: anywhere; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; margin: 0; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; } dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
-.scroll { overflow-x: auto; margin: 10px 0; }
-.scroll table { border-collapse: collapse; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.scroll caption { text-align: left; font-weight: 600; padding: 4px 0; }
-.scroll th, .scroll td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; } .scroll thead th { background: #f3f4f6; }
-.scroll tbody th { text-align: left; font-weight: 500; } .scroll tr.sub th { padding-left: 24px; font-weight: 400; color: var(--muted); } .scroll tr.sub td { color: #4b5563; } table.resources td:nth-child(2) { text-align: left; }
-.note { color: var(--muted); margin: 4px 0; } .derived { margin: 4px 0; }
-.alert, .warnings { background: #fff7e6; border: 1px solid #f5c26b; padding: 8px 12px; border-radius: 4px; }
-.warnings { list-style: none; } .warnings li { overflow-wrap: anywhere; }
-.plot { margin: 18px 0 26px; } .chart { width: 100%; min-height: 220px; }
-.phases { color: var(--muted); margin: 2px 0; } .phases span { margin-right: 12px; white-space: nowrap; }
-.phases i { display: inline-block; width: 12px; height: 12px; border: 1px solid #ccc; vertical-align: -2px; margin-right: 4px; }
-.uplot { width: 100%; } .u-legend { font-size: 13px; }
-footer { color: var(--muted); margin-top: 32px; font-size: 12px; }
-`;
+/** What a page leads with: `body` above `keyPlots` (ids of plots drawn right under it; the others follow the page's body). */
+export interface Lead {
+  body: string;
+  keyPlots: string[];
+}
 
 /**
- * One self-contained page: the title, the tables in `body`, the plots, and
- * uPlot with the page's script inline (a CSP forbids any request).
+ * One self-contained page: the title, the lead (if any) and its key plots,
+ * the tables in `body`, the other plots, and uPlot with the page's script
+ * inline (a CSP forbids any request).
  */
-export function htmlPage(title: string, body: string, plots: PlotSpec[], footer: { version: string; schema: string }): string {
+export function htmlPage(title: string, body: string, plots: PlotSpec[], footer: { version: string; schema: string }, lead?: Lead): string {
   const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+  // the key plots in the lead's order; the data block keeps every plot, each drawn where its section is
+  const key = (lead?.keyPlots ?? []).flatMap((id) => plots.filter((p) => p.id === id));
+  const rest = plots.filter((p) => !key.includes(p));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -256,9 +265,9 @@ export function htmlPage(title: string, body: string, plots: PlotSpec[], footer:
 </head>
 <body>
 <h1>${esc(title)}</h1>
+${lead ? `${lead.body}\n${key.length > 0 ? `<h2>Key plots</h2>\n${key.map(plotSection).join("\n")}` : ""}` : ""}
 ${body}
-<h2>Plots</h2>
-${plots.length > 0 ? plots.map(plotSection).join("\n") : `<p class="note">no data to plot</p>`}
+${plots.length === 0 ? `<h2>Plots</h2>\n<p class="note">no data to plot</p>` : rest.length > 0 ? `<h2>${key.length > 0 ? "More plots" : "Plots"}</h2>\n${rest.map(plotSection).join("\n")}` : ""}
 <noscript><p class="alert">The plots need JavaScript; the tables above do not.</p></noscript>
 <footer>gatebench ${esc(footer.version)} · rendered from a ${esc(footer.schema)} result · self-contained: opens offline</footer>
 <script type="application/json" id="gatebench-data">${jsonBlock({ plots, phaseColors: PHASE_COLORS, phaseOther: PHASE_OTHER })}</script>
@@ -269,8 +278,12 @@ ${plots.length > 0 ? plots.map(plotSection).join("\n") : `<p class="note">no dat
 `;
 }
 
+/** The plots a reader opens the page for, in this order: latency over time (with the baseline), latency by percentile, the gateway's CPU and memory. */
+const KEY_PLOTS = ["latency-time", "spectrum-latency", "gateway-cpu", "gateway-rss"];
+
 /** The HTML report of a result document: one page that opens offline. */
 export function htmlReport(doc: ResultDoc): string {
-  const body = [header(doc), "<h2>Figures</h2>", figures(doc), outcomes(doc), "<h2>Resources</h2>", resources(doc), gatesAndWarnings(doc)].join("\n");
-  return htmlPage(`gatebench report: ${doc.run.target}`, body, plotSpecs(doc), { version: doc.tool.version, schema: doc.schema });
+  const lead = { body: [header(doc), "<h2>Verdict</h2>", gatesAndWarnings(doc)].join("\n"), keyPlots: KEY_PLOTS };
+  const body = ["<h2>Figures</h2>", figures(doc), outcomes(doc), "<h2>Resources</h2>", resources(doc)].join("\n");
+  return htmlPage(`gatebench report: ${doc.run.target}`, body, plotSpecs(doc), { version: doc.tool.version, schema: doc.schema }, lead);
 }

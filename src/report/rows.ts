@@ -88,6 +88,22 @@ export function targetRows(doc: ResultDoc): { target: string; expr: string; meas
   }));
 }
 
+/**
+ * Whether the targets table says anything the rest of the report does not:
+ * enforced (--strict), or some target beyond success judged. A run that can
+ * judge none of the others (a server attached without its process sampled
+ * and without the baseline) gets one line instead of rows of n/a.
+ */
+export function targetsApply(doc: ResultDoc): boolean {
+  const t = doc.summary.targets;
+  if (!t) return false;
+  return t.strict || t.results.some((r) => r.pass !== null && r.expr !== "success >= 100%");
+}
+
+/** The line that stands for a targets table that does not apply. */
+export const TARGETS_NOT_JUDGED =
+  "this run can judge none of them but success (the Requests table): the gateway's memory needs its process sampled (--pid or --pid-of-port with --target), the overhead needs the baseline; --targets none hides this line";
+
 /** One process's usage in one phase, as both reports show it: CPU avg, p95, max; RSS start, avg, max, end; fds; threads. */
 export function usageCells(u: PhaseUsage): string[] {
   return [

@@ -4,9 +4,9 @@
 import { getBorderCharacters, table, type TableUserConfig } from "table";
 import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
-import { fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds } from "./format.ts";
+import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, usageCells, type Verdict } from "./rows.ts";
+import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells, type Verdict } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -51,7 +51,7 @@ function header(doc: ResultDoc): string {
     lines.push(
       "note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)",
     );
-  if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (after ${fmtSeconds(r.load_ms)} of load)`);
+  if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (${loadLasted(r.load_ms)})`);
   return lines.join("\n");
 }
 
@@ -120,8 +120,10 @@ function overhead(doc: ResultDoc): string {
 function outcomes(doc: ResultDoc): string {
   const s = doc.summary;
   const codes = Object.entries(s.status_codes).map(([code, n]) => `${code === "0" ? "no response" : code}: ${n}`);
-  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind}: ${n}${s.error_samples?.[kind] ? ` (first: ${s.error_samples[kind]})` : ""}`);
+  const errors = errorItems(s);
   const lines = [`Status codes  ${codes.length ? codes.join("  ") : "none"}`, `Errors        ${errors.length ? errors.join("  ") : "none"}`];
+  const direct = s.direct ? errorItems(s.direct) : [];
+  if (direct.length > 0) lines.push(`              baseline (straight to the mock): ${direct.join("  ")}`);
   if (s.output_tokens) lines.push(`Output        ${s.output_tokens.total} tokens, ${s.output_tokens.per_second.toFixed(1)} tokens/s`);
   const got = doc.run.mock?.received;
   const up = s.upstream;
@@ -197,6 +199,7 @@ function targets(doc: ResultDoc, paint: Paint): string {
   const t = doc.summary.targets;
   const rows = targetRows(doc);
   if (!t || rows.length === 0) return "";
+  if (!targetsApply(doc)) return `Targets (${t.preset}): ${TARGETS_NOT_JUDGED}`;
   const color = (v: Verdict): string => (v === "pass" ? paint.good(v) : v === "FAIL" ? paint.bad(v) : v === "miss" ? paint.warn(v) : v);
   const body = [[`Targets (${t.preset})`, "gate", "measured", "verdict"], ...rows.map((r) => [r.target, r.expr, r.measured, color(r.verdict)])];
   const how = t.strict ? "enforced (--strict): a miss fails the run" : "not enforced: add --strict to fail the run on a miss, or --targets none to hide them";

@@ -112,7 +112,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       // a gateway of the user's (started or attached) may not be pointed at the mock
       unusedMock: (cfg.target || cfg.gateway) && s.mock && d.upstream?.requests === 0 ? `${cfg.host}:${s.mock.port}` : undefined,
       gates: d.gates,
-      targets: { preset: cfg.targets, strict: cfg.strict },
+      targets: { preset: cfg.targets, strict: cfg.strict, reference: !cfg.target && !cfg.gateway },
       gateStop: d.gateStop,
     },
   );

@@ -216,7 +216,8 @@ export async function driveLoad(ctx: RunContext, s: Started, prepared: Prepared)
     clearTimeout(drainTimer);
     hooks.progressEnd?.();
   }
-  const loadMs = performance.now() - out.startedMs;
+  // stopped before its first send (Ctrl-C in the idle phase): no load at all, never a negative length
+  const loadMs = Math.max(0, performance.now() - out.startedMs);
   // cool-down: does memory come back once the load is gone?
   if (cfg.cooldownMs > 0 && !ctx.ended.early) {
     await sampler.mark("cooldown");

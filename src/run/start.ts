@@ -43,12 +43,24 @@ export function directUrl(gatewayUrl: string, host: string, mockPort: number): s
   return `http://${host}:${mockPort}${endpoint ? `/v1${endpoint}` : path}`;
 }
 
-/** The URL to load: the target (a base URL; --path is appended unless the target names a path itself and --path was not given), or the started gateway. */
-export function targetUrl(cfg: RunConfig, pathGiven: boolean, gatewayPort: number): string {
+/** The last segment of an API's base path, as SDKs are configured with it: /v1, /api/v2, /v1beta/openai. */
+const API_BASE = /\/(v\d+[a-z0-9]*|openai)$/;
+
+/**
+ * The URL to load. A started gateway: its address and --path. A --target:
+ * - a base URL (no path, or one ending in an API's base path such as /v1,
+ *   the way OpenAI SDKs take it) gets the endpoint appended: --path, less
+ *   its own version segment when the base ends in one (…/v1 + /v1/chat/completions
+ *   → …/v1/chat/completions);
+ * - another path is used as it is, unless --path is given, which is appended.
+ */
+export function targetUrl(cfg: Pick<RunConfig, "target" | "host" | "path">, pathGiven: boolean, gatewayPort: number): string {
   if (!cfg.target) return `http://${cfg.host}:${gatewayPort}${cfg.path}`;
   const u = new URL(cfg.target);
-  if (u.pathname !== "/" && !pathGiven) return u.href;
-  return `${u.origin}${u.pathname.replace(/\/+$/, "")}${cfg.path}${u.search}`;
+  const base = u.pathname.replace(/\/+$/, "");
+  if (base !== "" && !API_BASE.test(base) && !pathGiven) return u.href;
+  const endpoint = API_BASE.test(base) ? cfg.path.replace(/^\/v\d+[a-z0-9]*(?=\/)/, "") : cfg.path;
+  return `${u.origin}${base}${endpoint}${u.search}`;
 }
 
 /** Everything that can be checked and built before a process starts. */

@@ -316,7 +316,7 @@ describe.concurrent("gatebench report", () => {
       [["report", write("other.json", "[1, 2]")], `has no schema field, expected "gatebench/v1"`],
       [["report", write("broken.json", "{ not json")], "is not valid JSON"],
       [["report", join(dir, "missing.json")], 'missing.json": no such file'],
-      [["report", dir], "it is a directory"],
+      [["report", dir], "is a folder without a result.json: give a result file, or the --out folder of a run"],
       [["report"], "needs a result file, e.g. gatebench report result.json"],
       [["report", write("v0b.json", JSON.stringify({ schema: "gatebench/v0" })), "--html", join(dir, "x.html")], `has schema "gatebench/v0"`],
     ];

@@ -276,10 +276,11 @@ describe.concurrent("load models", () => {
     expect(tl[0].sent).toBeGreaterThanOrEqual(199); // all sent in the first second
   }, 30_000);
 
-  test("--timeout: a server that never answers gives timeout errors, not a hang", async () => {
+  test("--timeout: a server that never answers gives timeout errors, not a hang; with no request answered the run exits 3", async () => {
     const t = target(0, () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) })));
     const { r, doc } = await run("timeout", ["--target", t.url, "-c", "2", "-n", "2", "--timeout", "300ms"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no request succeeded (timeout × 2)");
     expect(doc.summary.errors).toEqual({ timeout: 2 });
     expect(doc.summary.requests.success_ratio).toBe(0);
   }, 30_000);

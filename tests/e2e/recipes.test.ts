@@ -61,10 +61,12 @@ describe.concurrent.skipIf(!hasCurl && !inCi)("admin-api.sh: a gateway provision
     expect(log.indexOf("route created")).toBeLessThan(log.indexOf("route deleted"));
   }, 60_000);
 
-  test("without --setup the gateway has no route: every request is a 404, the mock sees none, the gate fails", async () => {
+  test("without --setup the gateway has no route: every request is a 404, the mock sees none; no request succeeded, so exit 3 naming the URL", async () => {
     const argv = gatewayRunWith(["run", "--gateway", "my-gateway --port {{PORT}}", "--min-success", "100%"], fixture);
-    const { code, doc } = await run("admin-no-setup", argv);
-    expect(code).toBe(1);
+    const { code, stderr, doc } = await run("admin-no-setup", argv);
+    expect(code).toBe(3);
+    expect(stderr).toContain("no request succeeded (404 × 20)");
+    expect(stderr).toContain(`Likely cause: ${doc.run.target} was not found`);
     expect(doc.summary.requests.total).toBe(20);
     expect(doc.summary.requests.success_ratio).toBe(0);
     expect(doc.summary.status_codes).toEqual({ "404": 20 });

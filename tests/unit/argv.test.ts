@@ -28,6 +28,16 @@ describe("normalizeArgv", () => {
     [["--json=--weird-name.json"], ["--json=--weird-name.json"]],
     [["--rate", "-.5"], ["--rate=-.5"]],
     [[], []],
+    // hey's line, with gatebench run for hey
+    [
+      ["-n", "100", "-c", "5", "-H", "Authorization: Bearer k", "-m", "POST", "-d", "{}", "http://h:1/v1/chat/completions"],
+      ["--requests=100", "--concurrency=5", "--header=Authorization: Bearer k", "--method=POST", "--body={}", "http://h:1/v1/chat/completions"],
+    ],
+    [
+      ["-z", "2s", "-rate", "50/s", "-o", "r.json", "-q", "-k"],
+      ["--duration=2s", "--rate=50/s", "--json=r.json", "--quiet", "--insecure"],
+    ],
+    [["--output", "r.json"], ["--json=r.json"]],
   ])("%p becomes %p", (input, output) => {
     expect(norm(input)).toEqual(output);
   });
@@ -46,7 +56,11 @@ describe("normalizeArgv", () => {
     [["--json", ""], '--json "": expected a value (see: gatebench run --help)'],
     [["--json="], '--json "": expected a value (see: gatebench run --help)'],
     [["--stream=yes"], '--stream "yes": expected true or false, e.g. --stream or --stream=false'],
-    [["50"], 'unexpected argument "50" for gatebench run (flags start with --, see: gatebench run --help)'],
+    [["http://127.0.0.1:4000", "50"], 'unexpected argument "50" for gatebench run (flags start with --, see: gatebench run --help)'],
+    [["-m"], "--method needs a value"],
+    [["-t", "20"], "unknown flag \"-t\" for gatebench run; for hey's -t (per-request timeout) use --timeout 20s; for wrk's -t (threads) use --workers"],
+    [["-X", "POST"], 'unknown flag "-X" for gatebench run; for curl\'s -X (method) use -m/--method'],
+    [["-j", "x"], 'unknown flag "-j" for gatebench run (see: gatebench run --help)'],
   ])("%p is refused: %s", (input, message) => {
     expect(() => norm(input)).toThrow(message);
   });

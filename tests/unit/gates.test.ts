@@ -208,6 +208,11 @@ describe("what a run must have for a gate", () => {
     ],
     ["rss.load.max < 100MB", { gatewaySampled: false }, "--pid"],
     ["upstream.per_request_sent <= 1", { mock: false }, "mock upstream"],
+    [
+      "overhead.latency.p50 < 5ms",
+      { mock: false, baseline: false },
+      "needs the direct baseline, sent to the mock, and --no-mock starts no mock: drop --no-mock, or this gate",
+    ],
   ])("%p", (text, lacking, why) => {
     expect(unmeasurable(parseSlo(text as string), full)).toBeUndefined();
     expect(unmeasurable(parseSlo(text as string), { ...full, ...(lacking as object) })).toContain(why as string);
@@ -269,6 +274,17 @@ describe("seed targets", () => {
     )!;
     expect(over.pass).toBe(false);
     expect(over.note).toContain("already over with 12 streams");
+  });
+  test("the built-in proxy, gatebench's reference: its memory is not judged, the rest is", () => {
+    const s = summary({ requests: { ...summary().requests, in_flight_peak: 120, ok: 1000, failed: 0, success_ratio: 1 } });
+    const results = seedTargets(s, { stream: false, reference: true });
+    expect(Object.fromEntries(results.map((t) => [t.expr, t.pass]))).toEqual({
+      "success >= 100%": true,
+      "rss.idle.max < 20MB": null,
+      "rss.load.max < 100MB": null,
+      "overhead.latency.p50 < 5ms": true,
+    });
+    expect(results[1]!.note).toBe("the built-in proxy is gatebench's reference (a Bun process), not a gateway under test: give --gateway or --target");
   });
   test("no baseline: the overhead target is n/a", () => {
     const s = summary({ overhead_ms: undefined, overhead_band_ms: undefined });

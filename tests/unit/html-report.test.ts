@@ -19,6 +19,31 @@ describe("htmlReport", () => {
     expect(data.plots.find((p: { id: string }) => p.id === "gateway-rss").bands.map((b: { phase: string }) => b.phase)).toEqual(["idle", HOSTILE]);
   });
 
+  test("the page leads with the verdict and the key plots; the tables and the other plots follow", () => {
+    const d = doc();
+    d.summary.slo = [{ expr: "success >= 100%", value: 1, pass: true, unit: "ratio" }];
+    const html = htmlReport(d);
+    const at = (s: string): number => {
+      const i = html.indexOf(s);
+      expect(i).toBeGreaterThan(-1);
+      return i;
+    };
+    expect(html).toContain(`<p class="verdict">all 1 gates passed · 100.00 % of 3 requests succeeded · latency p50 20.02 ms, p99 30.00 ms</p>`);
+    const order = [
+      at("<h2>Verdict</h2>"),
+      at(`<caption>Gates</caption>`),
+      at("<h2>Key plots</h2>"),
+      at(`data-plot="latency-time"`),
+      at(`data-plot="spectrum-latency"`),
+      at(`data-plot="gateway-rss"`),
+      at("<h2>Figures</h2>"),
+      at("<h2>Resources</h2>"),
+      at("<h2>More plots</h2>"),
+      at(`data-plot="throughput-time"`),
+    ];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
   test("figures carry their units, as the terminal report formats them", () => {
     const html = htmlReport(doc());
     expect(html).toContain(`<tr data-row="latency"><th>latency</th><td>10.00 ms</td>`);

@@ -2,8 +2,8 @@
 // definitions --help is rendered from: each must match them, every command
 // with flags has its tables, and every flag is documented exactly once.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { differences, documentedWith, FLAG_DOC, flagTables, userCommands } from "../../scripts/docs.ts";
 import { type FlagDef, flagRow, flagsOf, lineDiff, markdownTable, readRegions } from "../../src/cli/reference.ts";
 
@@ -78,5 +78,42 @@ describe("a flag's table row (the same label and default as --help)", () => {
 
   test("a stale table is shown as a line diff", () => {
     expect(lineDiff("a\nb\nc", "a\nB\nc")).toBe("  a\n- b\n+ B\n  c");
+  });
+});
+
+describe("the README is a front page, the reference is in docs/", () => {
+  const root = join(import.meta.dir, "..", "..");
+  const pages = [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
+  /** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
+  const anchor = (heading: string): string =>
+    heading
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, "")
+      .replace(/ /g, "-");
+  const anchorsOf = (text: string): Set<string> => new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1]!.replace(/`/g, ""))));
+
+  test("the README stays under its budget of 350 lines", () => {
+    expect(readFileSync(join(root, "README.md"), "utf8").split("\n").length).toBeLessThan(350);
+  });
+
+  test("every relative link of the README and docs/ resolves, to a file and to a heading in it", () => {
+    const broken: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(root, page), "utf8").replace(/```[\s\S]*?```/g, "");
+      for (const [, href] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(href!)) continue;
+        const [file, hash] = href!.split("#") as [string, string | undefined];
+        const target = file === "" ? join(root, page) : join(root, dirname(page), file);
+        if (!existsSync(target)) broken.push(`${page}: ${href} (no such file)`);
+        else if (hash && target.endsWith(".md") && !anchorsOf(readFileSync(target, "utf8")).has(hash)) broken.push(`${page}: ${href} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });

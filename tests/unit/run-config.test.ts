@@ -29,7 +29,12 @@ describe("bad flags: one message naming the flag, before anything starts", () =>
     [["--duration", "10"], /--duration "10": expected a duration with a unit \(ms, s, m, h\), e\.g\. --duration 10s/],
     [["--port", "70000"], /--port "70000": expected a port from 0 to 65535/],
     [["--port", "9000", "--mock-port", "9000"], /--port and --mock-port are both 9000/],
-    [["--json", "/nonexistent-dir/r.json"], /--json "\/nonexistent-dir\/r\.json": directory \/nonexistent-dir does not exist or is not writable/],
+    [
+      ["--json", "/nonexistent-dir/r.json"],
+      /--json "\/nonexistent-dir\/r\.json": directory \/nonexistent-dir does not exist or is not writable, e\.g\. --json r\.json$/,
+    ],
+    [["--html", "nodir/r.html"], /--html "nodir\/r\.html": directory .*nodir does not exist or is not writable, e\.g\. --html r\.html$/],
+    [["--mock-faults", "429=150%"], /^--mock-faults "429=150%": the rate of 429 "150%" is not a percentage up to 100%, e\.g\. --mock-faults 429=15%$/],
     [["--json", "/tmp"], /--json "\/tmp": is a directory; give a file name/],
     [["--mock-jitter", "gauss:1ms:2ms"], /--mock-jitter "gauss:1ms:2ms": unknown distribution "gauss" \(normal or lognormal\)/],
     [["--mock-faults", "404=1%"], /--mock-faults "404=1%": expected KIND=RATE pairs with KIND one of 429, 500, 503, hang, cut, slow/],
@@ -41,6 +46,20 @@ describe("bad flags: one message naming the flag, before anything starts", () =>
     [["--target", "https://127.0.0.1:1", "--insecure", "--cacert", "/etc/hostname"], /--insecure and --cacert cannot be used together/],
     [["-c", "2", "--workers", "3"], /--workers 3 is more than -c 2/],
     [["-n", "10"], /-n\/--requests counts requests of a closed loop: give -c\/--concurrency too/],
+    // habits of other tools
+    [
+      ["-c", "10", "-d", "10s"],
+      /^-d\/--body "10s" looks like a duration, and -d is the request body \(as in hey and curl\): for the load's length use --duration 10s \(or -z 10s\)$/,
+    ],
+    [
+      [...T, "--no-mock", "--slo", "overhead.latency.p50 < 5ms"],
+      /overhead\.latency\.p50 needs the direct baseline, sent to the mock, and --no-mock starts no mock: drop --no-mock, or this gate$/,
+    ],
+    [["--duration", "-5s"], /^--duration "-5s": a duration cannot be negative, e\.g\. --duration 10s$/],
+    [["--rate", "50/x"], /^--rate "50\/x": expected requests per span, e\.g\. --rate 50\/s or --rate 3000\/1m$/],
+    [["50"], /^unexpected argument "50" for gatebench run: flags start with --, and a URL to load with http:\/\/ or https:\/\//],
+    [["http://127.0.0.1:1", ...T], /the URL "http:\/\/127\.0\.0\.1:1" and --target "http:\/\/127\.0\.0\.1:1" both name the target: give one of them/],
+    [["http://127.0.0.1:1", "--gateway", "nginx"], /--gateway starts one for the run: give one of them/],
   ])("%p", (args, message) => {
     expect(() => configOf(args)).toThrow(message);
   });
@@ -79,6 +98,37 @@ describe("good flags land in the config", () => {
       ["X-A", "1"],
       ["Authorization", "Bearer k"],
     ]);
+  });
+
+  test("hey's line: a positional URL, -m, -d, -H, -n, -c; vegeta's -rate 50/s; -z, -o, -q", () => {
+    const hey = ["-n", "100", "-c", "5", "-H", "Authorization: Bearer k", "-m", "POST", "-d", '{"model":"m"}', "http://gw:4000/v1/chat/completions"];
+    expect(configOf(hey)).toMatchObject({ requests: 100, concurrency: 5, method: "POST", body: '{"model":"m"}', target: "http://gw:4000/v1/chat/completions" });
+    expect(configOf(["-rate", "50/s", "-z", "2s", "-o", "r.json", "-q"])).toMatchObject({
+      rateRps: 50,
+      durationMs: 2000,
+      jsonPath: expect.stringMatching(/\/r\.json$/),
+    });
+    expect(configOf(["--rate", "3000/1m"]).rateRps).toBe(50);
+    expect(configOf(["--rate", "5/500ms"]).rateRps).toBe(10);
+    // a body that looks like a duration is a body once --duration is given
+    expect(configOf(["--duration", "1s", "-d", "10s"]).body).toBe("10s");
+  });
+
+  test("a URL given as hey takes it: no mock, no baseline, no seed targets, unless a mock or baseline flag asks for them", () => {
+    const url = "http://gw:4000/v1/chat/completions";
+    expect(configOf([url])).toMatchObject({ noMock: true, baseline: "off", targets: "none", target: url });
+    expect(configOf([url, "--mock-port", "0", "--baseline", "off"]).noMock).toBe(true);
+    expect(configOf([url, "--mock-latency", "5ms"])).toMatchObject({ noMock: false, baseline: "interleaved", targets: "seed" });
+    expect(configOf([url, "--baseline", "sequential"]).noMock).toBe(false);
+    expect(configOf(["--target", url]).noMock).toBe(false);
+  });
+
+  test("--no-mock: the seed targets (an AI gateway's, in front of the mock) only when asked for", () => {
+    const T = ["--target", "http://127.0.0.1:1", "--no-mock"];
+    expect(configOf(T).targets).toBe("none");
+    expect(configOf([...T, "--targets", "seed"]).targets).toBe("seed");
+    expect(configOf([...T, "--strict"]).targets).toBe("seed");
+    expect(configOf([]).targets).toBe("seed");
   });
 
   test("--no-mock turns the baseline off; a seed is kept", () => {

@@ -58,11 +58,25 @@ describe("warnings", () => {
     expect(w).toContain("at most 64 idle connections");
   });
 
-  test("schedule lag: over 1 ms reported as a fact, over 5 ms as the generator setting the pace; none in a closed loop", () => {
-    const lag = (p99: number) => summary({ schedule_lag_ms: { ...summary().schedule_lag_ms!, p99, max: p99 } });
-    expect(warningsFor(lag(2), facts).join(" ")).toContain("1 % of requests left more than 2 ms after they were due");
-    expect(warningsFor(lag(8), facts).join(" ")).toContain("gatebench fell behind its own schedule");
-    expect(warningsFor(lag(8), { ...facts, closedLoop: true })).toEqual([]);
+  test("schedule lag, next to the latencies measured: over a tenth of the latency p99 reported, over half as the generator setting the pace", () => {
+    const latency = (p99: number) => ({ count: 100, min: 1, mean: p99 / 2, p50: p99 / 2, p90: p99, p95: p99, p99, p999: p99, max: p99 });
+    const lag = (p99: number, latencyP99: number) =>
+      summary({ schedule_lag_ms: { ...summary().schedule_lag_ms!, p99, max: p99 }, latency_ms: latency(latencyP99) });
+    // 2 ms next to a stream of 800 ms: noise, not a warning (the old fixed 1 ms threshold warned on nearly every run)
+    expect(warningsFor(lag(2, 800), facts)).toEqual([]);
+    expect(warningsFor(lag(8, 800), facts)).toEqual([]);
+    expect(warningsFor(lag(2, 12), facts).join(" ")).toContain(
+      "1 % of requests left more than 2 ms after they were due (schedule lag p99, 17 % of the latency p99 of 12 ms; max 2 ms)",
+    );
+    expect(warningsFor(lag(8, 12), facts).join(" ")).toContain(
+      "gatebench fell behind its own schedule (schedule lag p99 8 ms, 67 % of the latency p99 of 12 ms",
+    );
+    // under 1 ms is the figures' resolution, whatever the latency
+    expect(warningsFor(lag(0.9, 2), facts)).toEqual([]);
+    expect(warningsFor(lag(8, 12), { ...facts, closedLoop: true })).toEqual([]);
+    // nothing succeeded: nothing to compare the lag with
+    expect(warningsFor(lag(8, 12), facts).length).toBe(1);
+    expect(warningsFor(summary({ schedule_lag_ms: { ...summary().schedule_lag_ms!, p99: 8, max: 8 } }), facts)).toEqual([]);
   });
 });
 

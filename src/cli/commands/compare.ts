@@ -15,7 +15,12 @@ const MAX_FILES = 5;
 const EXAMPLE = "gatebench compare base.json new.json --fail-on-regression 10%";
 
 export const compareArgs = {
-  a: { type: "positional", description: "The baseline result (gatebench run --json FILE)", required: false, valueHint: "a" },
+  a: {
+    type: "positional",
+    description: "The baseline result (gatebench run --json FILE, or an --out folder: its result.json)",
+    required: false,
+    valueHint: "a",
+  },
   b: { type: "positional", description: "A result to set against the baseline", required: false, valueHint: "b" },
   // "..." takes every argument left (normalizeArgv, src/cli/argv.ts)
   more: { type: "positional", description: "More results, each set against the baseline", required: false, valueHint: "c..." },

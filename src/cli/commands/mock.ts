@@ -66,7 +66,12 @@ function faultsFlag(flag: string, value: string | undefined): FaultRates {
     if (kind === undefined || rate === undefined || !isFault(kind.trim())) {
       throw new UsageError(`--${flag} "${value}": expected KIND=RATE pairs with KIND one of ${FAULTS.join(", ")}, e.g. --${flag} 429=1%,cut=0.5%`);
     }
-    const r = ratioFlag(flag, rate);
+    let r: number;
+    try {
+      r = ratioFlag(flag, rate);
+    } catch {
+      throw new UsageError(`--${flag} "${value}": the rate of ${kind.trim()} "${rate}" is not a percentage up to 100%, e.g. --${flag} ${kind.trim()}=15%`);
+    }
     rates[kind.trim() as keyof FaultRates] = r;
     total += r;
   }

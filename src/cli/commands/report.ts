@@ -2,7 +2,8 @@
 // again, as the terminal report on stdout or, with --html OUT, as a
 // self-contained HTML page with plots.
 import { defineCommand } from "citty";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { writeAtomic } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
 import { SCHEMA, type ResultDoc } from "../../metrics/document.ts";
@@ -29,8 +30,13 @@ export function writeOutput(flag: string, path: string, text: string, example: s
   }
 }
 
-/** The result document in `path`, or a UsageError that says plainly what is wrong with it. */
-export function readResult(path: string): ResultDoc {
+/** The result document in `given` (a file, or a run's --out folder: its result.json), or a UsageError that says plainly what is wrong with it. */
+export function readResult(given: string): ResultDoc {
+  let path = given;
+  if (existsSync(given) && statSync(given).isDirectory()) {
+    path = join(given, "result.json");
+    if (!existsSync(path)) throw new UsageError(`"${given}" is a folder without a result.json: give a result file, or the --out folder of a run (${HOW})`);
+  }
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -8,6 +8,7 @@ import { textReport } from "../../report/text.ts";
 import { EXIT } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";
 import { runConfigFrom } from "../run/config.ts";
+import { failedRun } from "../run/failure.ts";
 import { writeResults } from "../run/files.ts";
 import { runArgs, type RunArgValues } from "../run/flags.ts";
 import { interrupts } from "../run/signals.ts";
@@ -17,8 +18,9 @@ export const runCommand = defineCommand({
   args: runArgs,
   async run({ args, rawArgs }): Promise<number> {
     const a: RunArgValues = args;
-    setVerbose(a.verbose);
+    setVerbose(a.verbose, a.quiet);
     const cfg = runConfigFrom(a, rawArgs);
+    const pathGiven = rawArgs.some((x) => x.startsWith("--path="));
     const signals = interrupts();
     // progress: one line redrawn in place on a terminal, a plain line every 2 s otherwise
     const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
@@ -31,7 +33,8 @@ export const runCommand = defineCommand({
           log: (m) => log.info(m),
           progressEveryMs: tty ? 250 : 2000,
           progress: (p, elapsedMs) => {
-            const line = progressLine({ ...p, elapsedMs, plannedMs });
+            if (a.quiet) return;
+            const line = progressLine({ ...p, elapsedMs, plannedMs, warmupMs: cfg.warmupMs, baseline: baselineOrder(cfg) !== undefined });
             if (tty) process.stderr.write(`\r\x1b[K${line}`);
             else log.info(line);
           },
@@ -40,7 +43,7 @@ export const runCommand = defineCommand({
           },
         },
         { stop: signals.stop.signal, abort: signals.abort.signal },
-        { pathGiven: rawArgs.some((x) => x.startsWith("--path=")) },
+        { pathGiven },
       );
     } finally {
       signals.dispose();
@@ -64,6 +67,12 @@ export const runCommand = defineCommand({
       return EXIT.runFailed;
     }
     if (!written) return EXIT.runFailed;
+    // no request succeeded: nothing was measured, whatever the gates say
+    const failure = failedRun(doc, { target: cfg.target, path: cfg.path, pathGiven, method: cfg.method });
+    if (failure) {
+      log.error(failure);
+      return EXIT.runFailed;
+    }
     const failed = (doc.summary.slo ?? []).filter((g) => !g.pass);
     if (failed.length > 0) {
       log.error(`gate failed: ${failed.map((g) => g.expr).join(", ")}`);

@@ -14,6 +14,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { log, setVerbose } from "../log.ts";
 import { durationFlag, positiveNumberFlag } from "../values.ts";
 import { configRecord, documentOf, toolInfo } from "../../run/document.ts";
+import { baselineOrder } from "../../run/config.ts";
 import { runConfigFrom } from "../run/config.ts";
 import { checkOutDir, checkWritableFile } from "../run/files.ts";
 import { runArgs, type RunArgValues } from "../run/flags.ts";
@@ -149,13 +150,14 @@ interface StepLog {
 }
 
 /** Progress and step lines on stderr; each step's run folder under --out. */
-function stepHooks(seen: StepLog, outDir: string | undefined): SweepHooks {
+function stepHooks(seen: StepLog, outDir: string | undefined, shape: { warmupMs: number; baseline: boolean; quiet: boolean }): SweepHooks {
   const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
   return {
     log: (m) => log.debug(m),
     progressEveryMs: tty ? 250 : 2000,
     progress: (p, elapsedMs) => {
-      const line = `step ${seen.current.k + 1} at ${seen.current.rate} req/s: ${progressLine({ ...p, elapsedMs, plannedMs: undefined })}`;
+      if (shape.quiet) return;
+      const line = `step ${seen.current.k + 1} at ${seen.current.rate} req/s: ${progressLine({ ...p, elapsedMs, plannedMs: undefined, warmupMs: shape.warmupMs, baseline: shape.baseline })}`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
       else log.info(line);
     },
@@ -224,7 +226,7 @@ export const sweepCommand = defineCommand({
   args: sweepArgs,
   async run({ args, rawArgs }): Promise<number> {
     const a = args as unknown as RunArgValues & Record<string, string | undefined>;
-    setVerbose(Boolean(a.verbose));
+    setVerbose(Boolean(a.verbose), Boolean(a.quiet));
     const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
     // every step is a run: its flags are checked the way run checks them (the sweep writes its own files)
     const base = runConfigFrom({ ...a, json: undefined, html: undefined, out: undefined } as RunArgValues, rawArgs);
@@ -240,7 +242,15 @@ export const sweepCommand = defineCommand({
     const seen: StepLog = { current: { k: 0, rate: 0 }, firstUrl: "", gatewayKind: "", stepFiles: [] };
     let outcome: Awaited<ReturnType<typeof runSweep>>;
     try {
-      outcome = await runSweep(base, plan, stepHooks(seen, outputs.outDir), { stop: signals.stop.signal, abort: signals.abort.signal });
+      outcome = await runSweep(
+        base,
+        plan,
+        stepHooks(seen, outputs.outDir, { warmupMs: base.warmupMs, baseline: baselineOrder(base) !== undefined, quiet: Boolean(a.quiet) }),
+        {
+          stop: signals.stop.signal,
+          abort: signals.abort.signal,
+        },
+      );
     } finally {
       signals.dispose();
     }

@@ -11,7 +11,7 @@ import { parseSlo } from "../../metrics/gates/parse.ts";
 import { TARGET_PRESETS } from "../../metrics/verdicts.ts";
 import { answerMs, baselineOrder, RUN_DEFAULTS, sliceFor, type RunConfig } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
-import { durationFlag, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
+import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "../commands/mock.ts";
 import { checkOutDir, checkWritableFile } from "./files.ts";
 import type { RunArgValues } from "./flags.ts";
@@ -35,8 +35,10 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
   refuseConflicts(given);
   const load = loadModelOf(a);
-  const noMock = a["no-mock"] === true || a.mock === false;
-  const target = optional(a.target, (v) => urlFlag("target", v));
+  // a URL given as hey takes it is loaded as hey loads it, with no mock and no baseline, unless a mock or baseline flag asks for them
+  const mockAsked = rawArgs.some((r) => (r.startsWith("--mock-") && !r.startsWith("--mock-port")) || (r.startsWith("--baseline") && r !== "--baseline=off"));
+  const noMock = a["no-mock"] === true || a.mock === false || (a.url !== undefined && !mockAsked);
+  const target = targetOf(a);
   checkMockFlags(a, rawArgs, given, noMock, target);
   const sent = whatIsSentOf(a, rawArgs, given);
   const mock = mockConfig(a, load.seed);
@@ -69,7 +71,8 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     minSuccess: optional(a["min-success"], (v) => ratioFlag("min-success", v)),
     instance: optional(a.instance, instanceFlag),
     slo: repeated(rawArgs, "slo"),
-    targets: a.targets as RunConfig["targets"],
+    // the seed targets are an AI gateway's in front of the mock: a --no-mock run against any server is not judged by them unless asked
+    targets: (noMock && !given("targets") && !a.strict ? "none" : a.targets) as RunConfig["targets"],
     strict: a.strict,
     abortOnFail: a["abort-on-fail"],
     mock: { flags: mock.flags, seed: mock.seed },
@@ -79,6 +82,20 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
   checkTogether(cfg, a);
   return cfg;
+}
+
+/** --target, or the URL given as hey and curl take it (gatebench run http://…/v1/chat/completions). */
+function targetOf(a: RunArgValues): string | undefined {
+  if (a.url !== undefined && a.target !== undefined)
+    throw new UsageError(`the URL "${a.url}" and --target "${a.target}" both name the target: give one of them`);
+  if (a.url !== undefined && a.gateway !== undefined)
+    throw new UsageError(`the URL "${a.url}" names a gateway already running, and --gateway starts one for the run: give one of them`);
+  if (a.url !== undefined && !/^https?:\/\//i.test(a.url))
+    throw new UsageError(
+      `unexpected argument "${a.url}" for gatebench run: flags start with --, and a URL to load with http:// or https://, e.g. gatebench run http://127.0.0.1:4000/v1/chat/completions`,
+    );
+  if (a.url !== undefined) return urlFlag("target", a.url, `"${a.url}"`);
+  return optional(a.target, (v) => urlFlag("target", v));
 }
 
 /** Flags that cannot go together, or that belong to another flag not given. */
@@ -162,6 +179,11 @@ function whatIsSentOf(a: RunArgValues, rawArgs: string[], given: (flag: string) 
   if ((method === "GET" || method === "HEAD") && bodyFlag) throw new UsageError(`--method ${method} sends no body: drop --${bodyFlag}`);
   if ((method === "GET" || method === "HEAD") && a.stream)
     throw new UsageError(`--stream asks for a stream in the request body, and --method ${method} sends none`);
+  // -d is the body, as in hey and curl; wrk's -d is the duration
+  if (a.body !== undefined && !given("duration") && parseDuration(a.body) !== undefined)
+    throw new UsageError(
+      `-d/--body "${a.body}" looks like a duration, and -d is the request body (as in hey and curl): for the load's length use --duration ${a.body} (or -z ${a.body})`,
+    );
   const path = a.path ?? D.path;
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
   return {

@@ -1,7 +1,7 @@
 // The run's output files: checked before the run (a long run is never lost
 // to a typo in a path), written after it, each atomically.
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { ResultDoc } from "../../metrics/document.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { htmlReport } from "../../report/html.ts";
@@ -19,7 +19,7 @@ export function checkWritableFile(flag: string, given: string, path: string): vo
   } catch {
     ok = false;
   }
-  if (!ok) throw new UsageError(`--${flag} "${given}": directory ${parent} does not exist or is not writable, e.g. --${flag} result.json`);
+  if (!ok) throw new UsageError(`--${flag} "${given}": directory ${parent} does not exist or is not writable, e.g. --${flag} ${basename(path)}`);
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
 }

@@ -5,10 +5,23 @@ import { resolve } from "node:path";
 import { CLIENT_KINDS, type ClientKind } from "../../load/client.ts";
 import { START_AT_HORIZON_MS, START_AT_SLACK_MS, startAtAdvice, startAtExample } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
-import { positiveNumberFlag, wholeNumberFlag } from "../values.ts";
+import { parseDuration, positiveNumberFlag, wholeNumberFlag } from "../values.ts";
 
-/** "50" or "10:500": a rate, or a ramp's two ends. */
+/** vegeta's "50/s", "3000/1m", "5/500ms": requests per that span, as requests per second; undefined for anything else. */
+export function perSpan(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*\/\s*(\S+)\s*$/.exec(value);
+  if (!m) return undefined;
+  const span = parseDuration(/^[a-zµ]/.test(m[2]!) ? `1${m[2]}` : m[2]!);
+  return span === undefined || span === 0 ? undefined : (Number(m[1]) * 1000) / span;
+}
+
+/** "50", "50/s" or "10:500": a rate, or a ramp's two ends. */
 export function rateFlag(value: string): { from: number; to: number | undefined } {
+  if (value.includes("/")) {
+    const rps = perSpan(value);
+    if (rps === undefined || !(rps > 0)) throw new UsageError(`--rate "${value}": expected requests per span, e.g. --rate 50/s or --rate 3000/1m`);
+    return { from: rps, to: undefined };
+  }
   const parts = value.split(":");
   const bad = (): UsageError =>
     new UsageError(`--rate "${value}": expected a rate above zero, or FROM:TO with TO above zero, e.g. --rate 200 or --rate 10:500`);
@@ -113,15 +126,16 @@ export function wholeOrZero(flag: string, value: string): number {
   return value.trim() === "0" ? 0 : wholeNumberFlag(flag, value, "42");
 }
 
-export function urlFlag(flag: string, value: string): string {
+/** An http(s) URL; `label` names it in the message when it was not given as --flag (a positional URL). */
+export function urlFlag(flag: string, value: string, label = `--${flag} "${value}"`): string {
+  const bad = () => new UsageError(`${label}: expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
   let u: URL;
   try {
     u = new URL(value);
   } catch {
-    throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
+    throw bad();
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:")
-    throw new UsageError(`--${flag} "${value}": expected an http:// or https:// URL, e.g. --${flag} http://127.0.0.1:4000`);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw bad();
   return u.href;
 }
 

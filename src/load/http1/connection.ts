@@ -7,10 +7,12 @@ import type { Socket, SocketHandler } from "bun";
 import { emptyResult, ErrorKind, type RequestResult } from "../../metrics/outcome.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
 import { kindOfCode } from "../client.ts";
-import { endStream, StreamSink, upstreamMs, within } from "../response.ts";
+import { endStream, ERROR_BODY_CHARS, statusSample, StreamSink, upstreamMs, within } from "../response.ts";
 import { SseScanner } from "../sse.ts";
 import { ResponseParser, type ResponseSink } from "./parser.ts";
 import type { Pool, Queued } from "./pool.ts";
+
+const DECODER = new TextDecoder();
 
 export const enum State {
   Connecting,
@@ -49,6 +51,8 @@ export class Connection implements ResponseSink {
   idleIndex = -1;
   private readonly sink: StreamSink | undefined;
   private readonly scanner: SseScanner | undefined;
+  /** The start of an error answer's body, while the client has no sample yet. */
+  private errorBody = "";
 
   constructor(private readonly client: Pool<Connection>) {
     this.parser = new ResponseParser(this);
@@ -82,6 +86,7 @@ export class Connection implements ResponseSink {
     r.usageTokens = -1;
     r.requestPathMs = Number.NaN;
     r.responsePathMs = Number.NaN;
+    this.errorBody = "";
     this.n = n;
     this.rec = rec;
     this.done = done;
@@ -155,6 +160,8 @@ export class Connection implements ResponseSink {
   body(buf: Uint8Array, from: number, to: number, t: number): void {
     const r = this.r;
     r.bytesIn += to - from;
+    if ((r.status < 200 || r.status > 299) && !this.client.statusSampled && this.errorBody.length < ERROR_BODY_CHARS)
+      this.errorBody += DECODER.decode(buf.subarray(from, Math.min(to, from + ERROR_BODY_CHARS)));
     if (this.scanner) {
       if (r.firstByteMs < 0) r.firstByteMs = t;
       this.scanner.push(buf, from, to, t);
@@ -178,7 +185,13 @@ export class Connection implements ResponseSink {
       const answeredMs = upstreamMs(this.parser.mockSentUs);
       if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
     }
-    if (!ok) r.error = ErrorKind.Status;
+    if (!ok) {
+      r.error = ErrorKind.Status;
+      if (!this.client.statusSampled) {
+        this.client.statusSampled = true;
+        r.errorMessage = statusSample(r.status, this.errorBody);
+      }
+    }
     this.served++;
     this.finish(reusable ? Then.Keep : Then.End);
   }

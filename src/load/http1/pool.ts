@@ -23,6 +23,8 @@ export interface Pool<C> {
   readonly head: boolean;
   readonly insecure: boolean;
   keepAliveRetries: number;
+  /** The first error answer's status and body are kept (in its result's message); later ones are only counted. */
+  statusSampled: boolean;
   /** A connection is free for the next request. */
   release(c: C): void;
   /** A connection has closed (`connecting`: before its handshake was through). */

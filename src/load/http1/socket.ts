@@ -37,6 +37,7 @@ export class SocketClient implements Client, Pool<Connection> {
   readonly insecure: boolean;
   connectionsOpened = 0;
   keepAliveRetries = 0;
+  statusSampled = false;
   private readonly origin: Origin;
   private readonly tls: TLSOptions | undefined;
   private readonly timeoutMs: number;

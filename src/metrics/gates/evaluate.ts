@@ -49,7 +49,11 @@ export function evaluateSlo(slo: Slo, s: Summary): GateResult {
 /** What the run's set-up lacks for this gate to be measured, or undefined. */
 export function unmeasurable(slo: Slo, run: { stream: boolean; baseline: boolean; mock: boolean; gatewaySampled: boolean }): string | undefined {
   const lacking = slo.needs.filter((n) => !(n === "stream" ? run.stream : n === "baseline" ? run.baseline : n === "mock" ? run.mock : run.gatewaySampled));
-  return lacking.length > 0 ? `${slo.metric} ${lacking.map((n) => NEED_WHY[n]).join(", and ")}` : undefined;
+  if (lacking.length === 0) return undefined;
+  // without a mock there is no baseline either: --no-mock is the cause to name
+  if (!run.mock && lacking.includes("baseline"))
+    return `${slo.metric} needs the direct baseline, sent to the mock, and --no-mock starts no mock: drop --no-mock, or this gate`;
+  return `${slo.metric} ${lacking.map((n) => NEED_WHY[n]).join(", and ")}`;
 }
 
 /** The success gate of --min-success, as an expression. */
