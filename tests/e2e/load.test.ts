@@ -108,8 +108,9 @@ describe.concurrent("what is sent", () => {
     const file = join(dir, "prompts.jsonl");
     writeFileSync(file, ['"first"', '{"prompt": "second"}', "", '{"model":"x","messages":[{"role":"user","content":"third"}]}'].join("\n"));
     const { r } = await run("prompts", ["--target", `${t.url}/v1/chat/completions`, "-c", "1", "-n", "6", "--prompts", file, "--stream"]);
-    // the target answers with plain JSON, not a stream: every request is an incomplete stream, and the run still completes
-    expect(r.code).toBe(0);
+    // the target answers with plain JSON, not a stream: every request is an incomplete stream, so none succeeded (exit 3), and all were sent
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("no request succeeded");
     const contents = t.state.seen.map((s) => JSON.parse(s.body).messages[0].content);
     expect(contents).toEqual(["first", "second", "third", "first", "second", "third"]);
     for (const s of t.state.seen) expect(JSON.parse(s.body).stream_options).toEqual({ include_usage: true });
