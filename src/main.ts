@@ -8,5 +8,12 @@ if (asksVersion(argv)) {
   process.stdout.write(`${versionLine()}\n`);
   process.exit(0);
 }
+// the lifeline of a gateway or --setup: small and quick to start, so it loads no more than it needs
+if (argv[0] === "__supervise") {
+  const { SUPERVISE_VAR, supervise } = await import("./process/supervisor.ts");
+  const spec = JSON.parse(process.env[SUPERVISE_VAR] ?? "{}");
+  delete process.env[SUPERVISE_VAR];
+  await supervise(spec);
+}
 const { main } = await import("./cli/main.ts");
 process.exit(await main(argv));

@@ -6,12 +6,13 @@
 // exits before it is ready, or takes too long, is a ProcessFailure naming
 // the command, its exit status and the last lines of its stderr.
 import type { Subprocess } from "bun";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describeExit, LineTail, ProcessFailure } from "../process/children.ts";
 import { WINDOWS } from "../platform.ts";
-import { groupMembers } from "../process/tree.ts";
+import { stopGroup } from "../process/group.ts";
+import { spawnSupervised } from "../process/supervisor.ts";
+import { clearTempDir, extensionOf, LOG_FILE, newTempDir, settleTempDir } from "./temp.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
 export interface GatewaySpec {
@@ -32,16 +33,22 @@ export interface GatewaySpec {
 export interface ExternalGateway {
   name: string;
   argv: string[];
+  /** Its supervisor (whose exit mirrors the gateway's). */
   proc: Subprocess;
+  /** The gateway's own pid: the leader of its process group. */
   pid: number;
   port: number;
   logPath: string;
+  /** Its temp folder: the rendered config, the log. */
+  dir: string;
   configPath: string | undefined;
   stderr: LineTail;
   /** Set when gatebench stops it, so its exit is expected. */
   stopping: boolean;
   /** Removes what the temp folder holds but the log (unless --keep-temp). */
   cleanup(): void;
+  /** Once it has stopped: the log moved out of the temp folder when `keepLog` (its new path returned), the folder removed (unless --keep-temp). */
+  settle(keepLog: boolean): string | undefined;
 }
 
 /** Renders the template (checked before anything starts): returns the text, or throws a TemplateError naming the line. */
@@ -85,7 +92,7 @@ async function httpAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function pump(stream: ReadableStream<Uint8Array>, onChunk: (c: Uint8Array) => void): Promise<void> {
+async function pump(stream: AsyncIterable<Uint8Array>, onChunk: (c: Uint8Array) => void): Promise<void> {
   for await (const chunk of stream) onChunk(chunk);
 }
 
@@ -99,66 +106,83 @@ export async function startGateway(
   readyTimeoutMs: number,
   cancel: AbortSignal,
 ): Promise<ExternalGateway> {
-  const dir = mkdtempSync(join(tmpdir(), "gatebench-gateway-"));
-  chmodSync(dir, 0o700);
+  const dir = newTempDir();
   const configPath = spec.configTemplate ? join(dir, `config${extensionOf(spec.configTemplate)}`) : undefined;
   const all: PlaceholderValues = { ...values, CONFIG: configPath ?? "" };
   // The folder holds the rendered config, the gateway's log and whatever
   // temp files the gateway writes next to its config (nginx's client body
   // and proxy folders). Once the gateway has stopped, all but the log go,
-  // unless --keep-temp: the result names the log (run.gateway.log), and
-  // --out copies it.
+  // unless --keep-temp; then the log goes where the run puts it (settle).
   const cleanup = (): void => {
     if (spec.keepTemp) return;
-    for (const entry of readdirSync(dir)) if (entry !== LOG_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
+    clearTempDir(dir);
   };
-  const config = renderConfig(spec, all);
-  if (configPath && config !== undefined) writeFileSync(configPath, config, { mode: 0o600 });
-  const argv = gatewayArgv(spec, all);
-  const readyUrl = spec.readyUrl ? render(spec.readyUrl, all, process.env, "--ready-url") : undefined;
   const logPath = join(dir, LOG_FILE);
-  mkdirSync(dir, { recursive: true });
-  const log = Bun.file(logPath).writer();
-  const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
-  let proc: Subprocess<"ignore", "pipe", "pipe">;
+  const settle = (keepLog: boolean): string | undefined => settleTempDir(dir, keepLog, spec.keepTemp);
+  let argv: string[] = [];
+  let readyUrl: string | undefined;
+  let launched: Awaited<ReturnType<typeof spawnSupervised>>;
   try {
-    proc = Bun.spawn(argv, { cwd: spec.cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true, ...(spec.shell ? SHELL_SPAWN : {}) });
+    const config = renderConfig(spec, all);
+    if (configPath && config !== undefined) writeFileSync(configPath, config, { mode: 0o600 });
+    argv = gatewayArgv(spec, all);
+    readyUrl = spec.readyUrl ? render(spec.readyUrl, all, process.env, "--ready-url") : undefined;
+    const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
+    launched = await spawnSupervised(argv, { cwd: spec.cwd, env, dir, verbatim: spec.shell && WINDOWS });
   } catch (err) {
-    cleanup();
-    throw new ProcessFailure(`gateway could not be started: ${(err as Error).message}\n  command: ${argv.join(" ")}`);
+    settle(false);
+    if (err instanceof ProcessFailure) throw new ProcessFailure(`gateway ${err.message}\n  command: ${argv.join(" ")}`);
+    throw err;
   }
+  const { proc, pid } = launched;
+  const log = Bun.file(logPath).writer();
   const stderr = new LineTail(20);
   const dec = new TextDecoder();
   const piped = Promise.all([
-    pump(proc.stdout, (c) => void log.write(c)),
+    pump(launched.stdout, (c) => void log.write(c)),
     pump(proc.stderr, (c) => {
       log.write(c);
       stderr.push(dec.decode(c, { stream: true }));
     }),
   ]).finally(() => void log.end());
-  const gw: ExternalGateway = { name: "gateway", argv, proc, pid: proc.pid, port: Number(values.PORT), logPath, configPath, stderr, stopping: false, cleanup };
-
-  const deadline = performance.now() + readyTimeoutMs;
-  const failed = (what: string): ProcessFailure => {
+  const gw: ExternalGateway = {
+    name: "gateway",
+    argv,
+    proc,
+    pid,
+    port: Number(values.PORT),
+    logPath,
+    dir,
+    configPath,
+    stderr,
+    stopping: false,
+    cleanup,
+    settle,
+  };
+  const failed = async (what: string): Promise<ProcessFailure> => {
     const tail = stderr.text().trim();
+    const kept = settle(true);
     return new ProcessFailure(
-      `gateway ${what}\n  command: ${argv.join(" ")}\n  log: ${logPath}` + (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""),
+      `gateway ${what}\n  command: ${argv.join(" ")}\n  log: ${kept ?? "(empty)"}` +
+        (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""),
     );
   };
+  const deadline = performance.now() + readyTimeoutMs;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       await Promise.race([piped, Bun.sleep(500)]);
-      cleanup();
-      throw failed(`${describeExit({ code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) })} before it was ready`);
+      throw await failed(`${describeExit({ code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) })} before it was ready`);
     }
     if (cancel.aborted) {
       await stopGateway(gw, 1000);
+      settle(false);
       throw new ProcessFailure("interrupted while the gateway was starting");
     }
     if (readyUrl ? await httpAnswers(readyUrl) : await tcpOpen(values.HOST, gw.port)) return gw;
     if (performance.now() > deadline) {
       await stopGateway(gw, 1000);
-      throw failed(
+      await Promise.race([piped, Bun.sleep(500)]);
+      throw await failed(
         `was not ready within ${readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`,
       );
     }
@@ -168,48 +192,11 @@ export async function startGateway(
 
 /**
  * A command line run by the system's shell: `sh -c` (POSIX), or `cmd /d /s
- * /c "…"` (Windows), which must be spawned with SHELL_SPAWN so that the line
- * reaches cmd as written (cmd does not read the C runtime's \" escapes).
+ * /c "…"` (Windows), which must be spawned with windowsVerbatimArguments so
+ * that the line reaches cmd as written (cmd does not read the C runtime's \"
+ * escapes).
  */
 export const shellArgv = (line: string): string[] => (WINDOWS ? ["cmd.exe", "/d", "/s", "/c", `"${line}"`] : ["sh", "-c", line]);
-const SHELL_SPAWN = WINDOWS ? { windowsVerbatimArguments: true } : {};
-
-const LOG_FILE = "gateway.log";
-
-const extensionOf = (path: string): string => {
-  const base = basename(path);
-  const noTmpl = base.replace(/\.(tmpl|template|tpl)$/, "");
-  const dot = noTmpl.lastIndexOf(".");
-  return dot > 0 ? noTmpl.slice(dot) : "";
-};
-
-/** Whether any process of the group led by `pgid` is alive (zombies waiting to be reaped do not count). */
-async function groupAlive(pgid: number): Promise<boolean> {
-  const members = await groupMembers(pgid);
-  if (members) return members.length > 0;
-  try {
-    process.kill(WINDOWS ? pgid : -pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Asks the group led by `pgid` to stop (SIGTERM), or makes it (SIGKILL). On
- * Windows, which has neither groups nor SIGTERM, and where a console
- * process (a gateway has no window) cannot be asked to close, taskkill /T /F
- * ends the whole tree at once, whichever is asked.
- */
-async function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
-  try {
-    if (WINDOWS)
-      await Bun.spawn(["taskkill", "/PID", String(pgid), "/T", "/F"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", windowsHide: true }).exited;
-    else process.kill(-pgid, signal);
-  } catch {
-    // gone meanwhile
-  }
-}
 
 /**
  * SIGTERM to the gateway's process group, up to `graceMs` for it to go, then
@@ -217,17 +204,7 @@ async function signalGroup(pgid: number, signal: "SIGTERM" | "SIGKILL"): Promise
  */
 export async function stopGateway(gw: ExternalGateway, graceMs: number): Promise<void> {
   gw.stopping = true;
-  const pgid = gw.pid;
-  if (await groupAlive(pgid)) {
-    await signalGroup(pgid, "SIGTERM");
-    const deadline = performance.now() + graceMs;
-    while ((await groupAlive(pgid)) && performance.now() < deadline) await Bun.sleep(20);
-    if (await groupAlive(pgid)) {
-      await signalGroup(pgid, "SIGKILL");
-      const hard = performance.now() + 5000;
-      while ((await groupAlive(pgid)) && performance.now() < hard) await Bun.sleep(20);
-    }
-  }
+  await stopGroup(gw.pid, graceMs);
   await gw.proc.exited;
   gw.cleanup();
 }
@@ -247,13 +224,22 @@ export async function runHook(
 ): Promise<{ code: number | null; output: string; line: string }> {
   const line = render(command, values, process.env, what);
   const env = { ...(process.env as Record<string, string>), ...placeholderEnv(values), ...Object.fromEntries(extraEnv) };
-  const proc = Bun.spawn(shellArgv(line), { env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: timeoutMs, killSignal: "SIGKILL", ...SHELL_SPAWN });
+  // under a supervisor, in a group of its own: killed whole at the timeout, or when gatebench is gone
+  const hook = await spawnSupervised(shellArgv(line), { env, verbatim: WINDOWS }).catch((err: Error) => {
+    throw new ProcessFailure(`${what} ${err.message}\n  command: ${shellArgv(line).join(" ")}`);
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopGroup(hook.pid, 0);
+  }, timeoutMs);
   const tail = new LineTail(20);
   const dec = new TextDecoder();
   await Promise.all([
-    pump(proc.stdout, (c) => tail.push(dec.decode(c, { stream: true }))),
-    pump(proc.stderr, (c) => tail.push(dec.decode(c, { stream: true }))),
+    pump(hook.stdout, (c) => tail.push(dec.decode(c, { stream: true }))),
+    pump(hook.proc.stderr, (c) => tail.push(dec.decode(c, { stream: true }))),
   ]);
-  const code = await proc.exited;
-  return { code: proc.signalCode ? null : code, output: tail.text().trim(), line };
+  const code = await hook.proc.exited;
+  clearTimeout(timer);
+  return { code: timedOut || hook.proc.signalCode ? null : code, output: tail.text().trim(), line };
 }

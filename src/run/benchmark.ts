@@ -12,6 +12,7 @@ import type { MockStats } from "../mock/server.ts";
 import { openFileLimit } from "../platform.ts";
 import { stopChild, type ChildProcess } from "../process/children.ts";
 import { runHook, stopGateway } from "../gateway/external.ts";
+import { logHasContent } from "../gateway/temp.ts";
 import { baselineOrder, isClosedLoop, scheduledMs, type RunConfig } from "./config.ts";
 import { RunContext, type Ended, type RunControl, type RunHooks } from "./context.ts";
 import { driveLoad, type Driven } from "./drive.ts";
@@ -70,14 +71,23 @@ const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, comm
  */
 export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: RunControl, opts: { pathGiven?: boolean } = {}): Promise<RunResult> {
   const ctx = new RunContext(cfg, hooks, control);
+  let result: RunResult | undefined;
   try {
     const prepared = await prepare(ctx);
     const started = await startProcesses(ctx, prepared, opts.pathGiven ?? false);
     const driven = await driveLoad(ctx, started, prepared);
-    return resultOf(ctx, started, driven);
+    result = resultOf(ctx, started, driven);
+    return result;
   } finally {
     ctx.release();
     await stopAll(ctx);
+    const ext = ctx.external;
+    if (ext) {
+      // the temp folder goes; the log stays where the user will look: --out, or beside it when it matters
+      const keep = cfg.outDir !== undefined || ctx.ended.early || logHasContent(ext.dir) || result?.summary.requests.ok === 0;
+      const kept = ext.settle(keep);
+      if (result?.processes.gateway) result.processes.gateway.log = kept;
+    }
   }
 }
 

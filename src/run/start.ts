@@ -4,6 +4,7 @@
 // target checked, --setup, and the attached gateway's process found. A
 // child that dies from then on ends the run early.
 import { gatewayArgv, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
+import { removeDeadTempDirs } from "../gateway/temp.ts";
 import { render, type PlaceholderValues } from "../gateway/template.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
 import { probe as probeTarget } from "../load/http1/probe.ts";
@@ -74,6 +75,10 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
     gatewayArgv(cfg.gateway, probe);
   }
   if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
+  if (cfg.gateway) {
+    const removed = removeDeadTempDirs();
+    if (removed > 0) hooks.log(`removed ${removed} temp folder${removed === 1 ? "" : "s"} of earlier runs that ended without cleaning up`);
+  }
   if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
   // the likely peak of open connections against the open-file limit
   const limit = openFileLimit();
@@ -130,11 +135,11 @@ async function startGatewayOf(ctx: RunContext, s: Started, mockValues: MockValue
     if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
     const gw = await startGateway(cfg.gateway, { PORT: String(port), HOST: cfg.host, ...mockValues }, cfg.readyTimeoutMs, ctx.stopSending.signal);
     ctx.external = gw;
-    hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${gw.pid}: ${gw.argv.join(" ")}); its output: ${gw.logPath}`);
+    hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${gw.pid}: ${gw.argv.join(" ")})`);
     void gw.proc.exited.then(() => {
       if (!gw.stopping)
         ctx.fail(
-          `the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run (its output: ${gw.logPath})`,
+          `the gateway (pid ${gw.pid}) ${describeExit({ code: gw.proc.exitCode, signal: gw.proc.signalCode === null ? null : String(gw.proc.signalCode) })} during the run`,
         );
     });
   } else if (!cfg.target) {

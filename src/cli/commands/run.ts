@@ -1,5 +1,7 @@
 // `gatebench run` (the default command): benchmark a gateway against the mock.
 import { defineCommand } from "citty";
+import { join } from "node:path";
+import { RUN_FOLDER } from "../../report/files.ts";
 import { runBenchmark, type RunResult } from "../../run/benchmark.ts";
 import { baselineOrder, scheduledMs } from "../../run/config.ts";
 import { documentOf } from "../../run/document.ts";
@@ -9,7 +11,7 @@ import { EXIT } from "../errors.ts";
 import { log, setVerbose, useColor } from "../log.ts";
 import { runConfigFrom } from "../run/config.ts";
 import { failedRun } from "../run/failure.ts";
-import { writeResults } from "../run/files.ts";
+import { settleGatewayLog, writeResults } from "../run/files.ts";
 import { runArgs, type RunArgValues } from "../run/flags.ts";
 import { interrupts } from "../run/signals.ts";
 
@@ -48,6 +50,9 @@ export const runCommand = defineCommand({
     } finally {
       signals.dispose();
     }
+    // the gateway's log goes into --out; the report names it there
+    const logSource = result.processes.gateway?.log;
+    if (cfg.outDir && logSource && result.processes.gateway) result.processes.gateway.log = join(cfg.outDir, RUN_FOLDER.gatewayLog);
     const doc = documentOf(result);
     if (cfg.jsonPath === "-") {
       // JSON on stdout for a pipe; the report still reaches a reader, on stderr
@@ -56,7 +61,8 @@ export const runCommand = defineCommand({
     } else {
       process.stdout.write(`${textReport(doc, { color: useColor(process.stdout) })}\n`);
     }
-    const written = writeResults(cfg, doc, result.processes.gateway?.log);
+    const written = writeResults(cfg, doc, logSource);
+    if (cfg.outDir) settleGatewayLog(logSource, written, cfg.gateway?.keepTemp ?? false);
     if (result.ended.early && result.ended.gate !== undefined) {
       // --abort-on-fail: the run was stopped because a gate had failed; that is the verdict
       log.error(`gate failed: ${result.ended.gate} (the load was stopped early: ${result.ended.reason})`);

@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runSweep, type SweepHooks, type SweepPlan } from "../../run/sweep.ts";
-import { writeAtomic, writeRunFolder } from "../../report/files.ts";
+import { RUN_FOLDER, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { progressLine } from "../../report/progress.ts";
 import { SWEEP_SCHEMA, sweepHtml, sweepText, type SweepDoc } from "../../report/sweep.ts";
 import { gatesFrom } from "../../metrics/gates/evaluate.ts";
@@ -16,7 +16,7 @@ import { durationFlag, positiveNumberFlag } from "../values.ts";
 import { configRecord, documentOf, toolInfo } from "../../run/document.ts";
 import { baselineOrder } from "../../run/config.ts";
 import { runConfigFrom } from "../run/config.ts";
-import { checkOutDir, checkWritableFile } from "../run/files.ts";
+import { checkOutDir, checkWritableFile, settleGatewayLog } from "../run/files.ts";
 import { runArgs, type RunArgValues } from "../run/flags.ts";
 import { interrupts } from "../run/signals.ts";
 
@@ -186,7 +186,10 @@ function stepHooks(seen: StepLog, outDir: string | undefined, shape: { warmupMs:
         const dir = join(outDir, `step-${String(seen.current.k + 1).padStart(2, "0")}-${step.rate}rps`);
         try {
           mkdirSync(dir, { recursive: true });
-          writeRunFolder(dir, documentOf(result), result.processes.gateway?.log);
+          const logSource = result.processes.gateway?.log;
+          if (logSource && result.processes.gateway) result.processes.gateway.log = join(dir, RUN_FOLDER.gatewayLog);
+          writeRunFolder(dir, documentOf(result), logSource);
+          settleGatewayLog(logSource, true, result.config.gateway?.keepTemp ?? false);
           seen.stepFiles.push(dir);
         } catch (err) {
           log.error(`could not write ${dir}: ${(err as Error).message}`);

@@ -1,6 +1,6 @@
 // The run's output files: checked before the run (a long run is never lost
 // to a typo in a path), written after it, each atomically.
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ResultDoc } from "../../metrics/document.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
@@ -66,4 +66,15 @@ export function writeResults(cfg: RunConfig, doc: ResultDoc, gatewayLog: string 
   if (cfg.htmlPath) attempt(`HTML report ${cfg.htmlPath}`, () => writeAtomic(cfg.htmlPath!, htmlReport(doc)));
   if (cfg.outDir) attempt(`run folder ${cfg.outDir}`, () => writeRunFolder(cfg.outDir!, doc, gatewayLog));
   return ok;
+}
+
+/**
+ * The gateway's log, kept outside the temp folder, once the run folder has
+ * (or has not) been written: copied into --out, it goes; otherwise it stays
+ * where it is, and the user is told where.
+ */
+export function settleGatewayLog(source: string | undefined, copied: boolean, keepTemp: boolean): void {
+  if (!source || keepTemp) return;
+  if (copied) rmSync(source, { force: true });
+  else log.warn(`the gateway's log is kept at ${source}`);
 }
