@@ -72,6 +72,20 @@ export function gatewayArgv(spec: GatewaySpec, values: PlaceholderValues): strin
   return argv;
 }
 
+/** The URL --ready-url names, placeholders replaced; a TemplateError (before anything starts) when it is not an http(s) URL. */
+export function readyUrlOf(spec: GatewaySpec, values: PlaceholderValues): string | undefined {
+  if (spec.readyUrl === undefined) return undefined;
+  const url = render(spec.readyUrl, values, process.env, "--ready-url");
+  let ok = false;
+  try {
+    ok = /^https?:$/.test(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new TemplateError(`--ready-url "${spec.readyUrl}": expected an http:// or https:// URL, e.g. --ready-url "http://{{HOST}}:{{PORT}}/health"`);
+  return url;
+}
+
 async function tcpOpen(host: string, port: number): Promise<boolean> {
   try {
     const s = await Bun.connect({ hostname: host, port, socket: { data() {} } });
@@ -126,7 +140,7 @@ export async function startGateway(
     const config = renderConfig(spec, all);
     if (configPath && config !== undefined) writeFileSync(configPath, config, { mode: 0o600 });
     argv = gatewayArgv(spec, all);
-    readyUrl = spec.readyUrl ? render(spec.readyUrl, all, process.env, "--ready-url") : undefined;
+    readyUrl = readyUrlOf(spec, all);
     const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
     launched = await spawnSupervised(argv, { cwd: spec.cwd, env, dir, verbatim: spec.shell && WINDOWS });
   } catch (err) {

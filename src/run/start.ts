@@ -3,7 +3,7 @@
 // mock), the gateway (the user's, or the built-in proxy), the attached
 // target checked, --setup, and the attached gateway's process found. A
 // child that dies from then on ends the run early.
-import { gatewayArgv, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
+import { gatewayArgv, readyUrlOf, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
 import { removeDeadTempDirs } from "../gateway/temp.ts";
 import { render, type PlaceholderValues } from "../gateway/template.ts";
 import { FETCH_LIMIT, FETCH_LIMIT_VAR } from "../load/fetch.ts";
@@ -14,6 +14,8 @@ import { assertPortFree, freePort, portHolderPid } from "../process/ports.ts";
 import { alive } from "../process/tree.ts";
 import { baselineOrder, describeBaseline, type RunConfig } from "./config.ts";
 import type { RunContext } from "./context.ts";
+import { readdirSync } from "node:fs";
+import { ConfigError } from "./errors.ts";
 import { requestBodies } from "./workload.ts";
 
 export interface Prepared {
@@ -73,6 +75,7 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
   if (cfg.gateway) {
     renderConfig(cfg.gateway, probe);
     gatewayArgv(cfg.gateway, probe);
+    readyUrlOf(cfg.gateway, probe);
   }
   if (cfg.setup) render(cfg.setup, probe, process.env, "--setup");
   if (cfg.gateway) {
@@ -80,16 +83,41 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
     if (removed > 0) hooks.log(`removed ${removed} temp folder${removed === 1 ? "" : "s"} of earlier runs that ended without cleaning up`);
   }
   if (cfg.teardown) render(cfg.teardown, probe, process.env, "--teardown");
-  // the likely peak of open connections against the open-file limit
-  const limit = openFileLimit();
-  const likely =
-    cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
-  if (limit !== undefined && likely > limit * 0.8) {
-    hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ulimit -n 65536`);
-  }
+  checkOpenFiles(cfg, hooks);
   if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
   if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
   return { bodies, caPem };
+}
+
+/**
+ * The likely peak of open connections against the open-file limit, which
+ * the gateway and the mock inherit: a gateway started for the run holds two
+ * descriptors a request (the client's connection and its upstream one). A
+ * load that cannot fit is refused; one near the limit is warned about.
+ */
+function checkOpenFiles(cfg: RunConfig, hooks: RunContext["hooks"]): void {
+  const limit = openFileLimit();
+  if (limit === undefined) return;
+  const likely =
+    cfg.concurrency ?? Math.min(cfg.maxInFlight, Math.ceil(Math.max(cfg.rateRps, cfg.rateToRps ?? 0, ...(cfg.steps ?? [])) * (cfg.stream ? 2 : 0.2)));
+  const perRequest = cfg.target ? 1 : 2;
+  const needed = likely * perRequest + openFilesNow();
+  const raise = `ulimit -n ${Math.max(65536, 2 ** Math.ceil(Math.log2(needed * 1.25)))}`;
+  if (needed > limit)
+    throw new ConfigError(
+      `this load may hold about ${likely} connections open${perRequest === 2 ? ` (the gateway two descriptors each: the client's and its upstream)` : ""}, ${needed} open files at least, over the open-file limit of ${limit}: raise it first (${raise}), or send fewer at once (-c, --max-in-flight, --rate)`,
+    );
+  if (needed > limit * 0.8)
+    hooks.log(`warning: this load may hold about ${likely} connections open, near the open-file limit of ${limit}; raise it first: ${raise}`);
+}
+
+/** Descriptors this process holds now (Linux; elsewhere a guess): its own files, pipes, listeners, the event loop. */
+function openFilesNow(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return 32;
+  }
 }
 
 /** Starts one of gatebench's own children for the run (unless the run was stopped meanwhile). */

@@ -301,17 +301,18 @@ describe.concurrent("load models", () => {
   test.serial(
     "out of file descriptors: the requests that could not be sent are load_generator errors, apart from the target's",
     async () => {
-      const t = target(2);
+      // answers slower than the pre-check assumes (it counts 200 ms a request): more open at once than it expected
+      const t = target(500);
       const tag = newTag();
       tags.push(tag);
       const json = join(dir, "fds.json");
-      const r = await cli(["run", "--no-mock", "--json", json, "--target", t.url, "-c", "100", "-n", "1500"], { tag, openFiles: 60 });
+      const r = await cli(["run", "--no-mock", "--json", json, "--target", t.url, "--rate", "200", "--duration", "1500ms"], { tag, openFiles: 60 });
       const doc = JSON.parse(readFileSync(json, "utf8"));
       const s = doc.summary;
       expect(s.errors.load_generator).toBeGreaterThan(0);
       // never sent, never counted: what the target answered is all the report calls requests
       expect(s.requests.total).toBe(t.state.seen.length);
-      expect(s.requests.total + s.errors.load_generator).toBe(1500);
+      expect(s.requests.total + s.errors.load_generator).toBe(300);
       expect(s.requests.success_ratio).toBe(1);
       expect(s.error_samples.load_generator).toContain("ulimit -n is 60");
       expect(s.warnings.join(" ")).toContain("could not be sent: this machine ran out of file descriptors");

@@ -1,6 +1,6 @@
 // The run's output files: checked before the run (a long run is never lost
 // to a typo in a path), written after it, each atomically.
-import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ResultDoc } from "../../metrics/document.ts";
 import { jsonText, writeAtomic, writeRunFolder } from "../../report/files.ts";
@@ -8,6 +8,41 @@ import { htmlReport } from "../../report/html.ts";
 import type { RunConfig } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
+
+/** Below this much free space where the results go, a warning: the run folder of a long run takes a few hundred KB. */
+const LOW_SPACE_BYTES = 1024 * 1024;
+
+/**
+ * Writes and removes a small file in `dir` (as root, access() says yes to
+ * any folder; only a write tells a read-only or full filesystem): the
+ * error's code when it fails, else undefined. Warns when little space is left.
+ */
+function writeProbe(flag: string, given: string, dir: string): string | undefined {
+  const probe = join(dir, `.gatebench-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, "gatebench\n");
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  } finally {
+    rmSync(probe, { force: true });
+  }
+  try {
+    const fs = statfsSync(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < LOW_SPACE_BYTES) log.warn(`--${flag} "${given}": only ${Math.floor(free / 1024)} KB free on its filesystem; the results may not fit`);
+  } catch {
+    // no statfs here: the write after the run will tell
+  }
+  return undefined;
+}
+
+const NO_WRITE: Record<string, string> = {
+  ENOSPC: "its filesystem is full",
+  EROFS: "its filesystem is read-only",
+  EACCES: "not permitted",
+  EPERM: "not permitted",
+};
+const whyNot = (code: string): string => `${NO_WRITE[code] ?? "cannot write there"} (${code})`;
 
 /** An output file is checked before the run, so a long run is never lost to a typo in its path. */
 export function checkWritableFile(flag: string, given: string, path: string): void {
@@ -22,17 +57,16 @@ export function checkWritableFile(flag: string, given: string, path: string): vo
   if (!ok) throw new UsageError(`--${flag} "${given}": directory ${parent} does not exist or is not writable, e.g. --${flag} ${basename(path)}`);
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`--${flag} "${given}": is a directory; give a file name, e.g. --${flag} ${join(given, "result.json")}`);
+  const failed = writeProbe(flag, given, parent);
+  if (failed) throw new UsageError(`--${flag} "${given}": cannot write in ${parent}: ${whyNot(failed)}`);
 }
 
 /** --out: a folder that exists or can be made (its parent exists and is writable); not a file. */
 export function checkOutDir(given: string, dir: string): void {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--out "${given}": is a file; give a folder, e.g. --out results/run1`);
-    try {
-      accessSync(dir, constants.W_OK);
-    } catch {
-      throw new UsageError(`--out "${given}": folder is not writable`);
-    }
+    const failed = writeProbe("out", given, dir);
+    if (failed) throw new UsageError(`--out "${given}": cannot write in it: ${whyNot(failed)}`);
     return;
   }
   let parent = dirname(dir);
@@ -43,6 +77,8 @@ export function checkOutDir(given: string, dir: string): void {
     throw new UsageError(`--out "${given}": cannot create it (${parent} is not writable), e.g. --out ./results/run1`);
   }
   if (!statSync(parent).isDirectory()) throw new UsageError(`--out "${given}": ${parent} is a file`);
+  const failed = writeProbe("out", given, parent);
+  if (failed) throw new UsageError(`--out "${given}": cannot create it in ${parent}: ${whyNot(failed)}`);
 }
 
 /**
