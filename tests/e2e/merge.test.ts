@@ -2,7 +2,7 @@
 // together, merge into what one instance at 100 req/s sends; a part with
 // another config is refused by name.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Stats } from "../../src/metrics/histogram.ts";
 import { resolutionUs } from "../../src/metrics/histogram.ts";
@@ -83,6 +83,18 @@ describe("gatebench merge", () => {
     expect(m.stderr).toContain("stream (false vs true)");
     expect(m.stderr).toContain('a.json" (instance a) and');
     expect(m.stdout).toBe("");
+  }, 60_000);
+
+  test("the same result twice, under its own name or a copy's: exit 2, nothing doubled", async () => {
+    await runs();
+    const same = await cli(["merge", path("whole.json"), path("whole.json"), "--out", path("doubled.json")]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain("are the same run (its load started at");
+    expect(same.stdout).toBe("");
+    writeFileSync(path("copy.json"), readFileSync(path("a.json")));
+    const copy = await cli(["merge", path("a.json"), path("copy.json"), path("b.json")]);
+    expect(copy.code).toBe(2);
+    expect(copy.stderr).toContain('are the same run (instance "a", its load started at');
   }, 60_000);
 
   test("one file, or a file that is not a result: exit 2", async () => {

@@ -257,6 +257,15 @@ describe("merge refuses parts that are not one load", () => {
     expect(refusal([parts[0]!, withConfig(parts[1]!, { instance: "a" })])).toContain('"a.json" and "b.json" are both instance "a"');
   });
 
+  test("the same run twice, under any file names: refused by its instance and its load start", () => {
+    const twice = refusal([parts[0]!, { ...parts[0]!, file: "copy-of-a.json" }]);
+    expect(twice).toStartWith('cannot merge: "a.json" and "copy-of-a.json" are the same run (instance "a", its load started at ');
+    // no --instance: the load start alone tells them apart
+    const anon = (p: MergeInput, file: string): MergeInput => ({ file, doc: { ...p.doc, config: { ...p.doc.config, instance: undefined } } });
+    expect(refusal([anon(parts[0]!, "x.json"), anon(parts[0]!, "y.json")])).toContain('"x.json" and "y.json" are the same run (its load started at');
+    expect(() => mergeResults([anon(parts[0]!, "x.json"), anon(parts[1]!, "y.json")])).not.toThrow();
+  });
+
   test("fewer than 2 parts", () => {
     expect(refusal([parts[0]!])).toContain("cannot merge 1 result: give at least 2");
     expect(refusal([])).toContain("cannot merge 0 results");

@@ -36,17 +36,27 @@ function differences(a: unknown, b: unknown, path = "", out: { key: string; a: u
   return out;
 }
 
+/** When a run's load started (older files: when the run started). */
+const runStart = (doc: ResultDoc): string => String(doc.run?.load_started_at ?? doc.run?.started_at);
+
 /** Refuses parts that are not instances of one load; returns each part's instance id. */
 export function checkParts(parts: MergeInput[]): string[] {
   if (parts.length < 2) throw new MergeError(`cannot merge ${parts.length} result${parts.length === 1 ? "" : "s"}: give at least 2 (one per instance)`);
   const [p0] = parts as [MergeInput];
   const name = (p: MergeInput, i: number): string => `"${p.file}" (instance ${ids[i]})`;
   const ids = parts.map((p, i) => (typeof p.doc.config?.instance === "string" ? p.doc.config.instance : `#${i + 1}`));
+  // one run, whatever its files are called: its instance and the moment its load started
+  const runKeys = parts.map((p) => `${p.doc.config?.instance ?? ""}\u0000${runStart(p.doc)}`);
   parts.forEach((p, i) => {
     if (!isObj(p.doc.config) || !isObj(p.doc.summary?.requests))
       throw new MergeError(`cannot merge: "${p.file}" has no config or no summary.requests: not a complete result`);
     if (p.doc.schema !== p0.doc.schema)
       throw new MergeError(`cannot merge: "${p.file}" has schema ${show(p.doc.schema)}, "${p0.file}" has ${show(p0.doc.schema)}`);
+    const k = runKeys.indexOf(runKeys[i]!);
+    if (k < i)
+      throw new MergeError(
+        `cannot merge: "${parts[k]!.file}" and "${p.file}" are the same run (${typeof p.doc.config.instance === "string" ? `instance "${p.doc.config.instance}", ` : ""}its load started at ${runStart(p.doc)}): give each instance's result once`,
+      );
     const j = ids.indexOf(ids[i]!);
     if (j < i)
       throw new MergeError(`cannot merge: "${parts[j]!.file}" and "${p.file}" are both instance "${ids[i]}"; give each gatebench run its own --instance`);
