@@ -28,6 +28,9 @@
 // (ITL p99: see PERCENTILES), throughput, success, gateway CPU and RSS
 // averages.
 //
+// Each band adds the metric's floor (NOISE_FLOOR) as independent noise: the
+// run-to-run noise of two separate runs, which no test within a run sees.
+//
 // Every test treats the values as independent. Requests that stall together
 // and resource samples (RSS above all) are correlated in time, so the bands
 // are lower bounds; and nothing here sees drift between the two runs (other
@@ -35,12 +38,12 @@
 // "beyond noise" with a bound on the size of the change.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 import { differenceBandUs, MIN_TAIL, quantileInterval } from "./overhead.ts";
-import { MIN_SAMPLES, proportionBand, welchBand } from "./noise.ts";
+import { floorOf, MIN_SAMPLES, NOISE_FLOOR, proportionBand, welchBand } from "./noise.ts";
 import type { SeriesPoint } from "./resources.ts";
 import type { Summary } from "./summary.ts";
 import type { SecondRow } from "./timeline.ts";
 
-export { MIN_SAMPLES, proportionBand, tCritical95, welchBand } from "./noise.ts";
+export { MIN_SAMPLES, NOISE_FLOOR, proportionBand, tCritical95, welchBand } from "./noise.ts";
 
 /** What a comparison reads of a result document (ResultDoc has these fields). */
 export interface ComparedRun {
@@ -88,8 +91,13 @@ interface Spec {
   relative?: boolean;
 }
 
-/** A row from the two values and the band of their difference. */
-function row(s: Spec, a: number, b: number, band: number | null, test: NoiseTest, why?: string): CompareRow {
+/**
+ * A row from the two values and the band of their difference: the band
+ * measured within the runs, with `floor` (the run-to-run noise, NOISE_FLOOR)
+ * added as an independent source of noise.
+ */
+function row(s: Spec, a: number, b: number, measured: number | null, test: NoiseTest, why?: string, floor = 0): CompareRow {
+  const band = measured === null ? null : Math.hypot(measured, floor);
   const diff = b - a;
   const worse = s.better === "lower" ? diff > 0 : diff < 0;
   const verdict: Verdict = band === null ? "n/a" : Math.abs(diff) <= band ? "noise" : worse ? "worse" : "better";
@@ -155,9 +163,8 @@ function percentileRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
       const band = percentileBandUs(ha, hb, p);
       const spec: Spec = { key: `${metric}.${key}`, label: `${LABEL[metric]} ${pLabel(key)}`, unit: "ms", better: "lower", gated };
       const why = `under ${MIN_TAIL} requests beyond ${pLabel(key)} in a run`;
-      rows.push(
-        row(spec, msOf(quantileInterval(ha, p).value), msOf(quantileInterval(hb, p).value), band === null ? null : band / 1000, "order statistics", why),
-      );
+      const [va, vb] = [msOf(quantileInterval(ha, p).value), msOf(quantileInterval(hb, p).value)];
+      rows.push(row(spec, va, vb, band === null ? null : band / 1000, "order statistics", why, floorOf(NOISE_FLOOR.percentile, va, vb)));
     }
   }
   return rows;
@@ -191,7 +198,10 @@ export function loadSamples(run: ComparedRun, field: "cpu_pct" | "rss_mb"): numb
 function requestRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
   const qa = a.summary.requests;
   const qb = b.summary.requests;
-  const tput = welchBand(okPerSecond(a.timeline), okPerSecond(b.timeline));
+  const [sa, sb] = [okPerSecond(a.timeline), okPerSecond(b.timeline)];
+  const tput = welchBand(sa, sb);
+  // a count over whole seconds: one request more or less in either run moves it by 1/seconds
+  const tputFloor = Math.max(floorOf(NOISE_FLOOR.throughput, qa.throughput, qb.throughput), sa.length && sb.length ? 1 / sa.length + 1 / sb.length : 0);
   const sent = (q: typeof qa): number => q.total + q.dropped;
   return [
     row(
@@ -201,6 +211,7 @@ function requestRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
       tput,
       "welch t",
       `under ${MIN_SAMPLES} whole seconds of load in a run`,
+      tputFloor,
     ),
     row(
       { key: "success_ratio", label: "success", unit: "ratio", better: "higher", gated: true },
@@ -223,7 +234,9 @@ function overheadRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
     const bb = b.summary.overhead_band_ms?.latency?.[k] ?? null;
     const band = ba === null || bb === null ? null : Math.hypot(ba, bb);
     const spec: Spec = { key: `overhead.latency.${k}`, label: `overhead ${k}`, unit: "ms", better: "lower", gated: false, relative: false };
-    return row(spec, oa[k], ob[k], band, "overhead bands", `under ${MIN_TAIL} requests beyond ${k} in a run`);
+    // the overhead is a difference of two latencies: its run-to-run noise is a share of theirs, not of itself
+    const floor = floorOf(NOISE_FLOOR.overhead, a.summary.latency_ms?.[k] ?? 0, b.summary.latency_ms?.[k] ?? 0);
+    return row(spec, oa[k], ob[k], band, "overhead bands", `under ${MIN_TAIL} requests beyond ${k} in a run`, floor);
   });
 }
 
@@ -243,12 +256,21 @@ function resourceRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
           band,
           "welch t",
           few,
+          floorOf(NOISE_FLOOR.cpu, la.cpu_pct_avg, lb.cpu_pct_avg),
         ),
       );
     }
     const rss = welchBand(loadSamples(a, "rss_mb"), loadSamples(b, "rss_mb"));
     rows.push(
-      row({ key: "gateway.rss_mb_avg", label: "gateway RSS avg", unit: "MB", better: "lower", gated: true }, la.rss_mb_avg, lb.rss_mb_avg, rss, "welch t", few),
+      row(
+        { key: "gateway.rss_mb_avg", label: "gateway RSS avg", unit: "MB", better: "lower", gated: true },
+        la.rss_mb_avg,
+        lb.rss_mb_avg,
+        rss,
+        "welch t",
+        few,
+        floorOf(NOISE_FLOOR.rss, la.rss_mb_avg, lb.rss_mb_avg),
+      ),
     );
     rows.push(
       row(

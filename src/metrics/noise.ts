@@ -2,6 +2,31 @@
 // a two-proportion z-test, each as a 95 % band on a difference.
 
 const Z95 = 1.96;
+
+/**
+ * The noise a metric's band adds to what it measured within the runs (as
+ * independent), as a share of the larger of its two values: the noise between two separate runs with the same settings on
+ * one machine, which no test within a run can see (the machine's other
+ * load, CPU frequency, where the scheduler and the allocator put things).
+ * In an open loop throughput barely varies within a run, so its band alone
+ * would collapse to ±0 and call a −0.01 % change worse. Measured with A/A
+ * runs (same settings, separate runs) on a shared 2-CPU machine: latency
+ * p50 differed by up to 8 %, the overhead p50 by up to 5 % of the latency,
+ * RSS by under 1 %, throughput by under 0.2 %; tests/e2e/compare-aa.test.ts
+ * checks that A/A pairs are called noise.
+ */
+export const NOISE_FLOOR = {
+  /** latency, TTFT, ITL percentiles */
+  percentile: 0.1,
+  /** the overhead at a percentile, as a share of the latency at that percentile */
+  overhead: 0.05,
+  throughput: 0.01,
+  cpu: 0.1,
+  rss: 0.05,
+} as const;
+
+/** `share` of the larger magnitude of a and b. */
+export const floorOf = (share: number, a: number, b: number): number => share * Math.max(Math.abs(a), Math.abs(b));
 /** Values needed on each side for a t-test. */
 export const MIN_SAMPLES = 3;
 

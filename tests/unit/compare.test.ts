@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { regressionBoundPct } from "../../src/cli/commands/compare.ts";
 import { UsageError } from "../../src/cli/errors.ts";
-import { compareRuns, okPerSecond, proportionBand, tCritical95, welchBand, type CompareRow } from "../../src/metrics/compare.ts";
+import { compareRuns, NOISE_FLOOR, okPerSecond, proportionBand, tCritical95, welchBand, type CompareRow } from "../../src/metrics/compare.ts";
 import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
 import { Prng } from "../../src/metrics/random.ts";
 import type { SecondRow } from "../../src/metrics/timeline.ts";
@@ -180,6 +180,21 @@ describe("compare two runs", () => {
     expect(compareRuns(result(), result()).some((r) => r.key.startsWith("gateway."))).toBe(false);
   });
 
+  test("an honest floor: throughput that barely varies within a run has a band of its run-to-run noise, not ±0", () => {
+    // an open loop's per-second counts are all but constant: Welch's band alone is 0
+    const a = result({ perSecond: [50, 50, 50, 50, 50, 50] });
+    const b = result({ perSecond: [50, 50, 50, 50, 50, 49.94] });
+    const r = rowOf(compareRuns(a, b, 0), "throughput");
+    expect(r.change_pct!).toBeCloseTo(-0.02, 2);
+    expect(r.band!).toBeGreaterThanOrEqual(NOISE_FLOOR.throughput * 50);
+    expect(r).toMatchObject({ verdict: "noise", regression: false });
+    // beyond the floor, still told
+    expect(rowOf(compareRuns(a, result({ perSecond: [47, 47, 47, 47, 47, 47] }), 0), "throughput").verdict).toBe("worse");
+    // a percentile: the same draws scaled by 5 % are within the noise of separate runs; by 30 %, not
+    expect(rowOf(compareRuns(result({ n: 20_000 }), result({ n: 20_000, scale: 1.05 })), "latency.p50").verdict).toBe("noise");
+    expect(rowOf(compareRuns(result({ n: 20_000 }), result({ n: 20_000, scale: 1.3 })), "latency.p50").verdict).toBe("worse");
+  });
+
   test("direction: latency down is better, throughput down is worse, throughput up better", () => {
     const base = result({ seed: 1, perSecond: [100, 101, 99, 100, 100] });
     const faster = compareRuns(base, result({ seed: 2, scale: 0.8 }), 10);
@@ -204,11 +219,13 @@ describe("compare two runs", () => {
     expect(rowOf(rows, "gateway.rss_mb_max")).toMatchObject({ verdict: "n/a", test: "none", gated: false });
   });
 
-  test("overhead: compared in ms against both runs' bands, never gated", () => {
-    const rows = compareRuns(result({ overhead: [0.2, 0.05] }), result({ overhead: [0.6, 0.05] }), 10);
+  test("overhead: compared in ms against both runs' bands and the run-to-run noise of the latency, never gated", () => {
+    const [a, b] = [result({ overhead: [0.2, 0.05] }), result({ overhead: [1.2, 0.05] })];
+    const rows = compareRuns(a, b, 10);
     const r = rowOf(rows, "overhead.latency.p50");
     expect(r).toMatchObject({ verdict: "worse", gated: false, regression: false, relative: false });
-    expect(r.band!).toBeCloseTo(Math.hypot(0.05, 0.05), 6);
+    const floor = NOISE_FLOOR.overhead * Math.max(a.summary.latency_ms!.p50, b.summary.latency_ms!.p50);
+    expect(r.band!).toBeCloseTo(Math.hypot(0.05, 0.05, floor), 6);
     expect(rowOf(rows, "overhead.latency.p99").verdict).toBe("n/a");
     expect(rowOf(compareRuns(result({ overhead: [0.2, 0.05] }), result({ overhead: [0.25, 0.05] })), "overhead.latency.p50").verdict).toBe("noise");
   });
