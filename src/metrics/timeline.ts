@@ -1,11 +1,13 @@
 // Per-second buckets for plots over time: requests sent, completed, failed
 // and dropped in each second, the requests still open at the end of it, and
-// the latency of the successful ones (p50/p99, from a 2-digit HDR histogram
-// per second, so buckets merge exactly across workers). Completions come in
+// the latency of the successful ones (p50/p99, from an HDR histogram per
+// second with the summary's 3 significant digits, so a plotted second is as
+// precise as the summary, and buckets merge exactly across workers). Completions come in
 // time order, so only the current second's histogram is live; a finished
 // second is kept compressed (a few hundred bytes). Memory grows with the
 // run's length in seconds, never with its request count.
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
+import { newHistogram, statsOf } from "./histogram.ts";
 
 interface Bucket {
   sent: number;
@@ -38,16 +40,6 @@ export interface SecondRow {
 export interface TimelineData {
   buckets: { s: number; sent: number; warm: number; completed: number; errors: number; dropped: number; latency?: string }[];
 }
-
-const smallHistogram = (): Histogram =>
-  build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 2,
-    useWebAssembly: false,
-  });
 
 const decoded = (h: Histogram | string): Histogram => (typeof h === "string" ? decodeFromCompressedBase64(h) : h);
 
@@ -93,7 +85,7 @@ export class Timeline {
       const prev = this.buckets[this.live]!;
       if (typeof prev.latency === "object") prev.latency = encodeIntoCompressedBase64(prev.latency);
     }
-    const h = typeof b.latency === "string" ? decodeFromCompressedBase64(b.latency) : smallHistogram();
+    const h = typeof b.latency === "string" ? decodeFromCompressedBase64(b.latency) : newHistogram();
     b.latency = h;
     this.live = i;
     return h;
@@ -108,9 +100,9 @@ export class Timeline {
     let open = 0;
     return this.buckets.map((b, t) => {
       open += b.sent - b.completed;
-      const h = b.latency === undefined ? undefined : decoded(b.latency);
-      // 2 significant digits, as the histogram keeps them, and never above the largest value seen
-      const ms = (p: number): number | null => (h && h.totalCount > 0 ? Number((Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000).toPrecision(2)) : null);
+      // read as the summary reads its percentiles: the top of the bucket (within 0.1 %), never above the largest value seen
+      // (the live second is read as the others are, from its compressed form, which keeps its max only to the bucket: merged workers read the same)
+      const stats = b.latency === undefined ? undefined : statsOf(decoded(typeof b.latency === "string" ? b.latency : encodeIntoCompressedBase64(b.latency)));
       return {
         t,
         phase: b.warm > 0 && b.warm === b.sent ? "warmup" : "load",
@@ -119,8 +111,8 @@ export class Timeline {
         errors: b.errors,
         dropped: b.dropped,
         in_flight: open,
-        p50_ms: ms(50),
-        p99_ms: ms(99),
+        p50_ms: stats?.p50 ?? null,
+        p99_ms: stats?.p99 ?? null,
       };
     });
   }
@@ -149,7 +141,7 @@ export class Timeline {
       b.errors += x.errors;
       b.dropped += x.dropped;
       if (x.latency) {
-        const h = b.latency === undefined ? smallHistogram() : decoded(b.latency);
+        const h = b.latency === undefined ? newHistogram() : decoded(b.latency);
         h.add(decodeFromCompressedBase64(x.latency));
         b.latency = encodeIntoCompressedBase64(h);
       }
