@@ -35,6 +35,8 @@ export interface UpstreamCounts {
 
 export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
   closedLoop: boolean;
+  /** A closed loop's connections (-c). */
+  concurrency?: number;
   /** The baseline was interleaved: each lane's requests were sent in slices. */
   sliced: boolean;
   sliceMs: number;
@@ -65,7 +67,9 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
   const rec = load.recorder;
   const summary = summarize(rec, laneWindowMs(load, f), acc.summary(), f.sliced);
   summary.requests.in_flight_peak = load.inFlightPeak;
-  if (load.direct) withBaseline(summary, rec, load.direct.recorder, laneWindowMs(load.direct, f), f.sliced);
+  // a closed loop's requests in flight together are not independent: its connections count as one (overheadOf)
+  const together = f.closedLoop ? Math.max(1, f.concurrency ?? 1) : 1;
+  if (load.direct) withBaseline(summary, rec, load.direct.recorder, laneWindowMs(load.direct, f), f.sliced, together);
   if (upstream) summary.upstream = upstreamFigures(upstream, rec.total + load.warmupTotal, summary.errors);
   // interleaved, the gateway also finishes its requests during the baseline's slices
   summary.derived = derivedFigures(summary, acc, rec.total, f.stream, f.sliced ? ["load", "baseline"] : ["load"]);

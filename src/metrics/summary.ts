@@ -106,13 +106,20 @@ export type BandSet = { [K in keyof OverheadSet]?: BandRow };
 /** The metrics whose overhead is reported. */
 export const OVERHEAD_METRICS = ["latency", "ttfb", "ttft", "itl", "request_path", "response_path"] as const;
 
-/** The overhead of every metric both paths have, with its band: `pair(m)` gives the gateway's and the direct histogram of m, or undefined. */
-export function overheadSets(pair: (m: (typeof OVERHEAD_METRICS)[number]) => [Histogram, Histogram] | undefined): { value: OverheadSet; band: BandSet } {
+/**
+ * The overhead of every metric both paths have, with its band: `pair(m)`
+ * gives the gateway's and the direct histogram of m, or undefined;
+ * `together`: a closed loop's connections (overheadOf).
+ */
+export function overheadSets(
+  pair: (m: (typeof OVERHEAD_METRICS)[number]) => [Histogram, Histogram] | undefined,
+  together = 1,
+): { value: OverheadSet; band: BandSet } {
   const value: OverheadSet = {};
   const band: BandSet = {};
   for (const m of OVERHEAD_METRICS) {
     const hs = pair(m);
-    const o = hs ? overheadOf(hs[0], hs[1]) : undefined;
+    const o = hs ? overheadOf(hs[0], hs[1], together) : undefined;
     if (!o) continue;
     value[m] = o.value;
     band[m] = o.band;
@@ -127,10 +134,10 @@ export const successRatio = (ok: number, total: number, dropped: number): number
  * Adds the baseline to a summary: the direct path's own summary, and the
  * overhead of the gateway over it per percentile with its 95 % band.
  */
-export function withBaseline(s: Summary, gateway: Recorder, direct: Recorder, scheduledMs: number, sliced: boolean): void {
+export function withBaseline(s: Summary, gateway: Recorder, direct: Recorder, scheduledMs: number, sliced: boolean, together = 1): void {
   const { resources: _, ...d } = summarize(direct, scheduledMs, {}, sliced);
   s.direct = d;
-  const { value, band } = overheadSets((m) => [gateway.histograms[m], direct.histograms[m]]);
+  const { value, band } = overheadSets((m) => [gateway.histograms[m], direct.histograms[m]], together);
   s.overhead_ms = value;
   s.overhead_band_ms = band;
 }

@@ -108,6 +108,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
     d.upstream,
     {
       closedLoop: isClosedLoop(cfg),
+      concurrency: cfg.concurrency,
       sliced,
       sliceMs: cfg.baselineSliceMs,
       scheduledMs: scheduledMs(cfg),

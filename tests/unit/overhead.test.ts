@@ -84,4 +84,29 @@ describe("overhead per percentile", () => {
     expect(covered / trials).toBeGreaterThan(0.9);
     expect(covered / trials).toBeLessThanOrEqual(1);
   });
+
+  test("a closed loop: requests in flight together share their stalls; counted as one per connection, the band still covers the truth", () => {
+    // c connections: in each round every request waits out the same stall of the machine (a shared exponential draw) and a little of its own
+    const closedLoop = (c: number, rounds: number, baseMs: number, seed: number) => {
+      const h = newHistogram();
+      const rng = new Prng(seed);
+      for (let r = 0; r < rounds; r++) {
+        const stall = -2 * Math.log(1 - rng.next());
+        for (let i = 0; i < c; i++) recordMs(h, baseMs + stall - 0.2 * Math.log(1 - rng.next()));
+      }
+      return h;
+    };
+    const coverage = (together: number): number => {
+      let covered = 0;
+      const trials = 200;
+      for (let t = 0; t < trials; t++) {
+        const o = overheadOf(closedLoop(10, 200, 11, 1000 + t), closedLoop(10, 200, 10, 5000 + t), together)!;
+        if (Math.abs(o.value.p50 - 1) <= o.band.p50!) covered++;
+      }
+      return covered / trials;
+    };
+    // as if independent, the band is far too narrow
+    expect(coverage(1)).toBeLessThan(0.75);
+    expect(coverage(10)).toBeGreaterThan(0.9);
+  });
 });

@@ -49,7 +49,9 @@ function mergedSummary(docs: ResultDoc[], ids: string[], hist: Record<string, Hi
       "direct.",
       ids,
     );
-    const { value, band } = overheadSets((m) => (hist[m] && hist[`direct.${m}`] ? [hist[m], hist[`direct.${m}`]!] : undefined));
+    // closed loops: every instance's connections, counted as one (overheadOf)
+    const together = docs.reduce((c, d) => c + (typeof d.config.concurrency === "number" ? d.config.concurrency : 0), 0) || 1;
+    const { value, band } = overheadSets((m) => (hist[m] && hist[`direct.${m}`] ? [hist[m], hist[`direct.${m}`]!] : undefined), together);
     summary.overhead_ms = value;
     summary.overhead_band_ms = band;
   }
