@@ -94,6 +94,19 @@ describe.concurrent.skipIf(!nginx && !needNginx)("gatebench stopped from outside
   }
 });
 
+describe.concurrent("a --setup command when gatebench is killed", () => {
+  test("SIGKILL while --setup runs: the command's whole group is stopped by its supervisor", async () => {
+    const tag = tagged();
+    await using run = startCli(["run", "--duration", "5s", "--setup", "sleep 30 & sleep 31; true"], { tag, detached: true });
+    await waitFor(() => run.out.stderr.includes("setup: "), 20_000, "--setup to start");
+    // the shell, its two sleeps and the supervisor carry the tag (the environment is inherited)
+    await waitFor(() => processesWithTag(tag).length >= 7, 5_000, "the setup's processes");
+    run.proc.kill("SIGKILL");
+    await run.proc.exited;
+    await waitFor(() => processesWithTag(tag).length === 0, 10_000, "the setup's processes to be stopped");
+  }, 40_000);
+});
+
 describe.concurrent("output and load faults", () => {
   test("stdout closed early (| head -1): no EPIPE, exit 0, the JSON and the run folder still written", async () => {
     const tag = tagged();
@@ -115,6 +128,15 @@ describe.concurrent("output and load faults", () => {
     expect(docOf(json).summary.requests.total).toBe(20);
     expect(readdirSync(out)).toContain("result.json");
     expect(processesWithTag(tag)).toEqual([]);
+  }, 30_000);
+
+  test("5,000 streams through a gateway under ulimit -n 4096: refused before anything starts, with the limit and the fix", async () => {
+    const r = await cli(["run", "--stream", "-c", "5000", "--duration", "5s"], { tag: tagged(), openFiles: 4096 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("this load may hold about 5000 connections open (the gateway two descriptors each");
+    expect(r.stderr).toContain("over the open-file limit of 4096: raise it first (ulimit -n 65536)");
+    expect(r.stderr).not.toContain("listening");
+    expect(r.stdout).toBe("");
   }, 30_000);
 
   test("the mock's hang fault: those requests end as timeouts at --timeout, and the run ends on time", async () => {
