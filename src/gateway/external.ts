@@ -12,7 +12,7 @@ import { describeExit, LineTail, ProcessFailure } from "../process/children.ts";
 import { WINDOWS } from "../platform.ts";
 import { stopGroup } from "../process/group.ts";
 import { spawnSupervised } from "../process/supervisor.ts";
-import { clearTempDir, extensionOf, LOG_FILE, newTempDir, settleTempDir } from "./temp.ts";
+import { clearTempDir, extensionOf, LOG_FILE, logHasContent, newTempDir, settleTempDir } from "./temp.ts";
 import { placeholderEnv, render, splitCommand, TemplateError, type PlaceholderValues } from "./template.ts";
 
 export interface GatewaySpec {
@@ -175,9 +175,9 @@ export async function startGateway(
   };
   const failed = async (what: string): Promise<ProcessFailure> => {
     const tail = stderr.text().trim();
-    const kept = settle(true);
+    const kept = settle(logHasContent(dir));
     return new ProcessFailure(
-      `gateway ${what}\n  command: ${argv.join(" ")}\n  log: ${kept ?? "(empty)"}` +
+      `gateway ${what}\n  command: ${argv.join(" ")}\n  log: ${kept ?? "(it wrote nothing)"}` +
         (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""),
     );
   };

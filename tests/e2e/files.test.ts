@@ -46,6 +46,10 @@ describe.concurrent("result files", () => {
     expect(files).toContain("result.json");
     expect(files).toContain("report.html");
     expect(files).toContain("gateway.log");
+    // the log is in --out, and named there; no copy is left in the temp folder
+    expect(JSON.parse(readFileSync(join(out, "result.json"), "utf8")).run.gateway.log).toBe(join(out, "gateway.log"));
+    expect(r.stdout).toContain(`(output: ${join(out, "gateway.log")})`);
+    expect(readdirSync(join(dir, "tmp")).filter((f) => f.startsWith("gatebench-gateway-") && f.endsWith(".log"))).toEqual([]);
     expect(files).toContain("latency.hgrm");
     expect(files).toContain("direct.latency.hgrm");
     // nothing half-written left behind

@@ -96,6 +96,33 @@ describe.concurrent("a gateway that fails", () => {
     expect(r.stderr).toContain("gateway exited with code 7 before it was ready");
     expect(r.stderr).toContain("config error: no upstream");
     expect(r.stderr).toContain("command: sh -c");
+    // its log is kept, beside where its temp folder was; nothing else is
+    const log = /\n {2}log: (\S+)/.exec(r.stderr)![1]!;
+    expect(log).toEndWith(".log");
+    expect(readFileSync(log, "utf8")).toContain("config error: no upstream");
+    expect(existsSync(log.slice(0, -".log".length))).toBe(false);
+  }, 30_000);
+
+  test("never gets ready and says nothing: no log kept, no temp folder left", async () => {
+    const tmpl = join(dir, "quiet.conf.tmpl");
+    writeFileSync(tmpl, "listen {{PORT}};\n");
+    const { r, tag } = await run("never-ready-quiet", [
+      "--gateway-shell",
+      "--gateway",
+      "sleep 60 # {{CONFIG}}",
+      "--config-template",
+      tmpl,
+      "--ready-timeout",
+      "3s",
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("  log: (it wrote nothing)");
+    // the rendered config's folder, named in the command line, is gone
+    const config = /command: sh -c sleep 60 # (\S+)/.exec(r.stderr)![1]!;
+    expect(config).toContain("gatebench-gateway-");
+    expect(existsSync(dirname(config))).toBe(false);
+    expect(existsSync(`${dirname(config)}.log`)).toBe(false);
+    expect(processesWithTag(tag)).toEqual([]);
   }, 30_000);
 
   test("never gets ready: exit 3 after --ready-timeout, and it is stopped", async () => {

@@ -2,7 +2,7 @@
 // every descendant inherits (so leftovers can be found in /proc), stdout,
 // stderr and exit code read together, and a hard deadline.
 import { afterAll, expect } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,8 +44,12 @@ export function cliArgv(args: string[]): string[] {
   return [process.execPath, ENTRY, ...args, ...quick, ...noBaseline, ...ports];
 }
 
+/** The temp folder of each tag given by a test file's scratch(): the runs' TMPDIR, removed with the scratch folder. */
+const tempOfTag = new Map<string, string>();
+
 export function cliEnv(tag: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...(process.env as Record<string, string>), NO_COLOR: "1", GATEBENCH_TEST_TAG: tag, ...extra };
+  const tmp = tempOfTag.get(tag);
+  return { ...(process.env as Record<string, string>), NO_COLOR: "1", GATEBENCH_TEST_TAG: tag, ...(tmp ? { TMPDIR: tmp } : {}), ...extra };
 }
 
 /** Runs the CLI to completion (killed after `timeoutMs`). */
@@ -144,10 +148,14 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number,
 /**
  * A test file's scratch space: a temp folder, and process tags that are
  * all killed (with the folder removed) after the file's tests, passed or
- * failed. `tagged()` gives a new tag to run gatebench with.
+ * failed. `tagged()` gives a new tag to run gatebench with; such a run's
+ * TMPDIR is in the folder, so whatever it leaves there (a gateway's kept
+ * log) goes with it.
  */
 export function scratch(prefix: string): { dir: string; tagged(): string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  const tmp = join(dir, "tmp");
+  mkdirSync(tmp);
   const tags: string[] = [];
   afterAll(() => {
     for (const t of tags) killTagged(t);
@@ -158,6 +166,7 @@ export function scratch(prefix: string): { dir: string; tagged(): string } {
     tagged() {
       const t = newTag();
       tags.push(t);
+      tempOfTag.set(t, tmp);
       return t;
     },
   };
