@@ -173,31 +173,40 @@ export async function startGateway(
     cleanup,
     settle,
   };
-  const failed = async (what: string): Promise<ProcessFailure> => {
-    const tail = stderr.text().trim();
-    const kept = settle(logHasContent(dir));
+  return await untilReady(gw, { readyUrl, host: values.HOST, readyTimeoutMs, cancel, piped });
+}
+
+/** Waits until the gateway answers; when it cannot (it exited, took too long, the run was interrupted), stops it and throws a ProcessFailure. */
+async function untilReady(
+  gw: ExternalGateway,
+  o: { readyUrl: string | undefined; host: string; readyTimeoutMs: number; cancel: AbortSignal; piped: Promise<unknown> },
+): Promise<ExternalGateway> {
+  const { proc } = gw;
+  const failed = (what: string): ProcessFailure => {
+    const tail = gw.stderr.text().trim();
+    const kept = gw.settle(logHasContent(gw.dir));
     return new ProcessFailure(
-      `gateway ${what}\n  command: ${argv.join(" ")}\n  log: ${kept ?? "(it wrote nothing)"}` +
+      `gateway ${what}\n  command: ${gw.argv.join(" ")}\n  log: ${kept ?? "(it wrote nothing)"}` +
         (tail ? `\n  last lines of its stderr:\n${tail.replace(/^/gm, "    ")}` : ""),
     );
   };
-  const deadline = performance.now() + readyTimeoutMs;
+  const deadline = performance.now() + o.readyTimeoutMs;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      await Promise.race([piped, Bun.sleep(500)]);
-      throw await failed(`${describeExit({ code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) })} before it was ready`);
+      await Promise.race([o.piped, Bun.sleep(500)]);
+      throw failed(`${describeExit({ code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) })} before it was ready`);
     }
-    if (cancel.aborted) {
+    if (o.cancel.aborted) {
       await stopGateway(gw, 1000);
-      settle(false);
+      gw.settle(false);
       throw new ProcessFailure("interrupted while the gateway was starting");
     }
-    if (readyUrl ? await httpAnswers(readyUrl) : await tcpOpen(values.HOST, gw.port)) return gw;
+    if (o.readyUrl ? await httpAnswers(o.readyUrl) : await tcpOpen(o.host, gw.port)) return gw;
     if (performance.now() > deadline) {
       await stopGateway(gw, 1000);
-      await Promise.race([piped, Bun.sleep(500)]);
-      throw await failed(
-        `was not ready within ${readyTimeoutMs / 1000} s (${readyUrl ? `GET ${readyUrl}` : `a TCP connect to ${values.HOST}:${gw.port}`}); raise --ready-timeout if it starts slowly`,
+      await Promise.race([o.piped, Bun.sleep(500)]);
+      throw failed(
+        `was not ready within ${o.readyTimeoutMs / 1000} s (${o.readyUrl ? `GET ${o.readyUrl}` : `a TCP connect to ${o.host}:${gw.port}`}); raise --ready-timeout if it starts slowly`,
       );
     }
     await Bun.sleep(50);

@@ -28,14 +28,12 @@
 // (ITL p99: see PERCENTILES), throughput, success, gateway CPU and RSS
 // averages.
 //
-// Each band adds the metric's floor (NOISE_FLOOR) as independent noise: the
-// run-to-run noise of two separate runs, which no test within a run sees.
-//
-// Every test treats the values as independent. Requests that stall together
-// and resource samples (RSS above all) are correlated in time, so the bands
-// are lower bounds; and nothing here sees drift between the two runs (other
-// load on the machine, CPU frequency). That is why a regression gate pairs
-// "beyond noise" with a bound on the size of the change.
+// Every test treats the values as independent, and sees nothing of the
+// drift between the two runs (other load on the machine, CPU frequency):
+// each band adds the metric's floor (NOISE_FLOOR), the run-to-run noise of
+// separate runs, as independent noise. Requests that stall together are
+// still correlated, so a regression gate pairs "beyond noise" with a bound
+// on the size of the change.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 import { differenceBandUs, MIN_TAIL, quantileInterval } from "./overhead.ts";
 import { floorOf, MIN_SAMPLES, NOISE_FLOOR, proportionBand, welchBand } from "./noise.ts";
@@ -118,9 +116,6 @@ function row(s: Spec, a: number, b: number, measured: number | null, test: Noise
   };
 }
 
-/** The band of the difference of percentile p (µs) between two histograms; null with under MIN_TAIL requests beyond p on a side. */
-export const percentileBandUs = differenceBandUs;
-
 // ---- metrics -----------------------------------------------------------------
 
 /**
@@ -160,7 +155,7 @@ function percentileRows(a: ComparedRun, b: ComparedRun): CompareRow[] {
     const hb = decodeFromCompressedBase64(eb);
     if (ha.totalCount === 0 || hb.totalCount === 0) continue;
     for (const [key, p, gated] of ps) {
-      const band = percentileBandUs(ha, hb, p);
+      const band = differenceBandUs(ha, hb, p);
       const spec: Spec = { key: `${metric}.${key}`, label: `${LABEL[metric]} ${pLabel(key)}`, unit: "ms", better: "lower", gated };
       const why = `under ${MIN_TAIL} requests beyond ${pLabel(key)} in a run`;
       const [va, vb] = [msOf(quantileInterval(ha, p).value), msOf(quantileInterval(hb, p).value)];

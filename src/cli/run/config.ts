@@ -14,8 +14,7 @@ import { UsageError } from "../errors.ts";
 import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
 import { mockModel, mockModelArgs, type MockModelValues } from "../commands/mock.ts";
 import { checkOutDir, checkWritableFile } from "./files.ts";
-import { precheckLoad } from "./prechecks.ts";
-import { log } from "../log.ts";
+import { precheck } from "./prechecks.ts";
 import type { RunArgValues } from "./flags.ts";
 import { clientFlag, headersFrom, instanceFlag, rateFlag, readableFile, startAtFlag, stepsFlag, urlFlag, wholeOrZero } from "./values.ts";
 
@@ -83,7 +82,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
   // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
   if (a["start-at"] !== undefined) cfg.startAt = startAtFlag(a["start-at"], cfg.idleMs, cfg.target && cfg.noMock ? 0 : cfg.readyTimeoutMs);
   checkTogether(cfg, a);
-  for (const w of precheckLoad(cfg)) log.warn(w);
+  precheck(cfg);
   return cfg;
 }
 

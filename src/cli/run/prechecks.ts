@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import type { RunConfig } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
+import { log } from "../log.ts";
 
 /** Beyond this, no rate can be sent from one machine: the schedule alone would outrun the clock. */
 export const MAX_RATE_RPS = 1_000_000;
@@ -35,4 +36,9 @@ export function precheckLoad(cfg: RunConfig, cpus = availableParallelism()): str
       `--workers ${cfg.workers} on ${cpus} CPUs: workers beyond the CPUs only share them (and each costs about ${WORKER_RSS_MB} MB, ${grouped(cfg.workers * WORKER_RSS_MB)} MB in all), e.g. --workers ${cpus}`,
     );
   return warnings;
+}
+
+/** precheckLoad, its warnings logged. */
+export function precheck(cfg: RunConfig): void {
+  for (const w of precheckLoad(cfg)) log.warn(w);
 }
