@@ -20,9 +20,9 @@ const docOf = (path: string): Doc => JSON.parse(readFileSync(path, "utf8"));
 const nginxGateway = () => ["--gateway", `${nginx} -p ${dir} -c {{CONFIG}}`, "--config-template", join(ROOT, "examples", "nginx.conf.tmpl")];
 
 /** A long run through nginx, under way: its gateway's port and temp folder, read from its log lines. */
-async function nginxRunUnderWay(json: string) {
+async function nginxRunUnderWay(json: string, more: string[] = []) {
   const tag = tagged();
-  const run = startCli(["run", ...nginxGateway(), "--duration", "60s", "--rate", "20", "--stream", "--json", json], { tag, detached: true });
+  const run = startCli(["run", ...nginxGateway(), "--duration", "60s", "--rate", "20", "--stream", "--json", json, ...more], { tag, detached: true });
   await waitFor(() => / {2}sent [1-9]/.test(run.out.stderr), 20_000, "the load to be under way");
   const m = /gateway listening on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+): .* -c (\S+)\)/.exec(run.out.stderr);
   if (!m) throw new Error(`no gateway line in:\n${run.out.stderr}`);
@@ -56,21 +56,32 @@ function portFree(port: number): boolean {
 }
 
 describe.concurrent.skipIf(!nginx && !needNginx)("gatebench stopped from outside, nginx as the gateway", () => {
-  test("SIGKILL of gatebench: nginx's group and the mock exit on their own, the port is free, the temp folder is gone", async () => {
-    expect(nginx).toBeDefined();
-    const run = await nginxRunUnderWay(join(dir, "kill9.json"));
-    expect(existsSync(run.tempDir)).toBe(true);
-    // gatebench, the mock, the supervisor; nginx's master and worker in a group of their own
-    expect(processesWithTag(run.tag).length).toBe(3);
-    expect(groupOf(run.group).length).toBe(2);
-    run.proc.kill("SIGKILL");
-    await run.proc.exited;
-    const t0 = performance.now();
-    await waitFor(() => processesWithTag(run.tag).length === 0 && groupOf(run.group).length === 0, 10_000, "every process of the run to exit");
-    console.log(`after SIGKILL, every process of the run gone in ${Math.round(performance.now() - t0)} ms`);
-    await waitFor(() => !existsSync(run.tempDir), 5_000, "the temp folder to be removed");
-    expect(portFree(run.port)).toBe(true);
-  }, 40_000);
+  // with --client fetch, the load runs in a relaunched gatebench (its launcher only relays signals): that is the process killed
+  for (const client of ["socket", "fetch"] as const) {
+    test(`SIGKILL of gatebench's load process (--client ${client}): nginx's group and the mock exit on their own, the port is free, the temp folder is gone`, async () => {
+      expect(nginx).toBeDefined();
+      const run = await nginxRunUnderWay(join(dir, `kill9-${client}.json`), ["--client", client]);
+      expect(existsSync(run.tempDir)).toBe(true);
+      // gatebench (and its relaunched self), the mock, the supervisor; nginx's master and worker in a group of their own
+      expect(processesWithTag(run.tag).length).toBe(client === "fetch" ? 4 : 3);
+      expect(groupOf(run.group).length).toBe(2);
+      const load =
+        client === "fetch"
+          ? processesWithTag(run.tag).find(
+              (p) =>
+                readFileSync(`/proc/${p}/environ`, "latin1").includes("GATEBENCH_RELAUNCHED=1") &&
+                readFileSync(`/proc/${p}/cmdline`, "latin1").includes("\0run\0"),
+            )!
+          : run.proc.pid;
+      process.kill(load, "SIGKILL");
+      await run.proc.exited;
+      const t0 = performance.now();
+      await waitFor(() => processesWithTag(run.tag).length === 0 && groupOf(run.group).length === 0, 10_000, "every process of the run to exit");
+      console.log(`--client ${client}: after SIGKILL, every process of the run gone in ${Math.round(performance.now() - t0)} ms`);
+      await waitFor(() => !existsSync(run.tempDir), 5_000, "the temp folder to be removed");
+      expect(portFree(run.port)).toBe(true);
+    }, 40_000);
+  }
 
   for (const signal of ["SIGTERM", "SIGHUP"] as const) {
     test(`${signal}: the run stops as after Ctrl-C twice, reports what it measured, exits 3; nothing left`, async () => {
