@@ -83,8 +83,8 @@ export async function runBenchmark(cfg: RunConfig, hooks: RunHooks, control: Run
     await stopAll(ctx);
     const ext = ctx.external;
     if (ext) {
-      // the temp folder goes; the log stays where the user will look: --out, or beside it when it matters
-      const keep = cfg.outDir !== undefined || ctx.ended.early || logHasContent(ext.dir) || result?.summary.requests.ok === 0;
+      // the temp folder goes; the log stays where the user will look: --out, or beside it when the gateway wrote anything (an empty log helps no one, failed run or not)
+      const keep = cfg.outDir !== undefined || logHasContent(ext.dir);
       const kept = ext.settle(keep);
       if (result?.processes.gateway) result.processes.gateway.log = kept;
     }
