@@ -21,3 +21,19 @@ export function openFileLimit(): number | undefined {
     return undefined;
   }
 }
+
+/** Several processes may share a listening port and get its connections spread over them (SO_REUSEPORT balances only on Linux). */
+export const CAN_SHARE_PORT = process.platform === "linux";
+
+/** CPUs this process may use. */
+export const cpuCount = (): number => navigator.hardwareConcurrency || 1;
+
+/**
+ * The mock's processes by default: a quarter of the CPUs (the gateway and
+ * the load generator need the rest), at least 1 and at most 4; 1 where a
+ * port cannot be shared. On 2 CPUs, one process (see docs/development.md).
+ */
+export function defaultMockProcs(): number {
+  if (!CAN_SHARE_PORT) return 1;
+  return Math.max(1, Math.min(4, Math.floor(cpuCount() / 4)));
+}

@@ -39,9 +39,15 @@ export interface RunInfo {
   /** The gateway gatebench started ("built-in proxy", or "command" for --gateway, with its log file), or { kind: "external" } for --target. */
   gateway: { kind: string; pid?: number; port?: number; command?: string[]; log?: string; sampled?: boolean };
   /** The mock upstream, unless --no-mock. */
-  mock?: { pid: number; port: number; url: string; received?: UpstreamCounts };
+  /** procs: the mock's processes on its port; fixed: --mock-fixed. */
+  mock?: { pid: number; port: number; url: string; procs?: number; fixed?: boolean; received?: UpstreamCounts };
   /** The baseline: the same load straight to a second mock (its figures are summary.direct, its histograms "direct.*"). */
-  baseline?: { order: "interleaved" | "sequential"; slice_ms?: number; url: string; mock: { pid: number; port: number; received?: UpstreamCounts } };
+  baseline?: {
+    order: "interleaved" | "sequential";
+    slice_ms?: number;
+    url: string;
+    mock: { pid: number; port: number; procs?: number; received?: UpstreamCounts };
+  };
   /** The HTTP client, and the connections it opened to the target (warm-up included); absent in files from before it was recorded. */
   client?: ClientInfo;
   /** The warm-up's requests (left out of the figures). */

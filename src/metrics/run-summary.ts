@@ -3,6 +3,7 @@
 // counted, the figures derived from resource samples, warnings, and the
 // verdicts of the gates and targets. Pure: the run hands in plain facts.
 import type { Slo } from "./gates/expr.ts";
+import { mockLimit } from "./mock-bound.ts";
 import type { Recorder } from "./recorder.ts";
 import type { ResourceAccumulator } from "./resources.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "./summary.ts";
@@ -49,6 +50,8 @@ export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
   targets: { preset: TargetPreset; strict: boolean; reference?: boolean };
   /** --abort-on-fail stopped the load on this gate. */
   gateStop?: { expr: string; why: string };
+  /** The mock's processes (undefined: no mock was started). */
+  mockProcs?: number;
 }
 
 /**
@@ -74,6 +77,8 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
   // interleaved, the gateway also finishes its requests during the baseline's slices
   summary.derived = derivedFigures(summary, acc, rec.total, f.stream, f.sliced ? ["load", "baseline"] : ["load"]);
   summary.warnings = warningsFor(summary, { ...f, sliceMs: f.sliced ? f.sliceMs : undefined });
+  const bound = f.mockProcs === undefined ? undefined : mockLimit(summary, f.mockProcs);
+  if (bound) summary.mock_bound = bound;
   const verdicts = judge(f.gates, summary, { ...f.targets, stream: f.stream });
   const stop = f.gateStop;
   if (stop) {

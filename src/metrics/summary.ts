@@ -39,6 +39,8 @@ export interface Summary {
   error_samples?: Record<string, string>;
   resources: Record<string, Record<string, PhaseUsage>>;
   warnings?: string[];
+  /** Set when the mock, not the gateway, set the pace (its CPU near a core per process): why, in words. */
+  mock_bound?: string;
   /** Figures derived from the gateway's resource samples. */
   derived?: {
     gateway_rss_growth_mb_per_min?: number;
@@ -46,7 +48,7 @@ export interface Summary {
     gateway_cpu_ms_per_request?: number;
   };
   /** The baseline: the same load straight to the mock. */
-  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "derived" | "slo" | "targets" | "upstream">;
+  direct?: Omit<Summary, "resources" | "direct" | "overhead_ms" | "overhead_band_ms" | "warnings" | "mock_bound" | "derived" | "slo" | "targets" | "upstream">;
   /** What the gateway sent upstream (the mock's counts), when the mock was used. */
   upstream?: UpstreamFigures;
   /** Gateway − direct per percentile, ms (docs/DESIGN.md: overhead(p)). */

@@ -16,7 +16,7 @@ export interface SearchOptions {
 }
 
 /** Why a sweep ended. */
-export type SweepEnd = "bracketed" | "max-rate" | "all-rates" | "first-failed" | "none-passed" | "generator" | "budget" | "interrupted" | "run-failed";
+export type SweepEnd = "bracketed" | "max-rate" | "all-rates" | "first-failed" | "none-passed" | "generator" | "mock" | "budget" | "interrupted" | "run-failed";
 
 export class RateSearch {
   highestPass: number | undefined;
@@ -96,6 +96,8 @@ export interface SweepStep {
   failed: string[];
   /** Why the generator, not the gateway, was the limit at this rate. */
   generator_limited?: string;
+  /** Why the mock, not the gateway, was the limit at this rate. */
+  mock_limited?: string;
   /** Why the step's run ended early, when it did. */
   ended_early?: string;
   /** How long the step took, start-up and phases included (ms). */

@@ -27,6 +27,8 @@ export interface MockOptions {
   /** How long the "slow" fault holds the first byte back. */
   slowMs: number;
   seed: number;
+  /** The same answer every time: no per-request headers read, no random draws (--fixed). */
+  fixed: boolean;
 }
 
 export const MOCK_DEFAULTS: Omit<MockOptions, "host" | "port" | "seed"> = {
@@ -41,6 +43,7 @@ export const MOCK_DEFAULTS: Omit<MockOptions, "host" | "port" | "seed"> = {
   embeddingDim: 1536,
   faults: {},
   slowMs: 2000,
+  fixed: false,
 };
 
 export interface RequestPlan {

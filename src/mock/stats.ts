@@ -1,6 +1,7 @@
 // What the mock received and did, for /__stats, the run's report, and the
 // summary the mock prints when it stops.
-import { newHistogram, recordMs, statsOf, type Histogram } from "../metrics/histogram.ts";
+import { decodeFromCompressedBase64 } from "hdr-histogram-js";
+import { encodeHistogram, newHistogram, recordMs, statsOf, type Histogram } from "../metrics/histogram.ts";
 import type { Fault } from "./model.ts";
 
 /** How late the mock was against its own plan: its timers' accuracy, measured where they fire. */
@@ -31,11 +32,17 @@ export interface MockStats {
   bytes_out: number;
   /** Unary answers: ready − (arrival + planned delay). Stream chunks: written − due. In ms. */
   lateness_ms: { unary?: LatenessStats; chunk?: LatenessStats };
+  /** With several processes on the port: the requests each one answered, by pid. */
+  processes?: { pid: number; requests: number }[];
 }
 
 export class MockCounters {
   private byPath = new Map<string, Map<number, number>>();
   private conns = new Set<string>();
+  private ports = new Set<number>();
+  private firstAddress: string | undefined;
+  private lastPath = "";
+  private lastMap: Map<number, number> | undefined;
   private faults: Partial<Record<Fault, number>> = {};
   requests = 0;
   inFlight = 0;
@@ -54,23 +61,36 @@ export class MockCounters {
   leave(): void {
     this.inFlight--;
   }
-  connection(key: string): void {
-    this.conns.add(key);
+  /** A request came on the connection from address:port (distinct connections are counted). */
+  connection(address: string, port: number): void {
+    // most peers share one address: their ports alone tell the connections apart, without building a string
+    this.firstAddress ??= address;
+    if (address === this.firstAddress) this.ports.add(port);
+    else this.conns.add(`${address}:${port}`);
   }
   faultsDone(f: Fault): void {
     this.faults[f] = (this.faults[f] ?? 0) + 1;
   }
-  answered(path: string, status: number): void {
+  /** A request entered earlier has its answer (its head; a stream goes on): counted by path and status. */
+  answered(path: string, res: Response): Response {
+    this.inFlight--;
     this.requests++;
-    let m = this.byPath.get(path);
+    let m = path === this.lastPath ? this.lastMap : this.byPath.get(path);
     if (!m) this.byPath.set(path, (m = new Map()));
+    this.lastPath = path;
+    this.lastMap = m;
+    const status = res.status;
     m.set(status, (m.get(status) ?? 0) + 1);
+    return res;
   }
 
   /** Clears the counts (not what is in flight right now). */
   reset(): void {
     this.byPath = new Map();
+    this.lastPath = "";
+    this.lastMap = undefined;
     this.conns = new Set();
+    this.ports = new Set();
     this.faults = {};
     this.requests = this.streamsStarted = this.streamsCompleted = this.streamsAborted = this.bytesIn = this.bytesOut = 0;
     this.inFlightPeak = this.inFlight;
@@ -82,7 +102,14 @@ export class MockCounters {
     recordMs(kind === "unary" ? this.unaryLate : this.chunkLate, ms);
   }
 
-  snapshot(): MockStats {
+  /** This process's counts for the others of its group (mergeWire). */
+  toWire(): MockWire {
+    const { lateness_ms: _, ...counts } = this.snapshot(false);
+    return { ...counts, pid: process.pid, unary_late: encodeHistogram(this.unaryLate), chunk_late: encodeHistogram(this.chunkLate) };
+  }
+
+  /** The counts, with the lateness percentiles unless `withLateness` is false. */
+  snapshot(withLateness = true): MockStats {
     const by: Record<string, Record<string, number>> = {};
     for (const [path, m] of this.byPath) by[path] = Object.fromEntries([...m].map(([s, n]) => [String(s), n]));
     return {
@@ -90,16 +117,57 @@ export class MockCounters {
       by_path: by,
       in_flight: this.inFlight,
       in_flight_peak: this.inFlightPeak,
-      connections: this.conns.size,
+      connections: this.conns.size + this.ports.size,
       streams_started: this.streamsStarted,
       streams_completed: this.streamsCompleted,
       streams_aborted: this.streamsAborted,
       faults: { ...this.faults },
       bytes_in: this.bytesIn,
       bytes_out: this.bytesOut,
-      lateness_ms: { unary: lateness(this.unaryLate), chunk: lateness(this.chunkLate) },
+      lateness_ms: withLateness ? { unary: lateness(this.unaryLate), chunk: lateness(this.chunkLate) } : {},
     };
   }
+}
+
+/** One process's counts as another process of its group reads them: its lateness as histograms, so that they add up exactly. */
+export type MockWire = Omit<MockStats, "lateness_ms" | "processes"> & { pid: number; unary_late: string; chunk_late: string };
+
+/**
+ * The counts of several processes that share one port, as one: counts and
+ * bytes add up; connections too (a connection lands on one process); the
+ * lateness histograms add bucket by bucket. in_flight_peak is the sum of
+ * each process's peak: an upper bound, as the peaks need not coincide.
+ */
+export function mergeWire(parts: MockWire[]): MockStats {
+  const sum = (f: (w: MockWire) => number): number => parts.reduce((a, w) => a + f(w), 0);
+  const byPath: Record<string, Record<string, number>> = {};
+  const faults: Partial<Record<Fault, number>> = {};
+  const unary = newHistogram();
+  const chunk = newHistogram();
+  for (const w of parts) {
+    for (const [path, codes] of Object.entries(w.by_path)) {
+      const into = (byPath[path] ??= {});
+      for (const [code, n] of Object.entries(codes)) into[code] = (into[code] ?? 0) + n;
+    }
+    for (const [f, n] of Object.entries(w.faults)) faults[f as Fault] = (faults[f as Fault] ?? 0) + (n ?? 0);
+    unary.add(decodeFromCompressedBase64(w.unary_late));
+    chunk.add(decodeFromCompressedBase64(w.chunk_late));
+  }
+  return {
+    requests: sum((w) => w.requests),
+    by_path: byPath,
+    in_flight: sum((w) => w.in_flight),
+    in_flight_peak: sum((w) => w.in_flight_peak),
+    connections: sum((w) => w.connections),
+    streams_started: sum((w) => w.streams_started),
+    streams_completed: sum((w) => w.streams_completed),
+    streams_aborted: sum((w) => w.streams_aborted),
+    faults,
+    bytes_in: sum((w) => w.bytes_in),
+    bytes_out: sum((w) => w.bytes_out),
+    lateness_ms: { unary: lateness(unary), chunk: lateness(chunk) },
+    processes: parts.map((w) => ({ pid: w.pid, requests: w.requests })),
+  };
 }
 
 function lateness(h: Histogram): LatenessStats | undefined {

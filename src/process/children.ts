@@ -47,6 +47,8 @@ export interface ChildProcess {
   proc: Subprocess<"pipe", "pipe", "pipe">;
   pid: number;
   port: number;
+  /** What the child said when it was ready (its port, and whatever else it announces). */
+  ready: Record<string, unknown>;
   stderr: LineTail;
   /** Set when gatebench itself stops the child, so its exit is expected. */
   stopping: boolean;
@@ -86,7 +88,7 @@ export async function startChild(
   env?: Record<string, string>,
 ): Promise<ChildProcess> {
   const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe", ...(env ? { env: { ...process.env, ...env } } : {}) });
-  const child: ChildProcess = { name, argv, proc, pid: proc.pid, port: -1, stderr: new LineTail(20), stopping: false, exit: undefined };
+  const child: ChildProcess = { name, argv, proc, pid: proc.pid, port: -1, ready: {}, stderr: new LineTail(20), stopping: false, exit: undefined };
   void proc.exited.then(() => {
     child.exit = exitOf(proc);
   });
@@ -101,6 +103,7 @@ export async function startChild(
     const nl = at === -1 ? -1 : stdoutBuf.indexOf("\n", at);
     if (nl !== -1) {
       const info = JSON.parse(stdoutBuf.slice(at + READY_PREFIX.length, nl)) as { port: number };
+      child.ready = info;
       resolveReady(info.port);
     }
   });

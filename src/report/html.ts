@@ -13,7 +13,7 @@ import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plot
 import { PLOT_SCRIPT } from "./html-script.ts";
 import { PAGE_CSS } from "./html-style.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells } from "./rows.ts";
+import { gateRows, latencyRows, mockShape, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells } from "./rows.ts";
 
 export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -55,7 +55,7 @@ function header(doc: ResultDoc): string {
     ["target", `${r.target} (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`],
   ];
   if (gw.kind === "command" && gw.command) items.push(["gateway", `${gw.command.join(" ")}${gw.log ? ` (output: ${gw.log})` : ""}`]);
-  items.push(["upstream", r.mock ? `${r.mock.url} (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "not started (--no-mock)"]);
+  items.push(["upstream", r.mock ? `${r.mock.url} (mock, pid ${r.mock.pid}, port ${r.mock.port}${mockShape(r.mock)})` : "not started (--no-mock)"]);
   items.push(["load", `${r.load}, ${c.stream ? "streaming" : "unary"}${(c.workers ?? 1) > 1 ? `, ${c.workers} workers` : ""} · seed ${c.seed}`]);
   const b = r.baseline;
   if (b) {
@@ -70,7 +70,8 @@ function header(doc: ResultDoc): string {
   if (r.load_model === "closed")
     items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
   const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (${esc(loadLasted(r.load_ms))})</p>` : "";
-  return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}`;
+  const bound = doc.summary.mock_bound ? `<p class="alert">MOCK-BOUND: ${esc(doc.summary.mock_bound)}</p>` : "";
+  return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}${bound}`;
 }
 
 function requestsRow(key: string, label: string, q: Summary["requests"]): Row {

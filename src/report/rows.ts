@@ -118,3 +118,8 @@ export function usageCells(u: PhaseUsage): string[] {
     u.threads_max === undefined ? "-" : String(u.threads_max),
   ];
 }
+
+/** ", 2 processes, fixed answers": how many mock processes ran, and whether their answers were fixed. */
+export function mockShape(m: { procs?: number; fixed?: boolean }): string {
+  return `${m.procs !== undefined ? `, ${m.procs} process${m.procs === 1 ? "" : "es"}` : ""}${m.fixed ? ", fixed answers" : ""}`;
+}

@@ -71,7 +71,8 @@ export function verdictLine(doc: SweepDoc): string {
     return hi !== null
       ? `highest rate meeting all SLOs: ${rps(hi)}; ${rps(lo!)} did not${failedAt(lo)}${note}`
       : `no rate met all SLOs: ${rps(lo!)} failed${failedAt(lo)}${note}`;
-  if (doc.end === "generator") return `${hi !== null ? `highest rate meeting all SLOs: at least ${rps(hi)}` : "no verdict"}; ${doc.end_note}`;
+  if (doc.end === "generator" || doc.end === "mock")
+    return `${hi !== null ? `highest rate meeting all SLOs: at least ${rps(hi)}` : "no verdict"}; ${doc.end_note}`;
   if (doc.end === "interrupted") return `${sofar} (the sweep was interrupted)`;
   return `${sofar}${note}`;
 }

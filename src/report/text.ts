@@ -6,7 +6,19 @@ import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
 import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells, type Verdict } from "./rows.ts";
+import {
+  gateRows,
+  latencyRows,
+  mockShape,
+  OVERHEAD_ROWS,
+  STAT_HEAD,
+  STAT_KEYS,
+  TARGETS_NOT_JUDGED,
+  targetRows,
+  targetsApply,
+  usageCells,
+  type Verdict,
+} from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -27,7 +39,7 @@ function header(doc: ResultDoc): string {
     `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
     `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`,
     ...(gw.kind === "command" && gw.command ? [`gateway   ${gw.command.join(" ")}${gw.log ? `  (output: ${gw.log})` : ""}`] : []),
-    r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port})` : "upstream  not started (--no-mock)",
+    r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port}${mockShape(r.mock)})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""} · seed ${(doc.config as { seed: number }).seed}`,
   ];
   const b = r.baseline;
@@ -52,6 +64,7 @@ function header(doc: ResultDoc): string {
       "note      closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes (use an open loop, --rate, for latency SLOs)",
     );
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (${loadLasted(r.load_ms)})`);
+  if (doc.summary.mock_bound) lines.push(`MOCK-BOUND: ${doc.summary.mock_bound}; give it more processes (--mock-procs) or cores of its own`);
   return lines.join("\n");
 }
 
@@ -218,7 +231,9 @@ function warnings(doc: ResultDoc, paint: Paint): string {
 /** The report; `color` (a terminal, no NO_COLOR) marks failures red, passes green, warnings yellow. */
 export function textReport(doc: ResultDoc, opts: { color?: boolean } = {}): string {
   const paint = painter(opts.color);
-  const head = header(doc).replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"));
+  const head = header(doc)
+    .replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"))
+    .replace(/^MOCK-BOUND/m, paint.bad("MOCK-BOUND"));
   return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), warnings(doc, paint), targets(doc, paint), gates(doc, paint)]
     .map((b) => b.trimEnd())
     .filter((b) => b !== "")

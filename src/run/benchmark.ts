@@ -125,6 +125,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       gates: d.gates,
       targets: { preset: cfg.targets, strict: cfg.strict, reference: !cfg.target && !cfg.gateway },
       gateStop: d.gateStop,
+      mockProcs: s.mock ? cfg.mock.procs : undefined,
     },
   );
   const ext = ctx.external;

@@ -112,8 +112,12 @@ export interface RunConfig {
    * several machines begin together. Undefined: as soon as the idle phase ends.
    */
   startAt?: string;
-  /** The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE), and the seed it runs with. */
-  mock: { flags: Record<string, string>; seed: number };
+  /**
+   * The mock's behaviour flags as given (--mock-NAME VALUE → NAME: VALUE),
+   * the seed it runs with, its processes (--mock-procs) and whether its
+   * answers are fixed (--mock-fixed). The baseline's mock is the same.
+   */
+  mock: { flags: Record<string, string>; seed: number; procs: number; fixed: boolean };
 }
 
 export const RUN_DEFAULTS = {

@@ -63,13 +63,22 @@ export function documentOf(r: RunResult): ResultDoc {
     gateway: gw
       ? { kind: cfg.gateway ? "command" : "built-in proxy", pid: gw.pid, port: gw.port, command: gw.command, ...(gw.log ? { log: gw.log } : {}) }
       : { kind: "external", ...(r.attachedPid !== undefined ? { pid: r.attachedPid } : {}), sampled: r.attachedPid !== undefined },
-    mock: mock ? { pid: mock.pid, port: mock.port, url: `http://${cfg.host}:${mock.port}/v1`, received: r.mock ? { ...r.mock } : undefined } : undefined,
+    mock: mock
+      ? {
+          pid: mock.pid,
+          port: mock.port,
+          url: `http://${cfg.host}:${mock.port}/v1`,
+          procs: cfg.mock.procs,
+          ...(cfg.mock.fixed ? { fixed: true } : {}),
+          received: r.mock ? { ...r.mock } : undefined,
+        }
+      : undefined,
     baseline: b
       ? {
           order: b.order,
           ...(b.order === "interleaved" ? { slice_ms: b.sliceMs } : {}),
           url: b.url,
-          mock: { pid: b.mock.pid, port: b.mock.port, received: b.received ? { ...b.received } : undefined },
+          mock: { pid: b.mock.pid, port: b.mock.port, procs: cfg.mock.procs, received: b.received ? { ...b.received } : undefined },
         }
       : undefined,
     client: clientInfo(cfg.client, r.recorder, r.warmup.requests, b?.recorder),

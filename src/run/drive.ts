@@ -124,7 +124,8 @@ function sampled(ctx: RunContext, s: Started, loadPids: () => number[]) {
     // the user's gateway with every process of its group (a shell, npm or a supervisor has children)
     ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: async () => ((await groupMembers(ext.pid)) ?? []).filter((p) => p !== ext.pid) }] : []),
     ...(att !== undefined ? [{ name: "gateway", pid: att, helpers: () => descendants(att) }] : []),
-    ...(s.mock ? [{ name: "mock", pid: s.mock.pid }] : []),
+    // several mock processes are the first one and its children
+    ...(s.mock ? [{ name: "mock", pid: s.mock.pid, ...(ctx.cfg.mock.procs > 1 ? { helpers: () => descendants(s.mock!.pid) } : {}) }] : []),
     { name: "gatebench", pid: process.pid, helpers: loadPids },
   ];
 }

@@ -140,15 +140,18 @@ async function startMocks(ctx: RunContext, s: Started): Promise<void> {
     "--port",
     String(port),
     `--seed=${cfg.mock.seed}`,
+    `--procs=${cfg.mock.procs}`,
+    ...(cfg.mock.fixed ? ["--fixed"] : []),
     ...Object.entries(cfg.mock.flags).map(([k, v]) => `--${k}=${v}`),
   ];
+  const procs = cfg.mock.procs > 1 ? `, ${cfg.mock.procs} processes` : "";
   if (cfg.noMock) return;
   s.mock = await start(ctx, "mock upstream", mockArgv(cfg.mockPort));
-  hooks.log(`mock upstream listening on http://${cfg.host}:${s.mock.port} (pid ${s.mock.pid})`);
+  hooks.log(`mock upstream listening on http://${cfg.host}:${s.mock.port} (pid ${s.mock.pid}${procs})`);
   // The baseline goes to a second mock with the same settings, so the first one's counts are the gateway's upstream traffic alone.
   if (baselineOrder(cfg)) {
     s.directMock = await start(ctx, "baseline mock", mockArgv(0));
-    hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${s.directMock.port}, pid ${s.directMock.pid})`);
+    hooks.log(`baseline: ${describeBaseline(cfg)} (second mock on http://${cfg.host}:${s.directMock.port}, pid ${s.directMock.pid}${procs})`);
   }
 }
 

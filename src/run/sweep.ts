@@ -89,8 +89,14 @@ export async function runSweep(base: RunConfig, plan: SweepPlan, hooks: SweepHoo
     };
     const limit = generatorLimit(s, base.workers);
     if (limit) step.generator_limited = limit;
+    if (s.mock_bound) step.mock_limited = s.mock_bound;
     steps.push(step);
     hooks.stepDone(step, result);
+    if (s.mock_bound && !limit) {
+      end = "mock";
+      endNote = `at ${rate} req/s ${s.mock_bound}; so the sweep stops without a knee. Give the mock more processes (--mock-procs) or cores of its own`;
+      break;
+    }
     if (limit) {
       end = "generator";
       endNote = `at ${rate} req/s the generator, not the gateway, set the pace (${limit}); the figures stop being the gateway's here, so the sweep stops without a knee. Run gatebench on a machine (or cores) of its own, or with more --workers`;

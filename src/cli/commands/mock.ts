@@ -4,11 +4,13 @@
 import { defineCommand } from "citty";
 import { assertPortFree } from "../../process/ports.ts";
 import { type FaultRates, FAULTS, isFault, jitterOf, type Jitter } from "../../mock/model.ts";
-import { MOCK_DEFAULTS, type MockOptions, startMock } from "../../mock/server.ts";
+import { MOCK_DEFAULTS, type MockOptions } from "../../mock/server.ts";
+import type { MockStats } from "../../mock/stats.ts";
 import { UsageError } from "../errors.ts";
 import { log } from "../log.ts";
 import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
-import { listenOrFail, serveAsChild, waitForTermination } from "./serve.ts";
+import { procsFlag, startFollower, startMockGroup } from "./mock-group.ts";
+import { serveAsChild, waitForTermination } from "./serve.ts";
 
 /** The behaviour flags, shared by `mock` and (as --mock-NAME) by `run`. */
 export const mockModelArgs = {
@@ -36,9 +38,25 @@ export const mockModelArgs = {
   seed: { type: "string", description: "Seed for jitter and faults: the same seed replays the same sequence (default random)", valueHint: "n" },
 } as const;
 
+/** The mock's own flags beside its model, shared by `mock` and (as --mock-NAME) by `run`. */
+export const mockShapeArgs = {
+  procs: {
+    type: "string",
+    description: "Mock processes sharing the port (Linux; auto: a quarter of the CPUs, at least 1, at most 4)",
+    default: "auto",
+    valueHint: "n",
+  },
+  fixed: {
+    type: "boolean",
+    description: "The same answer every time: no per-request x-mock-* headers read, no random draws (for overhead runs; refuses faults and jitter)",
+    default: false,
+  },
+} as const;
+
 export const mockArgs = {
   port: { type: "string", description: "Port to listen on (0 picks a free one)", default: "9091", valueHint: "port" },
   host: { type: "string", description: "Address to bind", default: "127.0.0.1", valueHint: "addr" },
+  ...mockShapeArgs,
   ...mockModelArgs,
 } as const;
 
@@ -82,7 +100,7 @@ function faultsFlag(flag: string, value: string | undefined): FaultRates {
 const randomSeed = (): number => Math.floor(Math.random() * 2 ** 31);
 
 /** Validated behaviour options (everything but host and port); `flagPrefix` names the flags in messages. */
-export function mockModel(a: MockModelValues, flagPrefix = ""): Omit<MockOptions, "host" | "port"> {
+export function mockModel(a: MockModelValues, flagPrefix = ""): Omit<MockOptions, "host" | "port" | "fixed"> {
   const f = (name: keyof typeof mockModelArgs): string => `${flagPrefix}${name}`;
   const d = (name: keyof typeof mockModelArgs): string => a[name] ?? String((mockModelArgs[name] as { default?: string }).default ?? "");
   const whole = (name: keyof typeof mockModelArgs, example: string, allowZero = false): number =>
@@ -103,35 +121,70 @@ export function mockModel(a: MockModelValues, flagPrefix = ""): Omit<MockOptions
   };
 }
 
-function mockOptions(a: MockModelValues & { port: string; host: string }): MockOptions {
-  return { host: a.host, port: portFlag("port", a.port), ...mockModel(a) };
+/** --fixed draws nothing and reads no header: what would need either is refused. */
+export function checkFixed(model: Omit<MockOptions, "host" | "port" | "fixed">, flagPrefix = ""): void {
+  const drawn = [model.jitter && "jitter", model.itlJitter && "itl-jitter", Object.keys(model.faults).length > 0 && "faults"].filter(Boolean);
+  if (drawn.length > 0)
+    throw new UsageError(
+      `--${flagPrefix}fixed answers the same way every time, with no random draws: drop --${flagPrefix}${drawn.join(` and --${flagPrefix}`)}`,
+    );
 }
 
+type MockValues = MockModelValues & { port: string; host: string; fixed?: boolean; procs?: string };
+
+function mockOptions(a: MockValues): MockOptions {
+  const model = mockModel(a);
+  if (a.fixed) checkFixed(model);
+  return { host: a.host, port: portFlag("port", a.port), ...model, fixed: a.fixed === true };
+}
 export const mockCommand = defineCommand({
   meta: { name: "mock", description: "Run the mock OpenAI-compatible upstream in the foreground" },
   args: mockArgs,
-  async run({ args }) {
-    const o = mockOptions(args as unknown as MockModelValues & { port: string; host: string });
+  async run({ args, rawArgs }) {
+    const a = args as unknown as MockValues;
+    const o = mockOptions(a);
+    const procs = procsFlag("procs", a.procs);
     assertPortFree(o.host, o.port, "mock upstream", "--port");
-    const { server, counters } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
-    log.info(`mock upstream listening on http://${o.host}:${server.port} (seed ${o.seed}); Ctrl-C to stop`);
+    const mock = await startMockGroup(o, procs, rawArgs);
+    const each = procs > 1 ? `, ${procs} processes` : "";
+    log.info(`mock upstream listening on http://${o.host}:${mock.port} (seed ${o.seed}${each}${o.fixed ? ", fixed answers" : ""}); Ctrl-C to stop`);
+    let last: MockStats | undefined;
     await waitForTermination(
-      (force) => server.stop(force),
-      () => log.info(`stopping: finishing ${counters.inFlight} requests in flight (Ctrl-C again to cut them)`),
+      async (force) => {
+        last = await mock.stop(force);
+      },
+      () => log.info(`stopping: finishing ${mock.inFlight()} requests in flight (Ctrl-C again to cut them)`),
     );
-    log.info(`mock summary: ${JSON.stringify(counters.snapshot())}`);
+    log.info(`mock summary: ${JSON.stringify(last)}`);
   },
 });
 
 export const mockChildCommand = defineCommand({
   meta: { name: "__mock", description: "internal: the mock as a child of gatebench run", hidden: true },
-  args: mockArgs,
-  async run({ args }) {
-    const o = mockOptions(args as unknown as MockModelValues & { port: string; host: string });
-    const { server, counters } = listenOrFail("mock upstream", o.host, o.port, () => startMock(o));
-    await serveAsChild(server.port ?? 0, () => {
-      process.stderr.write(`mock summary: ${JSON.stringify(counters.snapshot())}\n`);
-      return server.stop(true);
-    });
+  args: { ...mockArgs, "follower-of": { type: "string", description: "internal: the control port of the first process of the group", valueHint: "port" } },
+  async run({ args, rawArgs }) {
+    const a = args as unknown as MockValues & { "follower-of"?: string };
+    const o = mockOptions(a);
+    if (a["follower-of"] !== undefined) {
+      const { server, control } = startFollower(o, Number(a["follower-of"]));
+      await serveAsChild(
+        server.port ?? 0,
+        async () => {
+          await server.stop(true);
+          control.stop(true);
+        },
+        { control: control.port },
+      );
+      return;
+    }
+    const mock = await startMockGroup(o, procsFlag("procs", a.procs), rawArgs);
+    await serveAsChild(
+      mock.port,
+      async () => {
+        const last = await mock.stop(true);
+        process.stderr.write(`mock summary: ${JSON.stringify(last)}\n`);
+      },
+      { procs: mock.procs },
+    );
   },
 });

@@ -42,11 +42,11 @@ export function listenOrFail<T>(what: string, host: string, port: number, start:
  * SIGTERM, or its stdin closing (the parent died). Ctrl-C reaches the whole
  * process group; children ignore it and let the parent decide when to stop.
  */
-export async function serveAsChild(port: number, stop: () => unknown): Promise<void> {
+export async function serveAsChild(port: number, stop: () => unknown, announce: Record<string, unknown> = {}): Promise<void> {
   process.on("SIGINT", () => {
     // The parent drains and stops us; see above.
   });
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid })}\n`);
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port, pid: process.pid, ...announce })}\n`);
   const stdinClosed = (async () => {
     for await (const _ of Bun.stdin.stream()) {
       // Nothing is expected on stdin; it only signals that the parent lives.

@@ -12,7 +12,8 @@ import { TARGET_PRESETS } from "../../metrics/verdicts.ts";
 import { answerMs, baselineOrder, RUN_DEFAULTS, sliceFor, type RunConfig } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
 import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } from "../values.ts";
-import { mockModel, mockModelArgs, type MockModelValues } from "../commands/mock.ts";
+import { checkFixed, mockModel, mockModelArgs, type MockModelValues } from "../commands/mock.ts";
+import { procsFlag } from "../commands/mock-group.ts";
 import { checkOutDir, checkWritableFile } from "./files.ts";
 import { precheck } from "./prechecks.ts";
 import type { RunArgValues } from "./flags.ts";
@@ -76,7 +77,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     targets: (noMock && !given("targets") && !a.strict ? "none" : a.targets) as RunConfig["targets"],
     strict: a.strict,
     abortOnFail: a["abort-on-fail"],
-    mock: { flags: mock.flags, seed: mock.seed },
+    mock: { flags: mock.flags, seed: mock.seed, procs: procsFlag("mock-procs", a["mock-procs"]), fixed: a["mock-fixed"] },
   };
   checkGates(cfg);
   // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts
@@ -286,7 +287,7 @@ function checkGates(cfg: RunConfig): void {
 }
 
 /** Checks the --mock-* flags here (a usage error, before anything starts) and keeps those given for the mock child. */
-function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model: ReturnType<typeof mockModel> } {
+function mockConfig(a: RunArgValues, seed: number): Pick<RunConfig["mock"], "flags" | "seed"> & { model: ReturnType<typeof mockModel> } {
   const given: MockModelValues = {};
   const flags: Record<string, string> = {};
   for (const name of Object.keys(mockModelArgs) as (keyof MockModelValues)[]) {
@@ -297,5 +298,6 @@ function mockConfig(a: RunArgValues, seed: number): RunConfig["mock"] & { model:
     }
   }
   const model = mockModel(given.seed === undefined ? { ...given, seed: String(seed) } : given, "mock-");
+  if (a["mock-fixed"]) checkFixed(model, "mock-");
   return { flags, seed: model.seed, model };
 }

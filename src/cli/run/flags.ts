@@ -2,7 +2,7 @@
 // `gatebench sweep`): their definitions, grouped for --help and docs/commands.md,
 // and the type of their parsed values, derived from the definitions.
 import { RUN_DEFAULTS } from "../../run/config.ts";
-import { mockModelArgs } from "../commands/mock.ts";
+import { mockModelArgs, mockShapeArgs } from "../commands/mock.ts";
 import { gatewayArgs } from "./gateway-flags.ts";
 import { loadArgs } from "./load-flags.ts";
 import { gateArgs, phasesArgs } from "./output-flags.ts";
@@ -29,6 +29,16 @@ export const runArgs = {
     default: false,
   },
   "mock-port": { type: "string", description: "Mock upstream port; 0 picks a free one", group: "The mock", default: String(D.mockPort), valueHint: "port" },
+  "mock-procs": {
+    ...mockShapeArgs.procs,
+    description: `Mock: ${mockShapeArgs.procs.description.toLowerCase()}; the baseline's mock gets as many`,
+    group: "The mock",
+  },
+  "mock-fixed": {
+    ...mockShapeArgs.fixed,
+    description: `Mock: ${mockShapeArgs.fixed.description.charAt(0).toLowerCase()}${mockShapeArgs.fixed.description.slice(1)}`,
+    group: "The mock",
+  },
   ...mockRunArgs(),
   ...phasesArgs,
   ...gateArgs,

@@ -15,7 +15,7 @@ export interface MergeInput {
 /** Config keys the parts may differ in: each one's share of the load (added up; a closed loop's connections and requests too)… */
 export const RATE_KEYS = ["rateRps", "rateToRps", "steps", "concurrency", "requests"] as const;
 /** …who they are, and what is local to each one's machine: its seed, ports, the gateway's pid (--pid, --pid-of-port) and its output files. */
-const OWN_KEYS = new Set(["instance", "seed", "mock.seed", "port", "mockPort", "attachPid", "attachPort", "jsonPath", "htmlPath", "outDir"]);
+const OWN_KEYS = new Set(["instance", "seed", "mock.seed", "mock.procs", "port", "mockPort", "attachPid", "attachPort", "jsonPath", "htmlPath", "outDir"]);
 
 type Obj = Record<string, unknown>;
 

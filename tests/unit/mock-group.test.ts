@@ -1,0 +1,130 @@
+// The mock as several processes: their counts merged exactly, the guard
+// that says when the mock set the pace, and the flags that shape it.
+import { describe, expect, test } from "bun:test";
+import { checkFixed, mockModel } from "../../src/cli/commands/mock.ts";
+import { procsFlag } from "../../src/cli/commands/mock-group.ts";
+import { UsageError } from "../../src/cli/errors.ts";
+import { MOCK_CPU_BOUND_PCT, mockLimit } from "../../src/metrics/mock-bound.ts";
+import { Recorder } from "../../src/metrics/recorder.ts";
+import { ResourceAccumulator } from "../../src/metrics/resources.ts";
+import { summariseRun, type RunFacts } from "../../src/metrics/run-summary.ts";
+import { mergeWire, MockCounters } from "../../src/mock/stats.ts";
+import { CAN_SHARE_PORT, defaultMockProcs } from "../../src/platform.ts";
+
+const ok = (): Response => new Response("", { status: 200 });
+
+describe("mergeWire: the counts of several processes as one", () => {
+  test("counts, bytes, connections and statuses add up; lateness is one histogram of all", () => {
+    const a = new MockCounters();
+    const b = new MockCounters();
+    for (let i = 0; i < 30; i++) {
+      a.enter();
+      a.connection("127.0.0.1", 40_000 + (i % 3));
+      a.answered("/v1/chat/completions", ok());
+      a.late("unary", 0.1);
+    }
+    for (let i = 0; i < 10; i++) {
+      b.enter();
+      b.connection("127.0.0.1", 50_000 + i);
+      b.answered("/v1/chat/completions", i < 2 ? new Response("", { status: 429 }) : ok());
+      b.late("unary", 2);
+    }
+    b.faultsDone("429");
+    b.faultsDone("429");
+    a.bytesIn = 100;
+    b.bytesIn = 50;
+    const m = mergeWire([a.toWire(), b.toWire()]);
+    expect(m.requests).toBe(40);
+    expect(m.by_path).toEqual({ "/v1/chat/completions": { "200": 38, "429": 2 } });
+    expect(m.connections).toBe(13);
+    expect(m.faults).toEqual({ "429": 2 });
+    expect(m.bytes_in).toBe(150);
+    expect(m.lateness_ms.unary!.count).toBe(40);
+    // 30 of 40 at 0.1 ms, 10 at 2 ms: the median is the first's, the p99 the second's
+    expect(m.lateness_ms.unary!.p50).toBeCloseTo(0.1, 2);
+    expect(m.lateness_ms.unary!.p99).toBeCloseTo(2, 2);
+    expect(m.processes!.map((p) => p.requests)).toEqual([30, 10]);
+  });
+
+  test("one process's snapshot is what it counted; connections from other addresses are told apart", () => {
+    const c = new MockCounters();
+    c.enter();
+    c.connection("127.0.0.1", 1234);
+    c.answered("/health-check", ok());
+    c.enter();
+    c.connection("::1", 1234);
+    c.answered("/health-check", ok());
+    expect(c.snapshot()).toMatchObject({ requests: 2, connections: 2, in_flight: 0, in_flight_peak: 1 });
+  });
+});
+
+function withMockCpu(cpuPct: number): ResourceAccumulator {
+  const acc = new ResourceAccumulator();
+  for (let i = 0; i < 8; i++) acc.add("mock", "load", { cpuPct, rssBytes: 50e6, intervalMs: 250, atMs: i * 250 });
+  return acc;
+}
+
+const FACTS: RunFacts = {
+  closedLoop: false,
+  sliced: false,
+  sliceMs: 1000,
+  scheduledMs: 1000,
+  warmupMs: 0,
+  stream: false,
+  loadMs: 1000,
+  sampleIntervalMs: 250,
+  maxInFlight: 1000,
+  workers: 1,
+  gates: [],
+  targets: { preset: "none", strict: false },
+};
+
+describe("the mock-bound guard", () => {
+  const rec = new Recorder();
+  rec.close();
+  const summary = (cpu: number, procs: number | undefined) =>
+    summariseRun({ recorder: rec, nextDueMs: 1000, warmupTotal: 0, inFlightPeak: 0 }, withMockCpu(cpu), undefined, { ...FACTS, mockProcs: procs });
+
+  test("a mock near a whole core per process set the pace, and the summary says so", () => {
+    expect(summary(97, 1).mock_bound).toContain("the mock used 97 % CPU (its one process");
+    expect(summary(97, 1).mock_bound).toContain("the figures describe the mock, not the gateway");
+    expect(summary(190, 2).mock_bound).toContain("its 2 processes");
+  });
+
+  test("below the ceiling, or with no mock, nothing is said", () => {
+    expect(summary(MOCK_CPU_BOUND_PCT - 1, 1).mock_bound).toBeUndefined();
+    // two processes: 120 % is 60 % each
+    expect(summary(120, 2).mock_bound).toBeUndefined();
+    expect(summary(99, undefined).mock_bound).toBeUndefined();
+    expect(mockLimit(summary(10, 1), 1)).toBeUndefined();
+  });
+});
+
+describe("--procs and --fixed", () => {
+  test("auto follows the machine; a count is checked", () => {
+    expect(procsFlag("procs", "auto")).toBe(defaultMockProcs());
+    expect(procsFlag("procs", undefined)).toBe(defaultMockProcs());
+    expect(procsFlag("procs", "1")).toBe(1);
+    expect(() => procsFlag("mock-procs", "0")).toThrow('--mock-procs "0": expected a whole number above zero, e.g. --mock-procs 2');
+    expect(() => procsFlag("mock-procs", "65")).toThrow("--mock-procs 65: give a count from 1 to 64, or auto");
+    expect(() => procsFlag("mock-procs", "many")).toThrow(UsageError);
+    if (CAN_SHARE_PORT) expect(procsFlag("procs", "3")).toBe(3);
+    else expect(() => procsFlag("procs", "3")).toThrow(/only on Linux/);
+  });
+
+  test("auto is a quarter of the CPUs, at least 1 and at most 4 (1 on 2 CPUs)", () => {
+    const n = defaultMockProcs();
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThanOrEqual(4);
+    if (navigator.hardwareConcurrency < 8) expect(n).toBe(1);
+  });
+
+  test("--fixed refuses what would draw at random", () => {
+    const model = (v: Record<string, string>) => mockModel({ seed: "1", ...v });
+    expect(() => checkFixed(model({}))).not.toThrow();
+    expect(() => checkFixed(model({ faults: "429=1%" }), "mock-")).toThrow(
+      "--mock-fixed answers the same way every time, with no random draws: drop --mock-faults",
+    );
+    expect(() => checkFixed(model({ jitter: "normal:1ms:2ms", "itl-jitter": "normal:1ms:2ms" }))).toThrow("drop --jitter and --itl-jitter");
+  });
+});
