@@ -33,6 +33,21 @@ export interface SweepOutcome {
   endNote: string;
 }
 
+/** When the generator or the mock, not the gateway, set a step's pace: the sweep ends there, and says why. */
+function rigEnd(rate: number, generator: string | undefined, mock: string | undefined): { end: SweepEnd; note: string } | undefined {
+  if (generator)
+    return {
+      end: "generator",
+      note: `at ${rate} req/s the generator, not the gateway, set the pace (${generator}); the figures stop being the gateway's here, so the sweep stops without a knee. Run gatebench on a machine (or cores) of its own, or with more --workers`,
+    };
+  if (mock)
+    return {
+      end: "mock",
+      note: `at ${rate} req/s ${mock}; so the sweep stops without a knee. Give the mock more processes (--mock-procs) or cores of its own`,
+    };
+  return undefined;
+}
+
 export async function runSweep(base: RunConfig, plan: SweepPlan, hooks: SweepHooks, control: RunControl): Promise<SweepOutcome> {
   const search = plan.rates ? undefined : new RateSearch(plan.search!);
   const queue = plan.rates ? [...plan.rates] : [];
@@ -92,14 +107,10 @@ export async function runSweep(base: RunConfig, plan: SweepPlan, hooks: SweepHoo
     if (s.mock_bound) step.mock_limited = s.mock_bound;
     steps.push(step);
     hooks.stepDone(step, result);
-    if (s.mock_bound && !limit) {
-      end = "mock";
-      endNote = `at ${rate} req/s ${s.mock_bound}; so the sweep stops without a knee. Give the mock more processes (--mock-procs) or cores of its own`;
-      break;
-    }
-    if (limit) {
-      end = "generator";
-      endNote = `at ${rate} req/s the generator, not the gateway, set the pace (${limit}); the figures stop being the gateway's here, so the sweep stops without a knee. Run gatebench on a machine (or cores) of its own, or with more --workers`;
+    const rig = rigEnd(rate, limit, s.mock_bound);
+    if (rig) {
+      end = rig.end;
+      endNote = rig.note;
       break;
     }
     if (step.pass) highestPass = Math.max(highestPass ?? 0, rate);
