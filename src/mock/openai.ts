@@ -174,6 +174,18 @@ export function embeddingsBody(info: EmbeddingsInfo, dim: number): string {
   return `{"object":"list","data":[${data.join(",")}],"model":${modelJson(info.model)},"usage":{"prompt_tokens":${prompt},"total_tokens":${prompt}}}`;
 }
 
+/** A content event after its stream's head, per text: the texts repeat (the mock's words), so each is encoded once. */
+const chatTails = new Map<string, string>();
+const completionTails = new Map<string, string>();
+function cachedTail(cache: Map<string, string>, text: string, make: (t: string) => string): string {
+  let tail = cache.get(text);
+  if (tail === undefined) {
+    tail = make(text);
+    if (cache.size < 4096) cache.set(text, tail);
+  }
+  return tail;
+}
+
 /** The SSE events of one stream; each kind of stream says how its chunks look. */
 abstract class StreamWriter {
   protected readonly head: string;
@@ -200,7 +212,7 @@ export class ChunkWriter extends StreamWriter {
     return `${this.head}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}\n\n${this.content(text)}`;
   }
   content(text: string): string {
-    return `${this.head}[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]}\n\n`;
+    return this.head + cachedTail(chatTails, text, (t) => `[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]}\n\n`);
   }
   finish(reason: FinishReason): string {
     return `${this.head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;
@@ -216,7 +228,7 @@ export class CompletionChunkWriter extends StreamWriter {
     return this.content(text);
   }
   content(text: string): string {
-    return `${this.head}[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`;
+    return this.head + cachedTail(completionTails, text, (t) => `[{"text":${JSON.stringify(t)},"index":0,"logprobs":null,"finish_reason":null}]}\n\n`);
   }
   finish(reason: FinishReason): string {
     return `${this.head}[{"text":"","index":0,"logprobs":null,"finish_reason":"${reason}"}]}\n\n`;

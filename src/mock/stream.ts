@@ -31,6 +31,9 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
       counters.enter();
       return new Promise<void>((resolve, reject) => {
         let k = 0;
+        // read once, not per chunk: the signal's getter is a native call
+        let aborted = signal.aborted;
+        if (!aborted) signal.addEventListener("abort", () => (aborted = true), { once: true });
         const end = (outcome: "done" | "aborted" | "cut"): undefined => {
           counters.leave();
           if (outcome === "cut") {
@@ -47,7 +50,7 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
         ticker.add({
           dueMs: s.firstDueMs,
           run(nowMs) {
-            if (signal.aborted) return end("aborted");
+            if (aborted) return end("aborted");
             counters.late("chunk", nowMs - this.dueMs);
             if (k === s.cutAfter) return end("cut");
             if (k < s.count) {

@@ -62,7 +62,12 @@ export class Ticker {
     }
     this.armedFor = first.dueMs;
     // never early: a step runs no sooner than it is due
-    const wait = Math.max(0, Math.ceil(first.dueMs - performance.now() - TIMER_LATE_MS));
+    // not yet due: a timer, of a whole millisecond at least. Spinning through the event loop until the
+    // step is due (setImmediate) cost a loop turn per step at thousands of steps per second (measured:
+    // 13,000 turns a second for 40,000 chunks, 12.7 against 10.0 µs of CPU per chunk), for a lateness no
+    // better (chunk p50 0.51 against 0.57 ms, p99 1.30 against 1.26 ms).
+    const ahead = first.dueMs - performance.now();
+    const wait = ahead > 0 ? Math.max(1, Math.ceil(ahead - TIMER_LATE_MS)) : 0;
     if (wait === 0) {
       // behind: take the next slice after the event loop has had its turn
       this.timer = undefined;
