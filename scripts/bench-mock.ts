@@ -13,7 +13,8 @@
 // 4. timers: 10 ms unary at --timer-rate req/s (default 5000), the mock's
 //    own lateness (from /__stats).
 //
-//   bun scripts/bench-mock.ts [--rounds 3] [--streams 5000] [--chunk-streams 2000] [--timer-rate 5000] [--skip capacity,chunks,streams,timers]
+//   bun scripts/bench-mock.ts [--rounds 3] [--streams 5000] [--chunk-streams 2000] [--stream-procs 1] [--timer-rate 5000]
+//                             [--skip capacity,chunks,streams,timers]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,7 +122,7 @@ async function capacity(): Promise<void> {
 
 /** `n` streams (ITL 50 ms, 200 tokens: 10 s each) opened over `openS` seconds, straight to a mock; what the client and the mock saw. */
 async function streams(n: number, openS: number, args: string[] = []) {
-  const m = await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "200", ...args]);
+  const m = await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "200", "--procs", flag("stream-procs", "1"), ...args]);
   try {
     const cpu0 = cpuSeconds(m.pid);
     const chunks0 = (await stats(m)).lateness_ms.chunk?.count ?? 0;
@@ -148,7 +149,9 @@ async function manyStreams(): Promise<void> {
   const { r, st, usPerChunk } = await streams(n, 5);
   const itl = statsOf(r.recorder.histograms.itl)!;
   const failed = [...r.recorder.errorCounts].flatMap((c, i) => (c > 0 ? [`${ERROR_KIND_NAMES[i]} ${c}`] : []));
-  console.log(`## ${n} concurrent streams (ITL 50 ms, 200 tokens, opened over 5 s), the load engine straight to the mock\n`);
+  console.log(
+    `## ${n} concurrent streams (ITL 50 ms, 200 tokens, opened over 5 s), the load engine straight to the mock (${flag("stream-procs", "1")} process)\n`,
+  );
   console.log(
     `ok ${r.recorder.ok} of ${r.recorder.total}${failed.length > 0 ? ` (failed: ${failed.join(", ")})` : ""}; the mock had ${st.in_flight_peak} open at once`,
   );
