@@ -113,7 +113,7 @@ test("injected upstream faults: counted on both sides, warned about, and the suc
   expect(s.status_codes["200"] + got).toBe(50);
   expect(s.errors.http_status).toBe(got);
   expect(s.slo).toEqual([{ expr: "success >= 100%", value: s.requests.success_ratio, pass: false, unit: "ratio" }]);
-  expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7 });
+  expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7, procs: 1, fixed: false });
   expect(r.stdout).toContain("FAIL");
   expect(r.stdout).toContain("WARNING: success");
   expect(r.stderr).toContain("gate failed: success >= 100%");
