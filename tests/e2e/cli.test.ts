@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, processesWithTag, scratch } from "./helpers.ts";
+import { defaultMockProcs } from "../../src/platform.ts";
 
 const { dir, tagged } = scratch("gatebench-e2e-");
 
@@ -113,7 +114,7 @@ test("injected upstream faults: counted on both sides, warned about, and the suc
   expect(s.status_codes["200"] + got).toBe(50);
   expect(s.errors.http_status).toBe(got);
   expect(s.slo).toEqual([{ expr: "success >= 100%", value: s.requests.success_ratio, pass: false, unit: "ratio" }]);
-  expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7, procs: 1, fixed: false });
+  expect(doc.config.mock).toEqual({ flags: { faults: "503=20%" }, seed: 7, procs: defaultMockProcs(), fixed: false });
   expect(r.stdout).toContain("FAIL");
   expect(r.stdout).toContain("WARNING: success");
   expect(r.stderr).toContain("gate failed: success >= 100%");
