@@ -7,7 +7,8 @@ import { UsageError } from "../../src/cli/errors.ts";
 import { MOCK_CPU_BOUND_PCT, mockLimit } from "../../src/metrics/mock-bound.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";
 import { ResourceAccumulator } from "../../src/metrics/resources.ts";
-import { summariseRun, type RunFacts } from "../../src/metrics/run-summary.ts";
+import { summariseRun } from "../../src/metrics/run-summary.ts";
+import { FACTS } from "./run-facts.ts";
 import { mergeWire, MockCounters } from "../../src/mock/stats.ts";
 import { CAN_SHARE_PORT, defaultMockProcs } from "../../src/platform.ts";
 
@@ -63,21 +64,6 @@ function withMockCpu(cpuPct: number): ResourceAccumulator {
   for (let i = 0; i < 8; i++) acc.add("mock", "load", { cpuPct, rssBytes: 50e6, intervalMs: 250, atMs: i * 250 });
   return acc;
 }
-
-const FACTS: RunFacts = {
-  closedLoop: false,
-  sliced: false,
-  sliceMs: 1000,
-  scheduledMs: 1000,
-  warmupMs: 0,
-  stream: false,
-  loadMs: 1000,
-  sampleIntervalMs: 250,
-  maxInFlight: 1000,
-  workers: 1,
-  gates: [],
-  targets: { preset: "none", strict: false },
-};
 
 describe("the mock-bound guard", () => {
   const rec = new Recorder();

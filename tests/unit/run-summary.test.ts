@@ -6,7 +6,8 @@ import { gatesFrom } from "../../src/metrics/gates/evaluate.ts";
 import { emptyResult, ErrorKind, type RequestResult } from "../../src/metrics/outcome.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";
 import { ResourceAccumulator } from "../../src/metrics/resources.ts";
-import { laneWindowMs, summariseRun, type RunFacts } from "../../src/metrics/run-summary.ts";
+import { laneWindowMs, summariseRun } from "../../src/metrics/run-summary.ts";
+import { FACTS } from "./run-facts.ts";
 
 function result(intendedMs: number, latencyMs: number, extra: Partial<RequestResult> = {}): RequestResult {
   return { ...emptyResult(intendedMs), sentMs: intendedMs, headersMs: intendedMs + latencyMs / 2, endMs: intendedMs + latencyMs, status: 200, ...extra };
@@ -19,21 +20,6 @@ function lane(n: number, latencyMs: number, fail: (i: number) => boolean = () =>
   rec.close();
   return rec;
 }
-
-const FACTS: RunFacts = {
-  closedLoop: false,
-  sliced: false,
-  sliceMs: 1000,
-  scheduledMs: 1000,
-  warmupMs: 0,
-  stream: false,
-  loadMs: 1000,
-  sampleIntervalMs: 250,
-  maxInFlight: 1000,
-  workers: 1,
-  gates: [],
-  targets: { preset: "none", strict: false },
-};
 
 describe("summariseRun", () => {
   test("an open loop's rate is the schedule's; the baseline gives the overhead per percentile", () => {
