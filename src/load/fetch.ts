@@ -6,7 +6,7 @@
 // against, and for whatever the socket client does not speak.
 import { emptyResult, ErrorKind } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
-import { MOCK_TIMING } from "../metrics/mock-timing.ts";
+import { MOCK_TIMING } from "../mock-timing.ts";
 import { classifyError, type Client, type PreparedRequest } from "./client.ts";
 import { endStream, ERROR_BODY_CHARS, statusSample, StreamSink, upstreamMs, within } from "./response.ts";
 import { SseScanner } from "./sse.ts";

@@ -47,7 +47,7 @@ export class OpenLoop extends Dispatcher {
       const intended = this.start + this.next;
       const k = schedule.lane;
       const lane = this.lane(k);
-      const warm = schedule.virtual < warmupMs;
+      const warm = schedule.shapeMs < warmupMs;
       this.enter(warm ? "warmup" : k === 0 ? "load" : "baseline");
       const rec = warm ? lane.warmupRecorder! : lane.recorder;
       if (this.laneInFlight[k]! >= maxInFlight) rec.drop(intended);

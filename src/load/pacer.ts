@@ -6,7 +6,7 @@
 // so any shape can be paced either way. The dispatcher works from the
 // absolute times this gives, so a stall is followed by a catch-up burst,
 // never by drift.
-import { Prng } from "../metrics/random.ts";
+import { Prng } from "../random.ts";
 
 export type ArrivalKind = "constant" | "poisson";
 
@@ -118,7 +118,7 @@ export class Schedule implements Arrivals {
   index = -1;
   /** A plain schedule has one path: every arrival goes to lane 0 at its own offset. */
   readonly lane = 0;
-  virtual = 0;
+  shapeMs = 0;
   private s = 0;
   private readonly prng: Prng | undefined;
 
@@ -159,12 +159,12 @@ export class Schedule implements Arrivals {
   next(): number {
     for (;;) {
       const t = this.step();
-      if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return (this.virtual = t);
+      if (t === Number.POSITIVE_INFINITY || this.index % this.stride === this.offset) return (this.shapeMs = t);
     }
   }
 
   nextDueOf(k: number): number {
-    return k === 0 ? this.virtual : -1;
+    return k === 0 ? this.shapeMs : -1;
   }
 }
 
@@ -172,14 +172,14 @@ export class Schedule implements Arrivals {
  * What the dispatcher walks: `next()` gives the offset (ms from the start)
  * of the next arrival, Infinity at the end; after it, `index` is the
  * arrival's number in its schedule (it picks the body), `lane` the path it
- * goes to, and `virtual` its offset in the load shape (which tells warm-up
+ * goes to, and `shapeMs` its offset in the load shape (which tells warm-up
  * from measured load).
  */
 export interface Arrivals {
   readonly shape: Shape;
   index: number;
   lane: number;
-  virtual: number;
+  shapeMs: number;
   next(): number;
   /** The shape offset of lane `k`'s first arrival not yet handled, taking the one next() gave last as not handled: how far that lane got when sending stopped. */
   nextDueOf(k: number): number;
@@ -200,9 +200,9 @@ export const LANE = { gateway: 0, direct: 1 } as const;
 export class Interleaved implements Arrivals {
   index = -1;
   lane = 0;
-  virtual = 0;
+  shapeMs = 0;
   private readonly lanes: [Schedule, Schedule];
-  /** The next virtual offset each lane's schedule has ready. */
+  /** The next shape offset each lane's schedule has ready. */
   private readonly pending: [number, number];
   private readonly slices: number;
   private slice = 0;
@@ -226,7 +226,7 @@ export class Interleaved implements Arrivals {
   }
 
   nextDueOf(k: number): number {
-    return k === this.lane ? this.virtual : this.pending[k]!;
+    return k === this.lane ? this.shapeMs : this.pending[k]!;
   }
 
   /** The lane played in half `half` of slice `k`. */
@@ -245,7 +245,7 @@ export class Interleaved implements Arrivals {
       if (v < to) {
         const s = this.lanes[lane]!;
         this.lane = lane;
-        this.virtual = v;
+        this.shapeMs = v;
         this.index = s.index;
         this.pending[lane] = s.next();
         // slice k starts at 2·from in real time; its second half after the first (to − from)

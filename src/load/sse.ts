@@ -5,7 +5,7 @@
 // completion_tokens, and the mock's comment that says when it sent the last
 // event. One pass over each event's bytes, in place: only an event split
 // across reads is copied, and nothing is decoded or parsed as JSON.
-import { MOCK_TIMING } from "../metrics/mock-timing.ts";
+import { MOCK_TIMING } from "../mock-timing.ts";
 import { appendBytes, BACKSLASH, COLON, CR, LBRACE, LF, QUOTE, SP as SPACE, TAB, UNDERSCORE, ZERO } from "./bytes.ts";
 
 const enc = new TextEncoder();

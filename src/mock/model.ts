@@ -2,7 +2,7 @@
 // faults. Pure: a seeded PRNG, no timers, no I/O, so it is tested by tables
 // and the same seed always gives the same sequence.
 
-import { Prng } from "../metrics/random.ts";
+import { Prng } from "../random.ts";
 
 export { Prng };
 

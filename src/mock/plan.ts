@@ -2,7 +2,7 @@
 // headers, and draws from the seeded PRNG, turned into delays, a token count
 // and a fault. Pure (no timers, no I/O).
 import { drawFault, type Fault, type FaultRates, FAULTS, isFault, type Jitter, Prng, sampleJitter } from "./model.ts";
-import { MOCK_TIMING } from "../metrics/mock-timing.ts";
+import { MOCK_TIMING } from "../mock-timing.ts";
 
 export interface MockOptions {
   host: string;

@@ -7,7 +7,7 @@ import { regressionBoundPct } from "../../src/cli/commands/compare.ts";
 import { UsageError } from "../../src/cli/errors.ts";
 import { compareRuns, NOISE_FLOOR, okPerSecond, proportionBand, tCritical95, welchBand, type CompareRow } from "../../src/metrics/compare.ts";
 import { encodeHistogram, newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
-import { Prng } from "../../src/metrics/random.ts";
+import { Prng } from "../../src/random.ts";
 import type { SecondRow } from "../../src/metrics/timeline.ts";
 import { compareDoc, compareText, settingDifferences } from "../../src/report/compare.ts";
 import type { ResultDoc } from "../../src/metrics/document.ts";

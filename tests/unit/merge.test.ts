@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { encodeHistogram, newHistogram, recordMs, resolutionUs, statsOf, type Histogram } from "../../src/metrics/histogram.ts";
 import { MergeError, mergeResults, mergeTimelines, type MergeInput } from "../../src/metrics/merge/merge.ts";
 import { overheadOf } from "../../src/metrics/overhead.ts";
-import { Prng } from "../../src/metrics/random.ts";
+import { Prng } from "../../src/random.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 import type { SecondRow } from "../../src/metrics/timeline.ts";
 import { SCHEMA, type ResultDoc } from "../../src/metrics/document.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { newHistogram, recordMs, statsOf } from "../../src/metrics/histogram.ts";
 import { overheadOf, quantileInterval, withinNoise } from "../../src/metrics/overhead.ts";
-import { Prng } from "../../src/metrics/random.ts";
+import { Prng } from "../../src/random.ts";
 
 /** A histogram of n values drawn from base + exponential(mean) ms, seeded. */
 function drawn(n: number, baseMs: number, meanMs: number, seed: number) {

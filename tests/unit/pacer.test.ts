@@ -166,10 +166,10 @@ describe("worker shares", () => {
 });
 
 describe("interleaved baseline", () => {
-  /** Every arrival of an interleaved schedule: real offset, lane, virtual offset, index. */
+  /** Every arrival of an interleaved schedule: real offset, lane, shape offset, index. */
   function walk(s: Interleaved): { t: number; lane: number; v: number; i: number }[] {
     const out: { t: number; lane: number; v: number; i: number }[] = [];
-    for (let t = s.next(); t !== Number.POSITIVE_INFINITY; t = s.next()) out.push({ t, lane: s.lane, v: s.virtual, i: s.index });
+    for (let t = s.next(); t !== Number.POSITIVE_INFINITY; t = s.next()) out.push({ t, lane: s.lane, v: s.shapeMs, i: s.index });
     return out;
   }
 
@@ -194,7 +194,7 @@ describe("interleaved baseline", () => {
     // which lane owns each real second: gateway, direct, direct, gateway, gateway, direct, direct, gateway
     const laneOfSecond = (sec: number): number[] => [...new Set(a.filter((x) => Math.floor(x.t / 1000) === sec).map((x) => x.lane))];
     expect([0, 1, 2, 3, 4, 5, 6, 7].map(laneOfSecond)).toEqual([[0], [1], [1], [0], [0], [1], [1], [0]]);
-    // an arrival keeps its place within the slice: virtual 1,100 ms → real 2,100 (first half of slice 1 is direct) and 3,100
+    // an arrival keeps its place within the slice: shape offset 1,100 ms → real 2,100 (first half of slice 1 is direct) and 3,100
     expect(a.filter((x) => x.v === 1100).map((x) => [x.lane, x.t])).toEqual([
       [1, 2100],
       [0, 3100],
