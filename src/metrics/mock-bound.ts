@@ -10,10 +10,10 @@ import type { Summary } from "./summary.ts";
 /** The mock's CPU (average over the load, % of one core per process) at and above which it was the limit. */
 export const MOCK_CPU_BOUND_PCT = 85;
 
-/** Why the mock was the limit, in words, or undefined. `procs`: its processes. */
-export function mockLimit(s: Summary, procs: number): string | undefined {
+/** Why the mock was the limit, in words, or undefined. `procs`: its processes; `cpus`: the machine's (more processes than CPUs share them). */
+export function mockLimit(s: Summary, procs: number, cpus: number): string | undefined {
   const cpu = s.resources.mock?.load?.cpu_pct_avg;
-  if (cpu == null || cpu < MOCK_CPU_BOUND_PCT * procs) return undefined;
+  if (cpu == null || cpu < MOCK_CPU_BOUND_PCT * Math.min(procs, cpus)) return undefined;
   const of = procs === 1 ? "its one process" : `its ${procs} processes`;
   return `the mock used ${cpu.toFixed(0)} % CPU (${of}, ${MOCK_CPU_BOUND_PCT} % each is its ceiling) during the load: the figures describe the mock, not the gateway`;
 }

@@ -50,8 +50,9 @@ export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
   targets: { preset: TargetPreset; strict: boolean; reference?: boolean };
   /** --abort-on-fail stopped the load on this gate. */
   gateStop?: { expr: string; why: string };
-  /** The mock's processes (undefined: no mock was started). */
+  /** The mock's processes (undefined: no mock was started), and the machine's CPUs. */
   mockProcs?: number;
+  cpus?: number;
 }
 
 /**
@@ -77,7 +78,7 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
   // interleaved, the gateway also finishes its requests during the baseline's slices
   summary.derived = derivedFigures(summary, acc, rec.total, f.stream, f.sliced ? ["load", "baseline"] : ["load"]);
   summary.warnings = warningsFor(summary, { ...f, sliceMs: f.sliced ? f.sliceMs : undefined });
-  const bound = f.mockProcs === undefined ? undefined : mockLimit(summary, f.mockProcs);
+  const bound = f.mockProcs === undefined ? undefined : mockLimit(summary, f.mockProcs, f.cpus ?? f.mockProcs);
   if (bound) summary.mock_bound = bound;
   const verdicts = judge(f.gates, summary, { ...f.targets, stream: f.stream });
   const stop = f.gateStop;

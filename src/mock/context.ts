@@ -10,8 +10,6 @@ export class MockContext {
   readonly ticker = new Ticker();
   readonly plan: MockPlan;
   readonly replies: Replies;
-  /** When the mock started (epoch s): the `created` of every answer with --fixed. */
-  readonly startSec = Math.floor(Date.now() / 1000);
   private seq = 0;
 
   constructor(readonly o: MockOptions) {

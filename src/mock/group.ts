@@ -30,6 +30,8 @@ export function startControl(counters: MockCounters, group: () => MockGroupLink 
   return Bun.serve({
     hostname: CONTROL_HOST,
     port: 0,
+    // a graceful stop answers once the slowest stream in flight has ended: never time it out
+    idleTimeout: 0,
     async fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === "/local") return Response.json(counters.toWire());

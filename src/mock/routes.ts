@@ -26,10 +26,11 @@ type Kind = "chat" | "completion";
 /** A route: the request, its path, when it arrived (performance.now()) and its epoch µs. */
 export type Route = (ctx: MockContext, req: Request, path: string, arrivedMs: number, receivedUs: number) => Response | Promise<Response>;
 
-/** --fixed: one plan for every request, no header read and no draw. */
-function fixedPlan(ctx: MockContext): RequestPlan {
+/** --fixed: one plan for every request (max_tokens may ask for fewer tokens), no header read and no draw. */
+function fixedPlan(ctx: MockContext, maxTokens: number | undefined): RequestPlan {
   const o = ctx.o;
-  return { holdMs: 0, latencyMs: o.latencyMs, ttftMs: o.ttftMs, itlMs: o.itlMs, tokens: o.tokens, truncated: false, fault: undefined };
+  const tokens = Math.min(o.tokens, maxTokens ?? o.tokens);
+  return { holdMs: 0, latencyMs: o.latencyMs, ttftMs: o.ttftMs, itlMs: o.itlMs, tokens, truncated: tokens < o.tokens, fault: undefined };
 }
 
 async function generate(ctx: MockContext, req: Request, kind: Kind, arrivedMs: number, receivedUs: number): Promise<Response> {
@@ -38,13 +39,13 @@ async function generate(ctx: MockContext, req: Request, kind: Kind, arrivedMs: n
   const parsed = kind === "chat" ? parseChatRequest(text) : parseCompletionRequest(text);
   if (!parsed.ok) return ctx.replies.apiError(parsed.status, parsed.message, receivedUs, parsed.param);
   const info = parsed.info;
-  const p = ctx.o.fixed ? fixedPlan(ctx) : ctx.plan.forRequest(req.headers, info.maxTokens);
+  const p = ctx.o.fixed ? fixedPlan(ctx, info.maxTokens) : ctx.plan.forRequest(req.headers, info.maxTokens);
   if ("error" in p) return ctx.replies.apiError(400, p.error, receivedUs, p.header);
   const fault = answerFault(ctx, p, req, arrivedMs, receivedUs);
   const early = fault && (await fault);
   if (early) return early;
   const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${ctx.nextSeq()}`;
-  const created = ctx.o.fixed ? ctx.startSec : Math.floor(Date.now() / 1000);
+  const created = ctx.o.fixed ? 0 : Math.floor(Date.now() / 1000);
   const finish: FinishReason = p.truncated ? "length" : "stop";
   if (info.stream) return streamOf(ctx, req, kind, info, p, { id, created, finish }, arrivedMs, receivedUs);
   const body = (kind === "chat" ? unaryChat : unaryCompletion)(id, created, info, p.tokens, finish, ctx.o.tokenChars);
@@ -91,7 +92,7 @@ async function embeddings(ctx: MockContext, req: Request, arrivedMs: number, rec
   ctx.counters.bytesIn += Buffer.byteLength(text);
   const parsed = parseEmbeddingsRequest(text);
   if (!parsed.ok) return ctx.replies.apiError(parsed.status, parsed.message, receivedUs, parsed.param);
-  const p = ctx.o.fixed ? fixedPlan(ctx) : ctx.plan.forRequest(req.headers, undefined);
+  const p = ctx.o.fixed ? fixedPlan(ctx, undefined) : ctx.plan.forRequest(req.headers, undefined);
   if ("error" in p) return ctx.replies.apiError(400, p.error, receivedUs, p.header);
   // (a cut has nothing to cut in a single JSON answer here: it answers normally)
   const fault = answerFault(ctx, p, req, arrivedMs, receivedUs);

@@ -66,7 +66,13 @@ export function startMock(o: MockServerOptions) {
       const ip = srv.requestIP(req);
       if (ip) counters.connection(ip.address, ip.port);
       counters.enter();
-      const res = route ? route(ctx, req, path, arrivedMs, receivedUs) : ctx.replies.apiError(404, `Invalid URL (${req.method} ${path})`, receivedUs);
+      let res: Response | Promise<Response>;
+      try {
+        res = route ? route(ctx, req, path, arrivedMs, receivedUs) : ctx.replies.apiError(404, `Invalid URL (${req.method} ${path})`, receivedUs);
+      } catch (err) {
+        counters.leave();
+        throw err;
+      }
       if (res instanceof Response) return counters.answered(path, res);
       return res.then(
         (r) => counters.answered(path, r),

@@ -9,7 +9,7 @@ import { summariseRun } from "../metrics/run-summary.ts";
 import type { Summary } from "../metrics/summary.ts";
 import type { SecondRow } from "../metrics/timeline.ts";
 import type { MockStats } from "../mock/server.ts";
-import { openFileLimit } from "../platform.ts";
+import { cpuCount, openFileLimit } from "../platform.ts";
 import { stopChild, type ChildProcess } from "../process/children.ts";
 import { runHook, stopGateway } from "../gateway/external.ts";
 import { logHasContent } from "../gateway/temp.ts";
@@ -126,6 +126,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       targets: { preset: cfg.targets, strict: cfg.strict, reference: !cfg.target && !cfg.gateway },
       gateStop: d.gateStop,
       mockProcs: s.mock ? cfg.mock.procs : undefined,
+      cpus: cpuCount(),
     },
   );
   const ext = ctx.external;

@@ -46,6 +46,37 @@ describe.concurrent.skipIf(!CAN_SHARE_PORT)("several mock processes on one port"
     await waitFor(() => processesWithTag(tag).length === 0, 10_000, "both mock processes to exit");
   }, 60_000);
 
+  test("Ctrl-C lets the streams in flight on every process finish; a process that dies takes the group down", async () => {
+    const { run, tag, base } = await foreground(["--procs", "2", "--ttft", "0", "--itl", "200ms", "--tokens", "5"]);
+    await using _ = run;
+    // streams on connections of their own: both processes get some
+    const streams = Array.from({ length: 6 }, () =>
+      fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { connection: "close" }, body: JSON.stringify({ ...CHAT, stream: true }) }).then((r) =>
+        r.text(),
+      ),
+    );
+    await waitFor(
+      async () => ((await (await fetch(`${base}/__stats`, { headers: { connection: "close" } })).json()) as J).streams_started === 6,
+      10_000,
+      "the streams to start",
+    );
+    run.proc.kill("SIGINT");
+    for (const text of await Promise.all(streams)) expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await run.proc.exited).toBe(0);
+    await run.pumped;
+    expect(run.out.stderr).toContain("stopping: finishing 6 requests in flight");
+    expect(run.out.stderr).toMatch(/mock summary: .*"streams_completed":6/);
+    await waitFor(() => processesWithTag(tag).length === 0, 10_000, "both mock processes to exit");
+
+    const again = await foreground(["--procs", "2"]);
+    await using __ = again.run;
+    const follower = processesWithTag(again.tag).find((p) => p !== again.run.proc.pid)!;
+    process.kill(follower, "SIGKILL");
+    expect(await again.run.proc.exited).toBe(3);
+    await again.run.pumped;
+    expect(again.run.out.stderr).toMatch(/mock process 2 of 2 \(pid \d+\) was killed by SIGKILL; the mock stops/);
+  }, 60_000);
+
   test("a run with --mock-procs 2: the mock's counts are the gateway's upstream exactly, the baseline's mock has two processes too, the report says so", async () => {
     const json = join(dir, "procs.json");
     const r = await cli(["run", "--mock-procs", "2", "--rate", "40", "--duration", "1s", "--baseline", "interleaved", "--json", json], { tag: tagged() });
@@ -114,11 +145,13 @@ describe.concurrent("the mock-bound guard", () => {
 });
 
 describe.concurrent("--fixed", () => {
-  test("every answer is the same bytes, streamed or not; x-mock-* headers are not read", async () => {
-    const { run, base } = await foreground(["--fixed", "--latency", "0", "--ttft", "0", "--itl", "0", "--tokens", "3"]);
+  test("every answer is the same body, streamed or not, from any process; x-mock-* headers are not read; max_tokens still cuts", async () => {
+    // two processes where the port can be shared: the same body from either
+    const procs = CAN_SHARE_PORT ? ["--procs", "2"] : [];
+    const { run, base } = await foreground(["--fixed", "--latency", "0", "--ttft", "0", "--itl", "0", "--tokens", "3", ...procs]);
     await using _ = run;
     const bodies = new Set<string>();
-    for (let i = 0; i < 3; i++) bodies.add(await (await chat(base, false)).text());
+    for (let i = 0; i < 6; i++) bodies.add(await (await chat(base, true)).text());
     const r = await fetch(`${base}/v1/chat/completions`, {
       method: "POST",
       headers: { "x-mock-fault": "429", "x-mock-tokens": "1" },
@@ -134,6 +167,10 @@ describe.concurrent("--fixed", () => {
       streams.add((await s.text()).replace(/x-mock-last-event-us=\d+/, ""));
     }
     expect(streams.size).toBe(1);
+    // max_tokens still asks for fewer
+    const short: J = await (await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ ...CHAT, max_tokens: 2 }) })).json();
+    expect(short.usage.completion_tokens).toBe(2);
+    expect(short.choices[0].finish_reason).toBe("length");
   }, 60_000);
 
   test("--mock-fixed with faults or jitter is a usage error", async () => {

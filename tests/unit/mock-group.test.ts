@@ -82,7 +82,9 @@ describe("the mock-bound guard", () => {
     // two processes: 120 % is 60 % each
     expect(summary(120, 2).mock_bound).toBeUndefined();
     expect(summary(99, undefined).mock_bound).toBeUndefined();
-    expect(mockLimit(summary(10, 1), 1)).toBeUndefined();
+    expect(mockLimit(summary(10, 1), 1, 2)).toBeUndefined();
+    // more processes than CPUs share them: 4 processes on 2 CPUs are at their ceiling at 170 %
+    expect(mockLimit(summary(175, 4), 4, 2)).toContain("its 4 processes");
   });
 });
 

@@ -6,7 +6,7 @@
 import { followerLink, leaderLink, startControl, stopFollower } from "../../mock/group.ts";
 import { startMock, type MockGroupLink, type MockOptions } from "../../mock/server.ts";
 import type { MockStats } from "../../mock/stats.ts";
-import { selfArgv, startChild, stopChild, type ChildProcess } from "../../process/children.ts";
+import { describeExit, selfArgv, startChild, stopChild, type ChildProcess } from "../../process/children.ts";
 import { CAN_SHARE_PORT, defaultMockProcs } from "../../platform.ts";
 import { UsageError } from "../errors.ts";
 import { wholeNumberFlag } from "../values.ts";
@@ -33,7 +33,8 @@ export function procsFlag(flag: string, value: string | undefined): number {
 export interface RunningMock {
   port: number;
   procs: number;
-  inFlight(): number;
+  /** Requests in flight in every process. */
+  inFlight(): Promise<number>;
   stats(): MockStats | Promise<MockStats>;
   /** Stops every process, after the requests in flight unless `force`; resolves with the final counts. */
   stop(force: boolean): Promise<MockStats>;
@@ -52,6 +53,24 @@ function forwarded(rawArgs: string[]): string[] {
   return out;
 }
 
+/** Starts the followers at once (each on `port`, reporting to `control`); stops those that started when one fails. */
+async function startFollowers(o: MockOptions, procs: number, rawArgs: string[], port: number, control: number): Promise<ChildProcess[]> {
+  const started = await Promise.allSettled(
+    Array.from({ length: procs - 1 }, (_, i) => {
+      const k = i + 1;
+      const argv = [...selfArgv(), "__mock", ...forwarded(rawArgs), "--port", String(port), "--seed", String(o.seed + k), "--follower-of", String(control)];
+      return startChild(`mock process ${k + 1} of ${procs}`, argv, FOLLOWER_READY_MS);
+    }),
+  );
+  const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(ok.map((f) => stopChild(f, 1000)));
+    throw failed.reason;
+  }
+  return ok;
+}
+
 /** Starts the mock: this process, and N-1 followers on its port when procs > 1. */
 export async function startMockGroup(o: MockOptions, procs: number, rawArgs: string[]): Promise<RunningMock> {
   let link: MockGroupLink | undefined;
@@ -62,43 +81,42 @@ export async function startMockGroup(o: MockOptions, procs: number, rawArgs: str
       await server.stop(force);
       return counters.snapshot();
     };
-    return { port, procs, inFlight: () => counters.inFlight, stats: () => counters.snapshot(), stop };
+    return { port, procs, inFlight: async () => counters.inFlight, stats: () => counters.snapshot(), stop };
   }
   const control = startControl(counters, () => link);
-  const followers: ChildProcess[] = [];
+  let followers: ChildProcess[];
   try {
-    for (let k = 1; k < procs; k++) {
-      const argv = [
-        ...selfArgv(),
-        "__mock",
-        ...forwarded(rawArgs),
-        "--port",
-        String(port),
-        "--seed",
-        String(o.seed + k),
-        "--follower-of",
-        String(control.port),
-      ];
-      followers.push(await startChild(`mock process ${k + 1} of ${procs}`, argv, FOLLOWER_READY_MS));
-    }
+    followers = await startFollowers(o, procs, rawArgs, port, control.port ?? 0);
   } catch (err) {
-    await Promise.all(followers.map((f) => stopChild(f, 1000)));
     await server.stop(true);
+    control.stop(true);
     throw err;
   }
-  link = leaderLink(
+  let stopping = false;
+  // the group's figures need every process: one that dies takes the group down, and whoever started it sees the mock die
+  for (const f of followers) {
+    void f.proc.exited.then(() => {
+      if (stopping) return;
+      process.stderr.write(`mock upstream: ${f.name} (pid ${f.pid}) ${describeExit(f.exit ?? { code: f.proc.exitCode, signal: null })}; the mock stops\n`);
+      process.exit(3);
+    });
+  }
+  const group = leaderLink(
     counters,
     followers.map((f) => Number(f.ready.control)),
   );
-  const group = link;
+  link = group;
   return {
     port,
     procs,
-    inFlight: () => counters.inFlight,
+    inFlight: async () => (await group.stats().catch(() => counters.snapshot())).in_flight,
     stats: () => group.stats(),
     async stop(force) {
+      stopping = true;
       // every server drains (or is cut); the controls stay up for the last counts, then the followers go
-      await Promise.all([server.stop(force), ...followers.map((f) => stopFollower(Number(f.ready.control), force).catch(() => {}))]);
+      const drained = await Promise.allSettled([server.stop(force), ...followers.map((f) => stopFollower(Number(f.ready.control), force))]);
+      for (const r of drained)
+        if (r.status === "rejected") process.stderr.write(`mock upstream: a process did not stop cleanly (${(r.reason as Error)?.message ?? r.reason})\n`);
       const last = await group.stats().catch(() => counters.snapshot());
       await Promise.all(followers.map((f) => stopChild(f, 1000)));
       control.stop(true);

@@ -153,7 +153,7 @@ export const mockCommand = defineCommand({
       async (force) => {
         last = await mock.stop(force);
       },
-      () => log.info(`stopping: finishing ${mock.inFlight()} requests in flight (Ctrl-C again to cut them)`),
+      () => void mock.inFlight().then((n) => log.info(`stopping: finishing ${n} requests in flight (Ctrl-C again to cut them)`)),
     );
     log.info(`mock summary: ${JSON.stringify(last)}`);
   },
