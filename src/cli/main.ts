@@ -62,7 +62,8 @@ const EXAMPLES: Record<string, string> = {
   GET  /v1/models             one model, gpt-mock
   GET  /health                ok
   GET  /__stats               what it received: requests, streams, bytes, statuses, faults, connections, in flight at most
-  POST /__reset               sets those counts back to zero
+                              (with --procs N: of all N processes, and the requests each one answered)
+  POST /__reset               sets those counts back to zero (of every process)
 
   Per request, headers override the flags: x-mock-latency-ms, x-mock-ttft-ms, x-mock-itl-ms, x-mock-tokens, x-mock-fault.
   Every answer carries its timing: x-mock-received-us and x-mock-sent-us (epoch microseconds).
@@ -74,6 +75,7 @@ Examples:
   gatebench mock --ttft 200ms --itl 20ms --tokens 100 --faults 429=1%,cut=0.5% --seed 7
                                                   slower, longer streams with a few faults, the same every time
   curl -s localhost:9091/__stats                  what it received so far
+  gatebench mock --procs 2 --latency 0             two processes on one port (Linux), for loads one core cannot answer
 `,
   report: `Examples:
 
