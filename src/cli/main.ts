@@ -75,7 +75,7 @@ Examples:
   gatebench mock --ttft 200ms --itl 20ms --tokens 100 --faults 429=1%,cut=0.5% --seed 7
                                                   slower, longer streams with a few faults, the same every time
   curl -s localhost:9091/__stats                  what it received so far
-  gatebench mock --procs 2 --latency 0             two processes on one port (Linux), for loads one core cannot answer
+  gatebench mock --procs 2 --latency 0            two processes on one port (Linux), for loads one core cannot answer
 `,
   report: `Examples:
 
