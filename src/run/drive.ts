@@ -8,6 +8,7 @@ import { loadLeadMs, startLoad, type LiveCounts, type LoadOutcome } from "../loa
 import { decidable, decidedFailure } from "../metrics/gates/early.ts";
 import { gatesFrom } from "../metrics/gates/evaluate.ts";
 import type { Slo } from "../metrics/gates/expr.ts";
+import { BASELINE_MOCK } from "../metrics/mock-bound.ts";
 import { ERROR_KIND_NAMES } from "../metrics/outcome.ts";
 import { presetGates } from "../metrics/targets.ts";
 import type { MockStats } from "../mock/server.ts";
@@ -124,8 +125,11 @@ function sampled(ctx: RunContext, s: Started, loadPids: () => number[]) {
     // the user's gateway with every process of its group (a shell, npm or a supervisor has children)
     ...(ext ? [{ name: "gateway", pid: ext.pid, helpers: async () => ((await groupMembers(ext.pid)) ?? []).filter((p) => p !== ext.pid) }] : []),
     ...(att !== undefined ? [{ name: "gateway", pid: att, helpers: () => descendants(att) }] : []),
-    // several mock processes are the first one and its children
-    ...(s.mock ? [{ name: "mock", pid: s.mock.pid, ...(ctx.cfg.mock.procs > 1 ? { helpers: () => descendants(s.mock!.pid) } : {}) }] : []),
+    // several mock processes are the first one and its children; the baseline's mock is sampled too (is it at its ceiling?)
+    ...[
+      { name: "mock", child: s.mock },
+      { name: BASELINE_MOCK, child: s.directMock },
+    ].flatMap(({ name, child }) => (child ? [{ name, pid: child.pid, ...(ctx.cfg.mock.procs > 1 ? { helpers: () => descendants(child.pid) } : {}) }] : [])),
     { name: "gatebench", pid: process.pid, helpers: loadPids },
   ];
 }

@@ -87,6 +87,8 @@ describe.concurrent.skipIf(!CAN_SHARE_PORT)("several mock processes on one port"
     expect(doc.run.mock.received.requests).toBe(doc.summary.requests.total);
     expect(doc.run.baseline.mock.received.requests).toBe(doc.summary.direct.requests.total);
     expect(doc.summary.resources.mock.load.samples).toBeGreaterThan(0);
+    // the baseline's mock is sampled in its own phase
+    expect(doc.summary.resources["baseline mock"].baseline.samples).toBeGreaterThan(0);
     expect(doc.summary.mock_bound).toBeUndefined();
     expect(r.stdout).toMatch(/upstream {2}http:\/\/127\.0\.0\.1:\d+\/v1 {2}\(mock, pid \d+, port \d+, 2 processes\)/);
     expect(r.stdout).not.toContain("MOCK-BOUND");

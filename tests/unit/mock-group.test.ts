@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { checkFixed, mockModel } from "../../src/cli/commands/mock.ts";
 import { procsFlag } from "../../src/cli/commands/mock-group.ts";
 import { UsageError } from "../../src/cli/errors.ts";
-import { MOCK_CPU_BOUND_PCT, mockLimit } from "../../src/metrics/mock-bound.ts";
+import { BASELINE_MOCK, MOCK_CPU_BOUND_PCT, mockLimit } from "../../src/metrics/mock-bound.ts";
 import { Recorder } from "../../src/metrics/recorder.ts";
 import { ResourceAccumulator } from "../../src/metrics/resources.ts";
 import { summariseRun } from "../../src/metrics/run-summary.ts";
@@ -59,9 +59,9 @@ describe("mergeWire: the counts of several processes as one", () => {
   });
 });
 
-function withMockCpu(cpuPct: number): ResourceAccumulator {
+function withMockCpu(cpuPct: number, name = "mock", phase = "load"): ResourceAccumulator {
   const acc = new ResourceAccumulator();
-  for (let i = 0; i < 8; i++) acc.add("mock", "load", { cpuPct, rssBytes: 50e6, intervalMs: 250, atMs: i * 250 });
+  for (let i = 0; i < 8; i++) acc.add(name, phase, { cpuPct, rssBytes: 50e6, intervalMs: 250, atMs: i * 250 });
   return acc;
 }
 
@@ -75,6 +75,20 @@ describe("the mock-bound guard", () => {
     expect(summary(97, 1).mock_bound).toContain("the mock used 97 % CPU (its one process");
     expect(summary(97, 1).mock_bound).toContain("the figures describe the mock, not the gateway");
     expect(summary(190, 2).mock_bound).toContain("its 2 processes");
+  });
+
+  test("the baseline's mock at its ceiling during the baseline: the direct figures are said to be the mock's", () => {
+    const s = summariseRun({ recorder: rec, nextDueMs: 1000, warmupTotal: 0, inFlightPeak: 0 }, withMockCpu(95, BASELINE_MOCK, "baseline"), undefined, {
+      ...FACTS,
+      mockProcs: 1,
+    });
+    expect(s.mock_bound).toContain("the baseline's mock used 95 % CPU (its one process, 85 % each is its ceiling) during the baseline");
+    // busy only while the gateway's lane ran: not the baseline's limit
+    const other = summariseRun({ recorder: rec, nextDueMs: 1000, warmupTotal: 0, inFlightPeak: 0 }, withMockCpu(95, BASELINE_MOCK, "load"), undefined, {
+      ...FACTS,
+      mockProcs: 1,
+    });
+    expect(other.mock_bound).toBeUndefined();
   });
 
   test("below the ceiling, or with no mock, nothing is said", () => {
