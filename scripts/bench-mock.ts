@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { statsOf } from "../src/metrics/histogram.ts";
 import { ERROR_KIND_NAMES } from "../src/metrics/outcome.ts";
 import { startChild, stopChild, type ChildProcess } from "../src/process/children.ts";
+import { descendants } from "../src/process/tree.ts";
 import { defaultChatBody } from "../src/run/workload.ts";
 import { drive, flag, raiseFetchLimit } from "./drive.ts";
 
@@ -38,19 +39,13 @@ const mock = (args: string[]): Promise<ChildProcess> => startChild("mock", [proc
 const stats = async (m: ChildProcess) => (await fetch(`http://127.0.0.1:${m.port}/__stats`)).json() as Promise<Record<string, any>>;
 const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** CPU seconds (user + system) of a process and its children (a mock's other processes), from /proc. */
-function cpuSeconds(pid: number): number {
+/** CPU seconds (user + system) of a process and its descendants (a mock's other processes), from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
   const own = (p: number): number => {
     const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(f[11]) + Number(f[12])) / 100;
   };
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    // no children
-  }
-  return own(pid) + children.reduce((a, c) => a + own(c), 0);
+  return [pid, ...(await descendants(pid))].reduce((a, p) => a + own(p), 0);
 }
 
 function wrk(url: string, seconds: number): { rps: number; requests: number } {
@@ -98,12 +93,12 @@ async function capacity(): Promise<void> {
   try {
     // interleaved rounds, medians: a busy moment of the machine hits all alike
     for (let i = 0; i < rounds; i++) {
-      servers.forEach(([, p], k) => {
-        const cpu0 = cpuSeconds(p.pid);
+      for (const [k, [, p]] of servers.entries()) {
+        const cpu0 = await cpuSeconds(p.pid);
         const w = wrk(`http://127.0.0.1:${p.port}${CHAT}`, 3);
         seen[k]!.rps.push(w.rps);
-        seen[k]!.us.push(((cpuSeconds(p.pid) - cpu0) * 1e6) / w.requests);
-      });
+        seen[k]!.us.push((((await cpuSeconds(p.pid)) - cpu0) * 1e6) / w.requests);
+      }
     }
   } finally {
     for (const [, p] of servers) await stopChild(p, 2000);
@@ -124,12 +119,12 @@ async function capacity(): Promise<void> {
 async function streams(n: number, openS: number, args: string[] = []) {
   const m = await mock(["--ttft", "50ms", "--itl", "50ms", "--tokens", "200", "--procs", flag("stream-procs", "1"), ...args]);
   try {
-    const cpu0 = cpuSeconds(m.pid);
+    const cpu0 = await cpuSeconds(m.pid);
     const chunks0 = (await stats(m)).lateness_ms.chunk?.count ?? 0;
     const r = await drive(`http://127.0.0.1:${m.port}${CHAT}`, n / openS, openS, streamBody, true);
     const st = await stats(m);
     const chunks = (st.lateness_ms.chunk?.count ?? 0) - chunks0;
-    return { r, st, chunks, usPerChunk: ((cpuSeconds(m.pid) - cpu0) * 1e6) / chunks };
+    return { r, st, chunks, usPerChunk: (((await cpuSeconds(m.pid)) - cpu0) * 1e6) / chunks };
   } finally {
     await stopChild(m, 2000);
   }

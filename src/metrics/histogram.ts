@@ -48,13 +48,22 @@ export interface Stats {
 
 const msOf = (us: number): number => Math.round(us) / 1000;
 
+/**
+ * Percentile p of a histogram that holds values, in ms, as every figure
+ * reads it: the top of its bucket (within 0.1 %), never above the largest
+ * value seen nor below the smallest. Each reading walks the histogram's
+ * buckets: read only the percentiles needed.
+ */
+export function percentileMs(h: Histogram, p: number): number {
+  return msOf(Math.min(h.maxValue, Math.max(h.getValueAtPercentile(0), h.getValueAtPercentile(p))));
+}
+
 /** Summarises a histogram; undefined when it holds no value. */
 export function statsOf(h: Histogram): Stats | undefined {
   if (h.totalCount === 0) return undefined;
   const min = h.getValueAtPercentile(0);
   const max = h.maxValue;
-  // A percentile is the top of its bucket (within 0.1 %); it never reads above the max seen.
-  const at = (p: number): number => msOf(Math.min(max, Math.max(min, h.getValueAtPercentile(p))));
+  const at = (p: number): number => percentileMs(h, p);
   return {
     count: h.totalCount,
     min: msOf(min),

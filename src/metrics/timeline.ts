@@ -7,7 +7,7 @@
 // second is kept compressed (a few hundred bytes). Memory grows with the
 // run's length in seconds, never with its request count.
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from "hdr-histogram-js";
-import { newHistogram, statsOf } from "./histogram.ts";
+import { newHistogram, percentileMs } from "./histogram.ts";
 
 interface Bucket {
   sent: number;
@@ -102,7 +102,8 @@ export class Timeline {
       open += b.sent - b.completed;
       // read as the summary reads its percentiles: the top of the bucket (within 0.1 %), never above the largest value seen
       // (the live second is read as the others are, from its compressed form, which keeps its max only to the bucket: merged workers read the same)
-      const stats = b.latency === undefined ? undefined : statsOf(decoded(typeof b.latency === "string" ? b.latency : encodeIntoCompressedBase64(b.latency)));
+      const h = b.latency === undefined ? undefined : decoded(typeof b.latency === "string" ? b.latency : encodeIntoCompressedBase64(b.latency));
+      const at = (p: number): number | null => (h && h.totalCount > 0 ? percentileMs(h, p) : null);
       return {
         t,
         phase: b.warm > 0 && b.warm === b.sent ? "warmup" : "load",
@@ -111,8 +112,8 @@ export class Timeline {
         errors: b.errors,
         dropped: b.dropped,
         in_flight: open,
-        p50_ms: stats?.p50 ?? null,
-        p99_ms: stats?.p99 ?? null,
+        p50_ms: at(50),
+        p99_ms: at(99),
       };
     });
   }

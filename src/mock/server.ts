@@ -37,7 +37,10 @@ export interface MockServerOptions extends MockOptions {
 export function startMock(o: MockServerOptions) {
   const ctx = new MockContext(o);
   const { counters, ticker } = ctx;
-  const stats = async (): Promise<Response> => Response.json(o.group?.() ? await o.group()!.stats() : counters.snapshot());
+  const stats = async (): Promise<Response> => {
+    const g = o.group?.();
+    return Response.json(g ? await g.stats() : counters.snapshot());
+  };
   const reset = async (): Promise<Response> => {
     const g = o.group?.();
     if (g) await g.reset();

@@ -1,7 +1,7 @@
 // What the mock received and did, for /__stats, the run's report, and the
 // summary the mock prints when it stops.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
-import { encodeHistogram, newHistogram, recordMs, statsOf, type Histogram } from "../metrics/histogram.ts";
+import { encodeHistogram, newHistogram, percentileMs, recordMs, type Histogram } from "../metrics/histogram.ts";
 import type { Fault } from "./model.ts";
 
 /** How late the mock was against its own plan: its timers' accuracy, measured where they fire. */
@@ -171,6 +171,6 @@ export function mergeWire(parts: MockWire[]): MockStats {
 }
 
 function lateness(h: Histogram): LatenessStats | undefined {
-  const s = statsOf(h);
-  return s && { count: s.count, p50: s.p50, p99: s.p99, max: s.max };
+  if (h.totalCount === 0) return undefined;
+  return { count: h.totalCount, p50: percentileMs(h, 50), p99: percentileMs(h, 99), max: Math.round(h.maxValue) / 1000 };
 }
