@@ -20,7 +20,14 @@ const FOLLOWER_READY_MS = 15_000;
 /** --procs (or --mock-procs): "auto" (what suits this machine) or a count; more than one only where the kernel spreads connections over a shared port. */
 export function procsFlag(flag: string, value: string | undefined): number {
   if (value === undefined || value === "auto") return defaultMockProcs();
-  const n = wholeNumberFlag(flag, value, "2");
+  let n: number;
+  try {
+    n = wholeNumberFlag(flag, value, "2");
+  } catch (err) {
+    // auto is a value too: say so
+    if (err instanceof UsageError) throw new UsageError(`${err.message} (or auto: a quarter of the CPUs)`);
+    throw err;
+  }
   if (n < 1 || n > MAX_PROCS) throw new UsageError(`--${flag} ${value}: give a count from 1 to ${MAX_PROCS}, or auto`);
   if (n > 1 && !CAN_SHARE_PORT)
     throw new UsageError(
