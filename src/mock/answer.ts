@@ -10,7 +10,7 @@ import { textOf } from "./openai.ts";
 import { fixedPlan } from "./plan.ts";
 import type { Refusal } from "./request.ts";
 import type { StatApi } from "./stats.ts";
-import { streamAnswer, type StreamSpec } from "./stream.ts";
+import { cutUnary, streamAnswer, type StreamSpec } from "./stream.ts";
 
 /** What every API's request tells the mock. */
 export interface GenerationInfo {
@@ -110,12 +110,7 @@ export async function answerGeneration<I extends GenerationInfo>(
     return streamAnswer(ctx, { ...parts, count: chunks, firstDueMs: arrivedMs + p.ttftMs, nextGapMs, cutAfter }, receivedUs, req.signal);
   }
   const body = d.unary(g);
-  if (p.fault === "cut") {
-    // half an answer, then the connection drops
-    const half = body.slice(0, Math.floor(body.length / 2));
-    const spec = { count: 2, piece: () => half, firstDueMs: arrivedMs + p.latencyMs, nextGapMs: () => 0, tail: () => "", final: () => "", cutAfter: 1 };
-    return streamAnswer(ctx, spec, receivedUs, req.signal);
-  }
+  if (p.fault === "cut") return cutUnary(ctx, body, arrivedMs + p.latencyMs, receivedUs, req.signal);
   const wait = ctx.sleepUntil(arrivedMs + p.latencyMs);
   if (wait) await wait;
   ctx.counters.late("unary", performance.now() - arrivedMs - p.latencyMs);

@@ -25,7 +25,7 @@ import { GEMINI, geminiPath, isGeminiMethod } from "./gemini.ts";
 import { fixedPlan, type RequestPlan } from "./plan.ts";
 import { RESPONSES } from "./responses.ts";
 import type { StatApi } from "./stats.ts";
-import { streamAnswer } from "./stream.ts";
+import { cutUnary, streamAnswer } from "./stream.ts";
 
 type Kind = "chat" | "completion";
 
@@ -54,12 +54,7 @@ async function generate(ctx: MockContext, req: Request, kind: Kind, arrivedMs: n
   const finish: FinishReason = p.truncated ? "length" : "stop";
   if (info.stream) return streamOf(ctx, req, kind, info, p, { id, created, finish }, arrivedMs, receivedUs);
   const body = (kind === "chat" ? unaryChat : unaryCompletion)(id, created, info, p.tokens, finish, ctx.o.tokenChars);
-  if (p.fault === "cut") {
-    // half an answer, then the connection drops
-    const half = body.slice(0, Math.floor(body.length / 2));
-    const spec = { count: 2, piece: () => half, firstDueMs: arrivedMs + p.latencyMs, nextGapMs: () => 0, tail: () => "", final: () => "", cutAfter: 1 };
-    return streamAnswer(ctx, spec, receivedUs, req.signal);
-  }
+  if (p.fault === "cut") return cutUnary(ctx, body, arrivedMs + p.latencyMs, receivedUs, req.signal);
   const wait = ctx.sleepUntil(arrivedMs + p.latencyMs);
   if (wait) await wait;
   ctx.counters.late("unary", performance.now() - arrivedMs - p.latencyMs);

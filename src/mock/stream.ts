@@ -80,3 +80,10 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
   });
   return ctx.replies.sse(body, receivedUs);
 }
+
+/** The cut fault of a unary answer: half its body when it is due, then the connection drops. */
+export function cutUnary(ctx: MockContext, body: string, dueMs: number, receivedUs: number, signal: AbortSignal): Response {
+  const half = body.slice(0, Math.floor(body.length / 2));
+  const none = (): string => "";
+  return streamAnswer(ctx, { count: 2, piece: () => half, firstDueMs: dueMs, nextGapMs: () => 0, tail: none, final: none, cutAfter: 1 }, receivedUs, signal);
+}
