@@ -54,14 +54,19 @@ const EXAMPLES: Record<string, string> = {
   gatebench sweep --slo "latency.p99 < 50ms"  the highest rate that meets the SLO
   gatebench merge a.json b.json --out all.json   instances that shared one load, as one result
 `,
-  mock: `Endpoints (with or without /v1):
+  mock: `Endpoints, each unary or streamed, in its provider's own wire format and errors (OpenAI's and Anthropic's also without /v1):
 
-  POST /v1/chat/completions   chat, unary or streamed ("stream": true; usage with stream_options.include_usage)
+  POST /v1/chat/completions   OpenAI chat ("stream": true; usage with stream_options.include_usage)
+  POST /v1/responses          OpenAI Responses ("input"; max_output_tokens; "stream": true for its typed events)
+  POST /v1/messages           Anthropic Messages (headers anthropic-version and x-api-key; max_tokens required)
+  POST /v1beta/models/MODEL:generateContent, :streamGenerateContent?alt=sse
+                              Gemini (key in x-goog-api-key or ?key=; also under /v1/models/)
   POST /v1/completions        legacy completions, unary or streamed
   POST /v1/embeddings         embeddings
   GET  /v1/models             one model, gpt-mock
   GET  /health                ok
-  GET  /__stats               what it received: requests, streams, bytes, statuses, faults, connections, in flight at most
+  GET  /__stats               what it received: requests, streams, bytes, statuses, faults, connections, in flight at most;
+                              by_api: each API's requests, and those rejected as not of its shape (what a gateway sent upstream)
                               (with --procs N: of all N processes, and the requests each one answered)
   POST /__reset               sets those counts back to zero (of every process)
 
@@ -72,6 +77,8 @@ Examples:
 
   gatebench mock --port 9091                      the mock for a gateway under test, or for manual tests
   curl -s localhost:9091/v1/chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+  curl -s localhost:9091/v1/messages -H 'anthropic-version: 2023-06-01' -H 'x-api-key: k' \\
+    -d '{"model":"m","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"stream":true}'
   gatebench mock --ttft 200ms --itl 20ms --tokens 100 --faults 429=1%,cut=0.5% --seed 7
                                                   slower, longer streams with a few faults, the same every time
   curl -s localhost:9091/__stats                  what it received so far

@@ -1,5 +1,6 @@
-// OpenAI-shaped bodies: unary chat completions, stream chunks, errors.
-// Pure builders: no I/O, no timers.
+// OpenAI-shaped bodies: unary chat completions, stream chunks, errors; and
+// the mock's text (its words, their JSON encodings, kept), which every API
+// answers with. Pure builders: no I/O, no timers.
 
 export interface ChatRequestInfo {
   model: string;
@@ -111,7 +112,7 @@ export function textOf(first: number, count: number, chars: number): string {
 
 /** The JSON string of an answer's text, built once per (tokens, characters per token). */
 const contentCache = new Map<number, string>();
-function contentJson(tokens: number, tokenChars: number): string {
+export function contentJson(tokens: number, tokenChars: number): string {
   const key = tokens * 65_536 + tokenChars;
   let c = contentCache.get(key);
   if (c === undefined) {
@@ -123,7 +124,7 @@ function contentJson(tokens: number, tokenChars: number): string {
 
 /** Model names repeat: their JSON encoding is kept. */
 const modelCache = new Map<string, string>();
-function modelJson(model: string): string {
+export function modelJson(model: string): string {
   let m = modelCache.get(model);
   if (m === undefined) {
     m = JSON.stringify(model);
@@ -184,6 +185,17 @@ function cachedTail(cache: Map<string, string>, text: string, make: (t: string) 
     if (cache.size < 4096) cache.set(text, tail);
   }
   return tail;
+}
+
+/** A chunk's text as a JSON string: the texts repeat (the mock's words), so each is encoded once. */
+const textCache = new Map<string, string>();
+export function textJson(text: string): string {
+  let j = textCache.get(text);
+  if (j === undefined) {
+    j = JSON.stringify(text);
+    if (textCache.size < 4096) textCache.set(text, j);
+  }
+  return j;
 }
 
 /** The SSE events of one stream; each kind of stream says how its chunks look. */

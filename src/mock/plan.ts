@@ -69,7 +69,11 @@ export const MOCK_HEADERS = {
   sentUs: MOCK_TIMING.sentUs,
 } as const;
 
-/** SSE comment sent with the stream's last event, just before `data: [DONE]`: when it left, epoch µs. */
+/**
+ * SSE comment sent with the stream's last event, when it left (epoch µs): after its finish and usage
+ * events, just before the event that closes the stream (`data: [DONE]`, response.completed or
+ * response.incomplete, message_stop), or after the last chunk of a Gemini stream, which has no closing event.
+ */
 export const LAST_EVENT_COMMENT = MOCK_TIMING.lastEventComment;
 
 const HOUR_MS = 3_600_000;
@@ -85,6 +89,12 @@ function headerNumber(h: Headers, name: string, max: number): number | undefined
     return { error: `header ${name}: "${v}" is not a number from 0 to ${max}`, header: name };
   }
   return n;
+}
+
+/** --fixed: one plan for every request (max tokens may ask for fewer tokens), no header read and no draw. */
+export function fixedPlan(o: MockOptions, maxTokens: number | undefined): RequestPlan {
+  const tokens = Math.min(o.tokens, maxTokens ?? o.tokens);
+  return { holdMs: 0, latencyMs: o.latencyMs, ttftMs: o.ttftMs, itlMs: o.itlMs, tokens, truncated: tokens < o.tokens, fault: undefined };
 }
 
 export class MockPlan {

@@ -1,13 +1,14 @@
-// The mock OpenAI upstream: chat and legacy completions (unary and
-// streamed), embeddings, models, health; a latency/token/fault model with
-// per-request overrides in headers; its own timing in every response; and
+// The mock upstream: OpenAI's chat and legacy completions (unary and
+// streamed), embeddings, models; OpenAI's Responses, Anthropic's Messages
+// and Gemini's generateContent (unary and streamed); health; a
+// latency/token/fault model with per-request overrides in headers; its own timing in every response; and
 // /__stats, the count of what it received, so a run can check its figures
 // against the upstream's. Several processes can share one port (reusePort,
 // Linux); `group` then gives /__stats and /__reset for all of them.
 import { MockContext } from "./context.ts";
 import type { MockOptions } from "./plan.ts";
 import { epochUs } from "./reply.ts";
-import { ROUTES } from "./routes.ts";
+import { otherRoute, ROUTES } from "./routes.ts";
 import type { MockStats } from "./stats.ts";
 
 export { LAST_EVENT_COMMENT, MOCK_DEFAULTS, MOCK_HEADERS, type MockOptions } from "./plan.ts";
@@ -60,7 +61,7 @@ export function startMock(o: MockServerOptions) {
       // then what has come due meanwhile (after the clocks: arrival is when it came, not after that work)
       ticker.poll(arrivedMs);
       const path = pathOf(req.url);
-      const route = ROUTES[path.startsWith("/v1/") ? path.slice(3) : path];
+      const route = ROUTES[path.startsWith("/v1/") ? path.slice(3) : path] ?? otherRoute(path);
       if (route === undefined) {
         if (path === "/health") return new Response("ok\n");
         if (path === "/__stats") return stats();

@@ -2,7 +2,24 @@
 // summary the mock prints when it stops.
 import { decodeFromCompressedBase64 } from "hdr-histogram-js";
 import { encodeHistogram, newHistogram, percentileMs, recordMs, type Histogram } from "../metrics/histogram.ts";
+import type { Api } from "../apis.ts";
 import type { Fault } from "./model.ts";
+
+/** The APIs /__stats counts requests of: the four generation APIs (src/apis.ts), and OpenAI's legacy paths. */
+export const STAT_APIS = ["chat", "responses", "messages", "gemini", "completions", "embeddings"] as const satisfies readonly (
+  | Api
+  | "completions"
+  | "embeddings"
+)[];
+export type StatApi = (typeof STAT_APIS)[number];
+
+/** One API's requests: received, and refused because they did not match that API (malformed body, missing header or key, wrong method). */
+export interface ApiCount {
+  requests: number;
+  rejected: number;
+}
+
+const apiCounts = (): Record<StatApi, ApiCount> => Object.fromEntries(STAT_APIS.map((a) => [a, { requests: 0, rejected: 0 }])) as Record<StatApi, ApiCount>;
 
 /** How late the mock was against its own plan: its timers' accuracy, measured where they fire. */
 export interface LatenessStats {
@@ -17,6 +34,11 @@ export interface MockStats {
   requests: number;
   /** Answers per path and status: { "/v1/chat/completions": { "200": 10 } }. */
   by_path: Record<string, Record<string, number>>;
+  /**
+   * Requests received per API (every key of STAT_APIS, zeros included), and how many of them were
+   * refused because their shape or headers did not match that API: what a gateway really sent upstream.
+   */
+  by_api: Record<string, ApiCount>;
   /** Requests being answered right now (streams until their last event). */
   in_flight: number;
   in_flight_peak: number;
@@ -44,6 +66,8 @@ export class MockCounters {
   private lastPath = "";
   private lastMap: Map<number, number> | undefined;
   private faults: Partial<Record<Fault, number>> = {};
+  /** Counted by the routes as requests arrive: a field per API (kept across resets, which zero it), no string key per request. */
+  readonly api: Record<StatApi, ApiCount> = apiCounts();
   requests = 0;
   inFlight = 0;
   inFlightPeak = 0;
@@ -92,6 +116,7 @@ export class MockCounters {
     this.conns = new Set();
     this.ports = new Set();
     this.faults = {};
+    for (const a of STAT_APIS) this.api[a].requests = this.api[a].rejected = 0;
     this.requests = this.streamsStarted = this.streamsCompleted = this.streamsAborted = this.bytesIn = this.bytesOut = 0;
     this.inFlightPeak = this.inFlight;
     this.unaryLate = newHistogram();
@@ -115,6 +140,7 @@ export class MockCounters {
     return {
       requests: this.requests,
       by_path: by,
+      by_api: Object.fromEntries(STAT_APIS.map((a) => [a, { ...this.api[a] }])),
       in_flight: this.inFlight,
       in_flight_peak: this.inFlightPeak,
       connections: this.conns.size + this.ports.size,
@@ -142,12 +168,18 @@ export function mergeWire(parts: MockWire[]): MockStats {
   const sum = (f: (w: MockWire) => number): number => parts.reduce((a, w) => a + f(w), 0);
   const byPath: Record<string, Record<string, number>> = {};
   const faults: Partial<Record<Fault, number>> = {};
+  const byApi: Record<string, ApiCount> = apiCounts();
   const unary = newHistogram();
   const chunk = newHistogram();
   for (const w of parts) {
     for (const [path, codes] of Object.entries(w.by_path)) {
       const into = (byPath[path] ??= {});
       for (const [code, n] of Object.entries(codes)) into[code] = (into[code] ?? 0) + n;
+    }
+    for (const [api, c] of Object.entries(w.by_api)) {
+      const into = (byApi[api] ??= { requests: 0, rejected: 0 });
+      into.requests += c.requests;
+      into.rejected += c.rejected;
     }
     for (const [f, n] of Object.entries(w.faults)) faults[f as Fault] = (faults[f as Fault] ?? 0) + (n ?? 0);
     unary.add(decodeFromCompressedBase64(w.unary_late));
@@ -156,6 +188,7 @@ export function mergeWire(parts: MockWire[]): MockStats {
   return {
     requests: sum((w) => w.requests),
     by_path: byPath,
+    by_api: byApi,
     in_flight: sum((w) => w.in_flight),
     in_flight_peak: sum((w) => w.in_flight_peak),
     connections: sum((w) => w.connections),

@@ -1,9 +1,10 @@
 // A streamed answer: piece k is made when it is due (the first at its
 // time, then one gap after another), so nothing is built ahead. Every
 // stream's next piece waits in the shared ticker: one timer for all
-// streams. At piece `cutAfter` the connection drops (the cut fault).
+// streams. At piece `cutAfter` the connection drops (the cut fault). Every
+// API's stream goes through here: each says what its pieces, its tail and
+// its closing event are.
 import type { MockContext } from "./context.ts";
-import { ChunkWriter } from "./openai.ts";
 import { LAST_EVENT_COMMENT } from "./plan.ts";
 import { epochUs } from "./reply.ts";
 
@@ -15,8 +16,14 @@ export interface StreamSpec {
   piece: (k: number) => string;
   firstDueMs: number;
   nextGapMs: () => number;
-  /** What follows the last piece (finish and usage events), before the last-event comment and [DONE]. */
+  /** What follows the last piece (finish and usage events), before the last-event comment. */
   tail: () => string;
+  /**
+   * The event that closes the stream, after the last-event comment (chat's `data: [DONE]`, Responses'
+   * response.completed, Anthropic's message_stop; "" for Gemini, whose stream just ends): a client that
+   * stops reading at the closing event has read the comment already.
+   */
+  final: () => string;
   /** The piece at which the connection drops (-1: never). */
   cutAfter: number;
 }
@@ -38,7 +45,7 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
           counters.leave();
           if (outcome === "cut") {
             counters.faultsDone("cut");
-            reject(CUT_REASON); // errors the body: the connection drops before [DONE]
+            reject(CUT_REASON); // errors the body: the connection drops before the closing event
             return undefined;
           }
           if (outcome === "done") counters.streamsCompleted++;
@@ -61,7 +68,7 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
               k++;
               if (k < s.count) return this.dueMs + s.nextGapMs();
             }
-            const last = `${s.tail()}: ${LAST_EVENT_COMMENT}=${epochUs()}\n\n${ChunkWriter.DONE}`;
+            const last = `${s.tail()}: ${LAST_EVENT_COMMENT}=${epochUs()}\n\n${s.final()}`;
             counters.bytesOut += last.length;
             c.write(last);
             c.flush();
@@ -72,4 +79,11 @@ export function streamAnswer(ctx: MockContext, s: StreamSpec, receivedUs: number
     },
   });
   return ctx.replies.sse(body, receivedUs);
+}
+
+/** The cut fault of a unary answer: half its body when it is due, then the connection drops. */
+export function cutUnary(ctx: MockContext, body: string, dueMs: number, receivedUs: number, signal: AbortSignal): Response {
+  const half = body.slice(0, Math.floor(body.length / 2));
+  const none = (): string => "";
+  return streamAnswer(ctx, { count: 2, piece: () => half, firstDueMs: dueMs, nextGapMs: () => 0, tail: none, final: none, cutAfter: 1 }, receivedUs, signal);
 }

@@ -9,7 +9,7 @@ import { Recorder } from "../../src/metrics/recorder.ts";
 import { ResourceAccumulator } from "../../src/metrics/resources.ts";
 import { summariseRun } from "../../src/metrics/run-summary.ts";
 import { FACTS } from "./run-facts.ts";
-import { mergeWire, MockCounters } from "../../src/mock/stats.ts";
+import { mergeWire, MockCounters, STAT_APIS } from "../../src/mock/stats.ts";
 import { CAN_SHARE_PORT, defaultMockProcs } from "../../src/platform.ts";
 
 const ok = (): Response => new Response("", { status: 200 });
@@ -45,6 +45,23 @@ describe("mergeWire: the counts of several processes as one", () => {
     expect(m.lateness_ms.unary!.p50).toBeCloseTo(0.1, 2);
     expect(m.lateness_ms.unary!.p99).toBeCloseTo(2, 2);
     expect(m.processes!.map((p) => p.requests)).toEqual([30, 10]);
+  });
+
+  test("by_api adds up API by API, every API named in each", () => {
+    const a = new MockCounters();
+    const b = new MockCounters();
+    a.api.messages.requests = 5;
+    a.api.messages.rejected = 2;
+    b.api.messages.requests = 3;
+    b.api.gemini.requests = 4;
+    b.api.gemini.rejected = 1;
+    const m = mergeWire([a.toWire(), b.toWire()]);
+    expect(m.by_api.messages).toEqual({ requests: 8, rejected: 2 });
+    expect(m.by_api.gemini).toEqual({ requests: 4, rejected: 1 });
+    expect(m.by_api.chat).toEqual({ requests: 0, rejected: 0 });
+    expect(Object.keys(m.by_api)).toEqual([...STAT_APIS]);
+    a.reset();
+    expect(a.snapshot().by_api.messages).toEqual({ requests: 0, rejected: 0 });
   });
 
   test("one process's snapshot is what it counted; connections from other addresses are told apart", () => {

@@ -1,5 +1,5 @@
-// `gatebench mock`: the mock OpenAI upstream in the foreground, for trying a
-// gateway by hand. The hidden `__mock` runs the same server as a child of
+// `gatebench mock`: the mock LLM upstream (OpenAI chat and Responses,
+// Anthropic Messages, Gemini) in the foreground, for trying a gateway by hand. The hidden `__mock` runs the same server as a child of
 // `gatebench run`, which passes on its --mock-* flags.
 import { defineCommand } from "citty";
 import { assertPortFree } from "../../process/ports.ts";
@@ -26,7 +26,7 @@ export const mockModelArgs = {
   "itl-jitter": { type: "string", description: "Streams: extra gap per chunk, as --jitter", valueHint: "dist" },
   tokens: {
     type: "string",
-    description: "Output tokens per response (max_tokens or max_completion_tokens can ask for fewer)",
+    description: "Output tokens per response (the request's cap can ask for fewer: max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens)",
     default: String(MOCK_DEFAULTS.tokens),
     valueHint: "n",
   },
@@ -138,7 +138,7 @@ function mockOptions(a: MockValues): MockOptions {
   return { host: a.host, port: portFlag("port", a.port), ...model, fixed: a.fixed === true };
 }
 export const mockCommand = defineCommand({
-  meta: { name: "mock", description: "Run the mock OpenAI-compatible upstream in the foreground" },
+  meta: { name: "mock", description: "Run the mock LLM upstream (OpenAI chat and Responses, Anthropic Messages, Gemini) in the foreground" },
   args: mockArgs,
   async run({ args, rawArgs }) {
     const a = args as unknown as MockValues;
