@@ -3,7 +3,7 @@
 import type { OverheadSet } from "../metrics/summary.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
 import type { PhaseUsage } from "../metrics/resources.ts";
-import type { ResultDoc } from "../metrics/document.ts";
+import type { CpuPinningInfo, ResultDoc } from "../metrics/document.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
 export const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
@@ -122,4 +122,32 @@ export function usageCells(u: PhaseUsage): string[] {
 /** ", 2 processes, fixed answers": how many mock processes ran, and whether their answers were fixed. */
 export function mockShape(m: { procs?: number; fixed?: boolean }): string {
   return `${m.procs !== undefined ? `, ${m.procs} process${m.procs === 1 ? "" : "es"}` : ""}${m.fixed ? ", fixed answers" : ""}`;
+}
+
+/** The processes of one side of the pinning, grouped by the CPUs each got: "mock, gatebench on 1", or "gateway on 0, gateway on 0-1" when its processes differ. */
+function gotBy(p: CpuPinningInfo, gatewaySide: boolean): string {
+  const byCpus = new Map<string, string[]>();
+  for (const x of p.processes) {
+    if ((x.name === "gateway") !== gatewaySide) continue;
+    const key = x.cpus_allowed ?? "?";
+    const names = byCpus.get(key) ?? [];
+    if (!names.includes(x.name)) names.push(x.name);
+    byCpus.set(key, names);
+  }
+  return [...byCpus].map(([cpus, names]) => `${names.join(", ")} on ${cpus}`).join(", ");
+}
+
+/** The header's line on pinning: what each side asked for, and what its processes got (from /proc); "?" where that could not be read. */
+export function pinningLine(p: CpuPinningInfo): string {
+  const side = (gatewaySide: boolean, asked: string | null, flag: string): string => {
+    const got = gotBy(p, gatewaySide);
+    return got === "" ? "" : `${got} (${asked === null ? "not pinned" : `--${flag} ${asked}`})`;
+  };
+  return [
+    side(true, p.gateway_cpus, "gateway-cpus"),
+    side(false, p.harness_cpus, "harness-cpus"),
+    ...(p.overlap !== null ? [`both sets share ${p.overlap}`] : []),
+  ]
+    .filter((x) => x !== "")
+    .join(" · ");
 }
