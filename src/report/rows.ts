@@ -4,6 +4,7 @@ import type { OverheadSet } from "../metrics/summary.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
 import type { PhaseUsage } from "../metrics/resources.ts";
 import type { CpuPinningInfo, ResultDoc } from "../metrics/document.ts";
+import { RECOVERED_SAMPLES, STEADY_BAND_PCT, STEADY_MIN_SAMPLES, STEADY_MIN_SHARE, type MemoryFigures } from "../metrics/memory.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
 export const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
@@ -151,3 +152,18 @@ export function pinningLine(p: CpuPinningInfo): string {
     .filter((x) => x !== "")
     .join(" · ");
 }
+
+/** A process's memory in words, as both reports show it: idle, steady or growing under load, recovered after the cool-down. */
+export function memoryLine(m: MemoryFigures): string {
+  const mb = (v: number | null): string => (v === null ? "-" : fmtMb(v));
+  const load =
+    m.settled === true
+      ? `steady ${mb(m.steady_mb)} under load`
+      : m.settled === false
+        ? `never settled under load: growing ${m.growth_mb_per_min === null ? "-" : m.growth_mb_per_min} MB/min at its end`
+        : "steady state: too few load samples to tell";
+  return [`idle ${mb(m.idle_mb)}`, load, m.recovered_mb === null ? "no cool-down" : `recovered ${mb(m.recovered_mb)} after the cool-down`].join(" · ");
+}
+
+/** What the memory figures mean, under the line that shows them. */
+export const MEMORY_NOTE = `idle: median before the load (readiness probes and --setup aside) · steady: median of the load's last stretch within ${STEADY_BAND_PCT} % (${STEADY_MIN_SAMPLES} samples and ${STEADY_MIN_SHARE * 100} % of the load at least) · growing: slope over the load's last half · recovered: median of the cool-down's last ${RECOVERED_SAMPLES} samples`;

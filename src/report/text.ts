@@ -19,8 +19,8 @@ import {
   usageCells,
   type Verdict,
 } from "./rows.ts";
-// the CPU pinning
-import { pinningLine } from "./rows.ts";
+// the memory figures and the CPU pinning
+import { MEMORY_NOTE, memoryLine, pinningLine } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -180,6 +180,8 @@ function resources(doc: ResultDoc): string {
     if (d.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
     if (parts.length > 0) lines.push(`Gateway       ${parts.join(", ")}`);
   }
+  const mem = doc.summary.memory?.gateway;
+  if (mem) lines.push(`Memory        gateway: ${memoryLine(mem)}`, `              ${MEMORY_NOTE}`);
   return lines.join("\n");
 }
 
