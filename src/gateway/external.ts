@@ -4,7 +4,9 @@
 // its process tree), its output
 // written to a log file, and waited on until it answers. A gateway that
 // exits before it is ready, or takes too long, is a ProcessFailure naming
-// the command, its exit status and the last lines of its stderr.
+// the command, its exit status and the last lines of its stderr. With CPUs
+// given (--gateway-cpus), its supervisor pins itself to them before it
+// starts the command, so the whole group inherits them.
 import type { Subprocess } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -119,6 +121,7 @@ export async function startGateway(
   values: Omit<PlaceholderValues, "CONFIG">,
   readyTimeoutMs: number,
   cancel: AbortSignal,
+  cpus?: number[],
 ): Promise<ExternalGateway> {
   const dir = newTempDir();
   const configPath = spec.configTemplate ? join(dir, `config${extensionOf(spec.configTemplate)}`) : undefined;
@@ -142,7 +145,7 @@ export async function startGateway(
     argv = gatewayArgv(spec, all);
     readyUrl = readyUrlOf(spec, all);
     const env = { ...(process.env as Record<string, string>), ...placeholderEnv(all), ...Object.fromEntries(spec.env) };
-    launched = await spawnSupervised(argv, { cwd: spec.cwd, env, dir, verbatim: spec.shell && WINDOWS });
+    launched = await spawnSupervised(argv, { cwd: spec.cwd, env, dir, verbatim: spec.shell && WINDOWS, ...(cpus ? { cpus } : {}) });
   } catch (err) {
     settle(false);
     if (err instanceof ProcessFailure) throw new ProcessFailure(`gateway ${err.message}\n  command: ${argv.join(" ")}`);

@@ -57,6 +57,21 @@ export interface RunInfo {
   completed: boolean;
   /** Why the run ended before its schedule did. */
   ended_early?: string;
+  /** --gateway-cpus and --harness-cpus (Linux), when either was given. */
+  cpu_pinning?: CpuPinningInfo;
+}
+
+/**
+ * The CPUs asked for (a list as the kernel writes it, "0,2-3"; null: that
+ * side was not pinned), the CPUs both name, and what each process was
+ * allowed once started: /proc/PID/status Cpus_allowed_list (null where it
+ * could not be read). The gateway's processes are its whole group.
+ */
+export interface CpuPinningInfo {
+  gateway_cpus: string | null;
+  harness_cpus: string | null;
+  overlap: string | null;
+  processes: { name: string; pid: number; cpus_allowed: string | null }[];
 }
 
 export interface ClientInfo {

@@ -1,7 +1,10 @@
 // Resource samples per process and phase. The series is kept (a few samples
 // a second, so it grows with the run's length, never with its request
 // count) for plots and for the figures that need it: CPU p95, RSS at a
-// phase's start and end, and the slope of memory over the load.
+// phase's start and end, the slope of memory over the load, and the
+// memory figures of each process (idle, steady or growing, recovered:
+// memory.ts).
+import { memoryFigures, type MemoryFigures, type RssPoint } from "./memory.ts";
 
 export interface ResourceSample {
   /** CPU use since the previous sample, in % of one core (may exceed 100). */
@@ -120,6 +123,17 @@ export class ResourceAccumulator {
   /** How long a process was sampled in a phase (the sum of its sample intervals), ms. */
   phaseMs(process: string, phase: string): number {
     return (this.series.get(process) ?? []).filter((s) => s.phase === phase).reduce((a, s) => a + s.intervalMs, 0);
+  }
+
+  /** Each process's idle, steady (or growth) and recovered RSS (memory.ts); samples without a time are left out. */
+  memory(): Record<string, MemoryFigures> {
+    const out: Record<string, MemoryFigures> = {};
+    for (const [proc, list] of this.series) {
+      const of = (phase: string): RssPoint[] =>
+        list.filter((s) => s.phase === phase && s.atMs !== undefined).map((s) => ({ atMs: s.atMs!, mb: s.rssBytes / MB }));
+      out[proc] = memoryFigures(of("idle"), of("load"), of("cooldown"));
+    }
+    return out;
   }
 
   /** Least-squares slope of a process's RSS over a phase, in MB per minute (undefined with too few samples). */

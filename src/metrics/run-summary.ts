@@ -71,6 +71,7 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
   const rec = load.recorder;
   const summary = summarize(rec, laneWindowMs(load, f), acc.summary(), f.sliced);
   summary.requests.in_flight_peak = load.inFlightPeak;
+  summary.memory = acc.memory();
   // a closed loop's requests in flight together are not independent: its connections count as one (overheadOf)
   const together = f.closedLoop ? Math.max(1, f.concurrency ?? 1) : 1;
   if (load.direct) withBaseline(summary, rec, load.direct.recorder, laneWindowMs(load.direct, f), f.sliced, together);

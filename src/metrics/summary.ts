@@ -3,6 +3,7 @@ import { statsOf, type Histogram, type Stats } from "./histogram.ts";
 import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
 import type { Recorder } from "./recorder.ts";
+import type { MemoryFigures } from "./memory.ts";
 import type { PhaseUsage, ResourceAccumulator } from "./resources.ts";
 import type { GateResult, TargetsSummary } from "./verdicts.ts";
 
@@ -38,6 +39,8 @@ export interface Summary {
   /** The first message seen for error kinds that need one to be understood (other, stream_malformed). */
   error_samples?: Record<string, string>;
   resources: Record<string, Record<string, PhaseUsage>>;
+  /** Each sampled process's idle, steady (or growth) and recovered RSS (metrics/memory.ts). */
+  memory?: Record<string, MemoryFigures>;
   warnings?: string[];
   /** Set when the mock, not the gateway, set the pace (its CPU near a core per process): why, in words. */
   mock_bound?: string;

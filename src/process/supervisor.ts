@@ -11,9 +11,15 @@
 // on stdout (one line, before the command's own output, which goes to the
 // same pipes); signals meant for gatebench's terminal (Ctrl-C, SIGTERM to
 // the foreground group, SIGHUP) are gatebench's to handle, not its own.
+//
+// Given CPUs (--gateway-cpus), it pins itself to them before it starts the
+// command, so the command and everything it ever forks inherit them from
+// the first instruction: pinning the group from outside afterwards would
+// miss a process forked in between.
 import type { Subprocess } from "bun";
 import { rmSync } from "node:fs";
 import { constants } from "node:os";
+import { pinProcess } from "./affinity.ts";
 import { ProcessFailure, selfArgv } from "./children.ts";
 import { stopGroup } from "./group.ts";
 
@@ -30,6 +36,8 @@ export interface SuperviseSpec {
   dir?: string;
   /** Windows: pass the command line to cmd.exe as written. */
   verbatim?: boolean;
+  /** Linux: the CPUs the command (and all it starts) runs on. */
+  cpus?: number[];
 }
 
 /** The supervisor's body (hidden `__supervise`); never returns. */
@@ -37,6 +45,8 @@ export async function supervise(spec: SuperviseSpec): Promise<never> {
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, ignore);
   let child: Subprocess;
   try {
+    // the supervisor mostly waits on its lifeline: sharing the command's CPUs costs them nothing
+    if (spec.cpus) await pinProcess(process.pid, spec.cpus).catch(cannotPin);
     child = Bun.spawn(spec.argv, { stdin: "ignore", stdout: "inherit", stderr: "inherit", detached: true, windowsVerbatimArguments: spec.verbatim === true });
   } catch (err) {
     process.stdout.write(`${PREFIX}${JSON.stringify({ error: (err as Error).message })}\n`);
@@ -66,6 +76,10 @@ export async function supervise(spec: SuperviseSpec): Promise<never> {
   process.exit(128 + ((constants.signals as Record<string, number>)[String(signal)] ?? 1));
 }
 
+function cannotPin(err: Error): never {
+  throw new Error(`cannot pin it to its CPUs: ${err.message}`);
+}
+
 function ignore(): void {
   // gatebench decides when its command stops
 }
@@ -86,9 +100,14 @@ export interface Supervised {
  */
 export async function spawnSupervised(
   argv: string[],
-  opts: { cwd?: string; env: Record<string, string>; dir?: string; verbatim?: boolean },
+  opts: { cwd?: string; env: Record<string, string>; dir?: string; verbatim?: boolean; cpus?: number[] },
 ): Promise<Supervised> {
-  const spec: SuperviseSpec = { argv, ...(opts.dir ? { dir: opts.dir } : {}), ...(opts.verbatim ? { verbatim: true } : {}) };
+  const spec: SuperviseSpec = {
+    argv,
+    ...(opts.dir ? { dir: opts.dir } : {}),
+    ...(opts.verbatim ? { verbatim: true } : {}),
+    ...(opts.cpus ? { cpus: opts.cpus } : {}),
+  };
   const proc = Bun.spawn([...selfArgv(), "__supervise"], {
     cwd: opts.cwd,
     env: { ...opts.env, [SUPERVISE_VAR]: JSON.stringify(spec) },

@@ -14,6 +14,8 @@ import { PLOT_SCRIPT } from "./html-script.ts";
 import { PAGE_CSS } from "./html-style.ts";
 import type { ResultDoc } from "../metrics/document.ts";
 import { gateRows, latencyRows, mockShape, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells } from "./rows.ts";
+// the memory figures and the CPU pinning
+import { MEMORY_NOTE, memoryLine, pinningLine } from "./rows.ts";
 
 export const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -57,6 +59,7 @@ function header(doc: ResultDoc): string {
   if (gw.kind === "command" && gw.command) items.push(["gateway", `${gw.command.join(" ")}${gw.log ? ` (output: ${gw.log})` : ""}`]);
   items.push(["upstream", r.mock ? `${r.mock.url} (mock, pid ${r.mock.pid}, port ${r.mock.port}${mockShape(r.mock)})` : "not started (--no-mock)"]);
   items.push(["load", `${r.load}, ${c.stream ? "streaming" : "unary"}${(c.workers ?? 1) > 1 ? `, ${c.workers} workers` : ""} · seed ${c.seed}`]);
+  if (r.cpu_pinning) items.push(["cpus", pinningLine(r.cpu_pinning)]);
   const b = r.baseline;
   if (b) {
     items.push([
@@ -196,6 +199,8 @@ function resources(doc: ResultDoc): string {
   if (d?.gateway_rss_mb_per_stream !== undefined) parts.push(`${d.gateway_rss_mb_per_stream} MB per open stream`);
   if (d?.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
   if (parts.length > 0) out.push(`<p class="derived"><strong>Gateway</strong> ${esc(parts.join(", "))}</p>`);
+  const mem = doc.summary.memory?.gateway;
+  if (mem) out.push(`<p class="derived" data-memory="gateway"><strong>Memory</strong> ${esc(memoryLine(mem))}</p><p class="note">${esc(MEMORY_NOTE)}</p>`);
   return out.join("\n");
 }
 

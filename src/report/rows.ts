@@ -3,7 +3,8 @@
 import type { OverheadSet } from "../metrics/summary.ts";
 import { fmtCpu, fmtMb, fmtMs, fmtPct, fmtRate } from "./format.ts";
 import type { PhaseUsage } from "../metrics/resources.ts";
-import type { ResultDoc } from "../metrics/document.ts";
+import type { CpuPinningInfo, ResultDoc } from "../metrics/document.ts";
+import { RECOVERED_SAMPLES, STEADY_BAND_PCT, STEADY_MIN_SAMPLES, STEADY_MIN_SHARE, type MemoryFigures } from "../metrics/memory.ts";
 
 export const STAT_KEYS = ["min", "mean", "p50", "p90", "p95", "p99", "p999", "max"] as const;
 export const STAT_HEAD = ["min", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
@@ -123,3 +124,46 @@ export function usageCells(u: PhaseUsage): string[] {
 export function mockShape(m: { procs?: number; fixed?: boolean }): string {
   return `${m.procs !== undefined ? `, ${m.procs} process${m.procs === 1 ? "" : "es"}` : ""}${m.fixed ? ", fixed answers" : ""}`;
 }
+
+/** The processes of one side of the pinning, grouped by the CPUs each got: "mock, gatebench on 1", or "gateway on 0, gateway on 0-1" when its processes differ. */
+function gotBy(p: CpuPinningInfo, gatewaySide: boolean): string {
+  const byCpus = new Map<string, string[]>();
+  for (const x of p.processes) {
+    if ((x.name === "gateway") !== gatewaySide) continue;
+    const key = x.cpus_allowed ?? "?";
+    const names = byCpus.get(key) ?? [];
+    if (!names.includes(x.name)) names.push(x.name);
+    byCpus.set(key, names);
+  }
+  return [...byCpus].map(([cpus, names]) => `${names.join(", ")} on ${cpus}`).join(", ");
+}
+
+/** The header's line on pinning: what each side asked for, and what its processes got (from /proc); "?" where that could not be read. */
+export function pinningLine(p: CpuPinningInfo): string {
+  const side = (gatewaySide: boolean, asked: string | null, flag: string): string => {
+    const got = gotBy(p, gatewaySide);
+    return got === "" ? "" : `${got} (${asked === null ? "not pinned" : `--${flag} ${asked}`})`;
+  };
+  return [
+    side(true, p.gateway_cpus, "gateway-cpus"),
+    side(false, p.harness_cpus, "harness-cpus"),
+    ...(p.overlap !== null ? [`both sets share ${p.overlap}`] : []),
+  ]
+    .filter((x) => x !== "")
+    .join(" · ");
+}
+
+/** A process's memory in words, as both reports show it: idle, steady or growing under load, recovered after the cool-down. */
+export function memoryLine(m: MemoryFigures): string {
+  const mb = (v: number | null): string => (v === null ? "-" : fmtMb(v));
+  const load =
+    m.settled === true
+      ? `steady ${mb(m.steady_mb)} under load`
+      : m.settled === false
+        ? `never settled under load: growing ${m.growth_mb_per_min === null ? "-" : m.growth_mb_per_min} MB/min at its end`
+        : "steady state: too few load samples to tell";
+  return [`idle ${mb(m.idle_mb)}`, load, m.recovered_mb === null ? "no cool-down" : `recovered ${mb(m.recovered_mb)} after the cool-down`].join(" · ");
+}
+
+/** What the memory figures mean, under the line that shows them. */
+export const MEMORY_NOTE = `idle: median before the load (readiness probes and --setup aside) · steady: median of the load's last stretch within ${STEADY_BAND_PCT} % (${STEADY_MIN_SAMPLES} samples and ${STEADY_MIN_SHARE * 100} % of the load at least) · growing: slope over the load's last half · recovered: median of the cool-down's last ${RECOVERED_SAMPLES} samples`;

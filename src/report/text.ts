@@ -19,6 +19,8 @@ import {
   usageCells,
   type Verdict,
 } from "./rows.ts";
+// the memory figures and the CPU pinning
+import { MEMORY_NOTE, memoryLine, pinningLine } from "./rows.ts";
 
 const TABLE: TableUserConfig = {
   border: getBorderCharacters("norc"),
@@ -42,6 +44,7 @@ function header(doc: ResultDoc): string {
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port}${mockShape(r.mock)})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""} · seed ${(doc.config as { seed: number }).seed}`,
   ];
+  if (r.cpu_pinning) lines.push(`cpus      ${pinningLine(r.cpu_pinning)}`);
   const b = r.baseline;
   if (b) {
     lines.push(
@@ -177,6 +180,8 @@ function resources(doc: ResultDoc): string {
     if (d.gateway_cpu_ms_per_request !== undefined) parts.push(`${d.gateway_cpu_ms_per_request} ms of CPU per request`);
     if (parts.length > 0) lines.push(`Gateway       ${parts.join(", ")}`);
   }
+  const mem = doc.summary.memory?.gateway;
+  if (mem) lines.push(`Memory        gateway: ${memoryLine(mem)}`, `              ${MEMORY_NOTE}`);
   return lines.join("\n");
 }
 

@@ -17,6 +17,8 @@ import { baselineOrder, isClosedLoop, scheduledMs, type RunConfig } from "./conf
 import { RunContext, type Ended, type RunControl, type RunHooks } from "./context.ts";
 import { driveLoad, type Driven } from "./drive.ts";
 import { prepare, startProcesses, type Started } from "./start.ts";
+import type { CpuPinningInfo } from "../metrics/document.ts";
+import { overlapWarning } from "./pinning.ts";
 
 export type { RunControl, RunHooks } from "./context.ts";
 
@@ -60,6 +62,8 @@ export interface RunResult {
   loadStartedAt: string;
   /** Why the run ended early, when it did ("interrupted", what failed, or the gate that could no longer pass). */
   ended: Ended;
+  /** --gateway-cpus, --harness-cpus: the CPUs asked for and what each process got. */
+  pinning?: CpuPinningInfo;
 }
 
 const info = (c: ChildProcess): ProcessInfo => ({ pid: c.pid, port: c.port, command: c.argv });
@@ -129,6 +133,8 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       cpus: cpuCount(),
     },
   );
+  const overlap = overlapWarning(cfg);
+  if (overlap) summary.warnings = [...(summary.warnings ?? []), overlap];
   const ext = ctx.external;
   return {
     config: cfg,
@@ -160,6 +166,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
     loadMs: d.loadMs,
     loadStartedAt: new Date(d.wallMinusPerfMs + out.startedMs).toISOString(),
     ended: ctx.ended,
+    ...(s.pinning ? { pinning: s.pinning } : {}),
   };
 }
 

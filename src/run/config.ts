@@ -118,6 +118,10 @@ export interface RunConfig {
    * answers are fixed (--mock-fixed). The baseline's mock is the same.
    */
   mock: { flags: Record<string, string>; seed: number; procs: number; fixed: boolean };
+  /** Linux: the CPUs the gateway runs on (--gateway-cpus: its whole process group, or the built-in proxy); undefined: not pinned. */
+  gatewayCpus?: number[];
+  /** Linux: the CPUs gatebench, its mocks and load workers run on (--harness-cpus); undefined: not pinned. */
+  harnessCpus?: number[];
 }
 
 export const RUN_DEFAULTS = {

@@ -86,6 +86,7 @@ export function documentOf(r: RunResult): ResultDoc {
     load_ms: Math.round(r.loadMs),
     completed: !r.ended.early,
     ended_early: r.ended.early ? r.ended.reason : undefined,
+    ...(r.pinning ? { cpu_pinning: r.pinning } : {}),
   };
   return resultDoc(
     toolInfo(),

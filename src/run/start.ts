@@ -17,6 +17,8 @@ import type { RunContext } from "./context.ts";
 import { readdirSync } from "node:fs";
 import { ConfigError } from "./errors.ts";
 import { requestBodies } from "./workload.ts";
+import type { CpuPinningInfo } from "../metrics/document.ts";
+import { gatewayCpusOf, pinHarness, pinningInfo, pinProxy } from "./pinning.ts";
 
 export interface Prepared {
   bodies: Uint8Array[];
@@ -34,6 +36,8 @@ export interface Started {
   url: string;
   /** The attached gateway's process (--pid, --pid-of-port). */
   attached?: number;
+  /** --gateway-cpus, --harness-cpus: what each process got. */
+  pinning?: CpuPinningInfo;
 }
 
 /**
@@ -86,6 +90,8 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
   checkOpenFiles(cfg, hooks);
   if (!cfg.noMock) assertPortFree(cfg.host, cfg.mockPort, "mock upstream", "--mock-port");
   if (!cfg.target && cfg.port !== 0) assertPortFree(cfg.host, cfg.port, "gateway", "--port");
+  // last of the checks, first of the starts: everything gatebench starts from here on inherits the harness's CPUs
+  await pinHarness(ctx);
   return { bodies, caPem };
 }
 
@@ -164,7 +170,13 @@ async function startGatewayOf(ctx: RunContext, s: Started, mockValues: MockValue
   if (cfg.gateway) {
     const port = cfg.port === 0 ? freePort(cfg.host) : cfg.port;
     if (ctx.stopSending.signal.aborted) throw new ProcessFailure("interrupted before the gateway was started");
-    const gw = await startGateway(cfg.gateway, { PORT: String(port), HOST: cfg.host, ...mockValues }, cfg.readyTimeoutMs, ctx.stopSending.signal);
+    const gw = await startGateway(
+      cfg.gateway,
+      { PORT: String(port), HOST: cfg.host, ...mockValues },
+      cfg.readyTimeoutMs,
+      ctx.stopSending.signal,
+      gatewayCpusOf(cfg),
+    );
     ctx.external = gw;
     hooks.log(`gateway listening on http://${cfg.host}:${port} (pid ${gw.pid}: ${gw.argv.join(" ")})`);
     void gw.proc.exited.then(() => {
@@ -182,6 +194,7 @@ async function startGatewayOf(ctx: RunContext, s: Started, mockValues: MockValue
       [...ctx.self, "__proxy", "--host", cfg.host, "--port", String(cfg.port), "--upstream", `http://${cfg.host}:${s.mock.port}`],
       { [FETCH_LIMIT_VAR]: FETCH_LIMIT },
     );
+    await pinProxy(cfg, s.proxy.pid);
     hooks.log(`gateway (built-in proxy) listening on http://${cfg.host}:${s.proxy.port} (pid ${s.proxy.pid})`);
   }
 }
@@ -230,6 +243,7 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
   };
   await setup(ctx);
   s.attached = attachedProcess(ctx);
+  s.pinning = await pinningInfo(ctx, s);
   return s;
 }
 

@@ -1,6 +1,9 @@
 // The flags of `gatebench run` about the gateway: a command started for the
-// run, or a --target already running, and its port.
+// run, or a --target already running, and its port; the CPUs it and
+// gatebench are pinned to, with their check.
+import { AffinityError, CAN_PIN, formatCpuList, onlineCpus, parseCpuList } from "../../process/affinity.ts";
 import { RUN_DEFAULTS } from "../../run/config.ts";
+import { UsageError } from "../errors.ts";
 
 const D = RUN_DEFAULTS;
 
@@ -80,4 +83,52 @@ export const gatewayArgs = {
     default: String(D.port),
     valueHint: "port",
   },
+  "gateway-cpus": {
+    type: "string",
+    description:
+      "Linux: run the gateway on these CPUs only (sched_setaffinity), e.g. 0-3, 4,5 or 0,2-3: its whole process group (every process it forks inherits them), or the built-in proxy. The report and the JSON (run.cpu_pinning) say what each process got",
+    group: "The gateway",
+    valueHint: "list",
+  },
+  "harness-cpus": {
+    type: "string",
+    description:
+      "Linux: run gatebench itself, its mocks and load workers on these CPUs only, set before any of them starts, e.g. 4-5; with --gateway-cpus on other CPUs, the load generator cannot steal the gateway's cores (a warning says when the two share one)",
+    group: "The gateway",
+    valueHint: "list",
+  },
 } as const;
+
+/** A --gateway-cpus or --harness-cpus list, read strictly and checked against the CPUs this machine has. */
+export function cpusFlag(flag: string, value: string): number[] {
+  if (!CAN_PIN)
+    throw new UsageError(`--${flag} pins CPUs through Linux's sched_setaffinity, which ${process.platform} does not have: drop --${flag} (or run on Linux)`);
+  let cpus: number[];
+  try {
+    cpus = parseCpuList(value);
+  } catch (err) {
+    if (!(err instanceof AffinityError)) throw err;
+    throw new UsageError(`--${flag} "${value}": ${err.message}; expected CPU numbers and ranges separated by commas, e.g. --${flag} 0-3 or --${flag} 0,2-3`);
+  }
+  const online = onlineCpus();
+  const missing = cpus.filter((c) => !online.includes(c));
+  if (missing.length > 0)
+    throw new UsageError(
+      `--${flag} "${value}": this machine has ${online.length} CPU${online.length === 1 ? "" : "s"} (${formatCpuList(online)}), so no CPU ${formatCpuList(missing)}; e.g. --${flag} ${online[online.length - 1]}`,
+    );
+  return cpus;
+}
+
+/** --gateway-cpus and --harness-cpus as a RunConfig holds them; only a gateway gatebench starts can be pinned. */
+export function pinningOf(a: { "gateway-cpus"?: string; "harness-cpus"?: string; target?: string }): { gatewayCpus?: number[]; harnessCpus?: number[] } {
+  const out: { gatewayCpus?: number[]; harnessCpus?: number[] } = {};
+  if (a["gateway-cpus"] !== undefined) {
+    out.gatewayCpus = cpusFlag("gateway-cpus", a["gateway-cpus"]);
+    if (a.target !== undefined)
+      throw new UsageError(
+        "--gateway-cpus pins a gateway gatebench starts (--gateway, or the built-in proxy); a --target is already running: start it under taskset -c LIST yourself, or give --gateway",
+      );
+  }
+  if (a["harness-cpus"] !== undefined) out.harnessCpus = cpusFlag("harness-cpus", a["harness-cpus"]);
+  return out;
+}
