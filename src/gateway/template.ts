@@ -1,18 +1,32 @@
 // Placeholders in a gateway's command line and config template:
-// {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}
-// and {{env.NAME}}. Pure: text in, text out; an unknown placeholder (or an
+// {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_ORIGIN}}, {{MOCK_HOST}},
+// {{MOCK_PORT}}, {{UPSTREAM_API}}, {{CONFIG}} and {{env.NAME}}. Pure: text in, text out; an unknown placeholder (or an
 // unset variable) is an error that names it and its line.
 
 export interface PlaceholderValues {
   PORT: string;
   HOST: string;
+  /** The mock's base URL for the API the gateway calls it in: …/v1 for OpenAI's, the bare origin for Anthropic's and Gemini's (as their SDKs take it). */
   MOCK_URL: string;
+  /** http://host:port, for a config that writes the whole path itself. */
+  MOCK_ORIGIN: string;
   MOCK_HOST: string;
   MOCK_PORT: string;
+  /** The API the gateway is expected to call the mock in (--upstream-api, else --api): chat, responses, messages, gemini. */
+  UPSTREAM_API: string;
   CONFIG: string;
 }
 
-export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = ["PORT", "HOST", "MOCK_URL", "MOCK_HOST", "MOCK_PORT", "CONFIG"];
+export const PLACEHOLDERS: readonly (keyof PlaceholderValues)[] = [
+  "PORT",
+  "HOST",
+  "MOCK_URL",
+  "MOCK_ORIGIN",
+  "MOCK_HOST",
+  "MOCK_PORT",
+  "UPSTREAM_API",
+  "CONFIG",
+];
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -40,9 +54,18 @@ export function render(text: string, values: PlaceholderValues, env: Record<stri
   });
 }
 
-/** The same values as environment variables for the gateway: GATEWAY_PORT, GATEWAY_HOST, MOCK_URL, MOCK_HOST, MOCK_PORT, GATEWAY_CONFIG. */
+/** The same values as environment variables for the gateway: GATEWAY_PORT, GATEWAY_HOST, MOCK_URL, MOCK_ORIGIN, MOCK_HOST, MOCK_PORT, UPSTREAM_API, GATEWAY_CONFIG. */
 export function placeholderEnv(v: PlaceholderValues): Record<string, string> {
-  return { GATEWAY_PORT: v.PORT, GATEWAY_HOST: v.HOST, MOCK_URL: v.MOCK_URL, MOCK_HOST: v.MOCK_HOST, MOCK_PORT: v.MOCK_PORT, GATEWAY_CONFIG: v.CONFIG };
+  return {
+    GATEWAY_PORT: v.PORT,
+    GATEWAY_HOST: v.HOST,
+    MOCK_URL: v.MOCK_URL,
+    MOCK_ORIGIN: v.MOCK_ORIGIN,
+    MOCK_HOST: v.MOCK_HOST,
+    MOCK_PORT: v.MOCK_PORT,
+    UPSTREAM_API: v.UPSTREAM_API,
+    GATEWAY_CONFIG: v.CONFIG,
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Recorder } from "./recorder.ts";
 import type { ResourceAccumulator } from "./resources.ts";
 import { derivedFigures, summarize, upstreamFigures, withBaseline, type Summary } from "./summary.ts";
 import { judge } from "./targets.ts";
+import { translationCheck, type ApiCounts } from "./translation.ts";
+import type { Api } from "../apis.ts";
 import type { TargetPreset } from "./verdicts.ts";
 import { warningsFor, type WarningFacts } from "./warnings.ts";
 
@@ -32,6 +34,8 @@ export interface UpstreamCounts {
   connections: number;
   streams_completed: number;
   streams_aborted: number;
+  /** Requests received by API (a mock that does not count them: absent). */
+  by_api?: Record<string, ApiCounts>;
 }
 
 export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
@@ -53,6 +57,8 @@ export interface RunFacts extends Omit<WarningFacts, "closedLoop" | "sliceMs"> {
   /** The mock's processes (undefined: no mock was started), and the machine's CPUs. */
   mockProcs?: number;
   cpus?: number;
+  /** A translation run: the client's API and the one the gateway was to call the mock in (they differ). */
+  translation?: { client: Api; upstream: Api };
 }
 
 /**
@@ -82,6 +88,12 @@ export function summariseRun(load: RunRecords, acc: ResourceAccumulator, upstrea
   const bound = f.mockProcs === undefined ? undefined : mockLimit(summary, f.mockProcs, f.cpus ?? f.mockProcs);
   if (bound) summary.mock_bound = bound;
   const verdicts = judge(f.gates, summary, { ...f.targets, stream: f.stream });
+  if (f.translation) {
+    // what the gateway sent upstream, from the mock's counts: passthrough fails the run like a gate
+    const t = translationCheck(f.translation.client, f.translation.upstream, upstream?.by_api);
+    summary.translation = t;
+    verdicts.push({ expr: `translated ${t.client_api} → ${t.upstream_api}`, value: null, pass: t.verdict === "translated", unit: "", note: t.note });
+  }
   const stop = f.gateStop;
   if (stop) {
     const v = verdicts.find((x) => x.expr === stop.expr);

@@ -1,4 +1,5 @@
 // The run's summary in the shape of the JSON result contract (docs/DESIGN.md).
+import type { TranslationCheck } from "./translation.ts";
 import { statsOf, type Histogram, type Stats } from "./histogram.ts";
 import { overheadOf, type BandRow, type OverheadRow } from "./overhead.ts";
 import { ERROR_KIND_NAMES } from "./outcome.ts";
@@ -41,6 +42,8 @@ export interface Summary {
   resources: Record<string, Record<string, PhaseUsage>>;
   /** Each sampled process's idle, steady (or growth) and recovered RSS (metrics/memory.ts). */
   memory?: Record<string, MemoryFigures>;
+  /** A translation run (--upstream-api): whether the gateway called the mock in the expected API, with the mock's counts as evidence. */
+  translation?: TranslationCheck;
   warnings?: string[];
   /** Set when the mock, not the gateway, set the pace (its CPU near a core per process): why, in words. */
   mock_bound?: string;

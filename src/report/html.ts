@@ -74,7 +74,11 @@ function header(doc: ResultDoc): string {
     items.push(["note", "closed loop: each connection waits for its response before sending again, so latency leaves out the wait a slow target causes"]);
   const early = r.ended_early ? `<p class="alert">ENDED EARLY: ${esc(r.ended_early)} (${esc(loadLasted(r.load_ms))})</p>` : "";
   const bound = doc.summary.mock_bound ? `<p class="alert">MOCK-BOUND: ${esc(doc.summary.mock_bound)}</p>` : "";
-  return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}${bound}`;
+  const t = doc.summary.translation;
+  if (t?.verdict === "translated") items.push(["translation", t.note]);
+  const passthrough =
+    t && t.verdict !== "translated" ? `<p class="alert">${t.verdict === "passthrough" ? "PASSTHROUGH" : "NOT TRANSLATED"}: ${esc(t.note)}</p>` : "";
+  return `<dl class="run">${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>${early}${bound}${passthrough}`;
 }
 
 function requestsRow(key: string, label: string, q: Summary["requests"]): Row {

@@ -68,6 +68,8 @@ function header(doc: ResultDoc): string {
     );
   if (r.ended_early) lines.push(`ENDED EARLY: ${r.ended_early} (${loadLasted(r.load_ms)})`);
   if (doc.summary.mock_bound) lines.push(`MOCK-BOUND: ${doc.summary.mock_bound}; give it more processes (--mock-procs) or cores of its own`);
+  const t = doc.summary.translation;
+  if (t) lines.push(t.verdict === "translated" ? `translate ${t.note}` : `${t.verdict === "passthrough" ? "PASSTHROUGH" : "NOT TRANSLATED"}: ${t.note}`);
   return lines.join("\n");
 }
 
@@ -123,6 +125,11 @@ function overhead(doc: ResultDoc): string {
     table(rows, TABLE).trimEnd(),
     "overhead = gateway − direct at each percentile; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile",
   ];
+  const t = doc.summary.translation;
+  if (t)
+    lines.push(
+      `translation: the baseline spoke ${t.client_api} straight to the mock, so the overhead includes the gateway's translation to ${t.upstream_api} and back`,
+    );
   if (o.request_path)
     lines.push("request path: sent → the mock received it; response path: the mock answered (for a stream, sent its last event) → last byte here");
   else if (doc.summary.request_path_ms === undefined && doc.summary.direct?.request_path_ms) {
@@ -238,7 +245,8 @@ export function textReport(doc: ResultDoc, opts: { color?: boolean } = {}): stri
   const paint = painter(opts.color);
   const head = header(doc)
     .replace(/^ENDED EARLY/m, paint.bad("ENDED EARLY"))
-    .replace(/^MOCK-BOUND/m, paint.bad("MOCK-BOUND"));
+    .replace(/^MOCK-BOUND/m, paint.bad("MOCK-BOUND"))
+    .replace(/^(PASSTHROUGH|NOT TRANSLATED)/m, (w) => paint.bad(w));
   return [head, requests(doc) + latency(doc), overhead(doc), outcomes(doc), resources(doc), warnings(doc, paint), targets(doc, paint), gates(doc, paint)]
     .map((b) => b.trimEnd())
     .filter((b) => b !== "")

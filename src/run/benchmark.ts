@@ -2,6 +2,7 @@
 // and the gateway (start.ts), drive the load (drive.ts), summarise what it
 // recorded (metrics/run-summary.ts), and stop everything, whatever happens
 // on the way.
+const CLIENT_API = "chat" as const; // until the client speaks more APIs
 import { FETCH_POOL_SIZE } from "../load/fetch.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
@@ -131,6 +132,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       gateStop: d.gateStop,
       mockProcs: s.mock ? cfg.mock.procs : undefined,
       cpus: cpuCount(),
+      ...(cfg.upstreamApi && cfg.upstreamApi !== CLIENT_API ? { translation: { client: CLIENT_API, upstream: cfg.upstreamApi } } : {}),
     },
   );
   const overlap = overlapWarning(cfg);

@@ -1,5 +1,6 @@
 // One benchmark's configuration: everything needed to replay it.
 
+import type { Api } from "../apis.ts";
 import { constantShape, rampShape, type Segment, Shape, stepsShape, withWarmup } from "../load/pacer.ts";
 import type { GatewaySpec } from "../gateway/external.ts";
 import type { ClientKind } from "../load/client.ts";
@@ -122,6 +123,8 @@ export interface RunConfig {
   gatewayCpus?: number[];
   /** Linux: the CPUs gatebench, its mocks and load workers run on (--harness-cpus); undefined: not pinned. */
   harnessCpus?: number[];
+  /** A translation run: the API the gateway is expected to call the mock in (--upstream-api); undefined: the client's own. */
+  upstreamApi?: Api;
 }
 
 export const RUN_DEFAULTS = {

@@ -3,6 +3,7 @@
 // mock), the gateway (the user's, or the built-in proxy), the attached
 // target checked, --setup, and the attached gateway's process found. A
 // child that dies from then on ends the run early.
+import { apiBase } from "../apis.ts";
 import { gatewayArgv, readyUrlOf, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
 import { removeDeadTempDirs } from "../gateway/temp.ts";
 import { render, type PlaceholderValues } from "../gateway/template.ts";
@@ -75,7 +76,16 @@ export async function prepare(ctx: RunContext): Promise<Prepared> {
   const { cfg, hooks } = ctx;
   const bodies = await requestBodies(cfg);
   const caPem = cfg.caFile ? await Bun.file(cfg.caFile).text() : undefined;
-  const probe = { PORT: "1", HOST: cfg.host, MOCK_URL: "http://x/v1", MOCK_HOST: "x", MOCK_PORT: "1", CONFIG: "/x" };
+  const probe = {
+    PORT: "1",
+    HOST: cfg.host,
+    MOCK_URL: "http://x/v1",
+    MOCK_ORIGIN: "http://x",
+    MOCK_HOST: "x",
+    MOCK_PORT: "1",
+    UPSTREAM_API: "chat",
+    CONFIG: "/x",
+  };
   if (cfg.gateway) {
     renderConfig(cfg.gateway, probe);
     gatewayArgv(cfg.gateway, probe);
@@ -162,7 +172,7 @@ async function startMocks(ctx: RunContext, s: Started): Promise<void> {
 }
 
 /** The mock's address, as the placeholders give it to a gateway and to --setup. */
-type MockValues = Pick<PlaceholderValues, "MOCK_URL" | "MOCK_HOST" | "MOCK_PORT">;
+type MockValues = Pick<PlaceholderValues, "MOCK_URL" | "MOCK_ORIGIN" | "MOCK_HOST" | "MOCK_PORT" | "UPSTREAM_API">;
 
 /** The gateway: the user's (--gateway), or the built-in proxy when no --target is given. */
 async function startGatewayOf(ctx: RunContext, s: Started, mockValues: MockValues): Promise<void> {
@@ -220,10 +230,15 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
   const { cfg } = ctx;
   const s: Started = { url: "" };
   await startMocks(ctx, s);
+  // the mock's base URL as a client of the API the gateway calls it in takes it
+  const upstreamApi = cfg.upstreamApi ?? "chat";
+  const origin = s.mock ? `http://${cfg.host}:${s.mock.port}` : "";
   const mockValues: MockValues = {
-    MOCK_URL: s.mock ? `http://${cfg.host}:${s.mock.port}/v1` : "",
+    MOCK_URL: s.mock ? origin + apiBase(upstreamApi) : "",
+    MOCK_ORIGIN: origin,
     MOCK_HOST: s.mock ? cfg.host : "",
     MOCK_PORT: s.mock ? String(s.mock.port) : "",
+    UPSTREAM_API: upstreamApi,
   };
   await startGatewayOf(ctx, s, mockValues);
   s.url = targetUrl(cfg, pathGiven, s.proxy?.port ?? ctx.external?.port ?? 0);

@@ -80,7 +80,16 @@ describe.concurrent("litellm.config.yaml.tmpl", () => {
   const mockUrl = "http://127.0.0.1:9091/v1";
 
   test("renders to YAML whose model_list sends the model gatebench asks for, and any other, to the mock", () => {
-    const values = { PORT: "4000", HOST: "127.0.0.1", MOCK_URL: mockUrl, MOCK_HOST: "127.0.0.1", MOCK_PORT: "9091", CONFIG: "/tmp/config.yaml" };
+    const values = {
+      PORT: "4000",
+      HOST: "127.0.0.1",
+      MOCK_URL: mockUrl,
+      MOCK_ORIGIN: "http://127.0.0.1:9091",
+      MOCK_HOST: "127.0.0.1",
+      MOCK_PORT: "9091",
+      UPSTREAM_API: "chat",
+      CONFIG: "/tmp/config.yaml",
+    };
     const spec = { command: "litellm", shell: false, configTemplate: templatePath, keepTemp: false, env: [], cwd: undefined, readyUrl: undefined };
     const config = Bun.YAML.parse(renderConfig(spec, values)!) as Doc;
     const sent = JSON.parse(new TextDecoder().decode(defaultChatBody(false))).model as string;

@@ -5,8 +5,10 @@ const V: PlaceholderValues = {
   PORT: "8081",
   HOST: "127.0.0.1",
   MOCK_URL: "http://127.0.0.1:9091/v1",
+  MOCK_ORIGIN: "http://127.0.0.1:9091",
   MOCK_HOST: "127.0.0.1",
   MOCK_PORT: "9091",
+  UPSTREAM_API: "chat",
   CONFIG: "/tmp/x/config.yaml",
 };
 
@@ -16,6 +18,7 @@ describe("render", () => {
     ["api_base: {{MOCK_URL}}", "api_base: http://127.0.0.1:9091/v1"],
     ["server {{ MOCK_HOST }}:{{MOCK_PORT}}", "server 127.0.0.1:9091"],
     ["-c {{CONFIG}}", "-c /tmp/x/config.yaml"],
+    ["url: {{MOCK_ORIGIN}}/v1/messages api: {{UPSTREAM_API}}", "url: http://127.0.0.1:9091/v1/messages api: chat"],
     ["key: {{env.GATEBENCH_TEST_KEY}}", "key: sk-123"],
     ["no placeholders {single} braces", "no placeholders {single} braces"],
   ])("%p → %p", (tmpl, want) => {
@@ -36,8 +39,10 @@ describe("render", () => {
       GATEWAY_PORT: "8081",
       GATEWAY_HOST: "127.0.0.1",
       MOCK_URL: "http://127.0.0.1:9091/v1",
+      MOCK_ORIGIN: "http://127.0.0.1:9091",
       MOCK_HOST: "127.0.0.1",
       MOCK_PORT: "9091",
+      UPSTREAM_API: "chat",
       GATEWAY_CONFIG: "/tmp/x/config.yaml",
     });
   });

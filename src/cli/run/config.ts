@@ -15,7 +15,7 @@ import { durationFlag, parseDuration, portFlag, ratioFlag, wholeNumberFlag } fro
 import { checkFixed, mockModel, mockModelArgs, type MockModelValues } from "../commands/mock.ts";
 import { procsFlag } from "../commands/mock-group.ts";
 import { checkOutDir, checkWritableFile } from "./files.ts";
-import { pinningOf } from "./gateway-flags.ts";
+import { pinningOf, upstreamApiOf } from "./gateway-flags.ts";
 import { precheck } from "./prechecks.ts";
 import type { RunArgValues } from "./flags.ts";
 import { clientFlag, headersFrom, instanceFlag, rateFlag, readableFile, startAtFlag, stepsFlag, urlFlag, wholeOrZero } from "./values.ts";
@@ -81,6 +81,7 @@ export function runConfigFrom(a: RunArgValues, rawArgs: string[]): RunConfig {
     mock: { flags: mock.flags, seed: mock.seed, procs: procsFlag("mock-procs", a["mock-procs"]), fixed: a["mock-fixed"] },
     // the URL given as hey takes it is a --target too
     ...pinningOf({ ...a, target: a.target ?? a.url }),
+    ...upstreamApiOf({ ...a, target: a.target ?? a.url }, noMock),
   };
   checkGates(cfg);
   // the mock and the gateway may take up to --ready-timeout each to start; with --target --no-mock nothing starts

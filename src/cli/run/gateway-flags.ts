@@ -1,6 +1,8 @@
 // The flags of `gatebench run` about the gateway: a command started for the
 // run, or a --target already running, and its port; the CPUs it and
-// gatebench are pinned to, with their check.
+// gatebench are pinned to, with their check; the API it is expected to call
+// the mock in (a translation run).
+import { API_TITLES, APIS, isApi, type Api } from "../../apis.ts";
 import { AffinityError, CAN_PIN, formatCpuList, onlineCpus, parseCpuList } from "../../process/affinity.ts";
 import { RUN_DEFAULTS } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
@@ -11,7 +13,7 @@ export const gatewayArgs = {
   gateway: {
     type: "string",
     description:
-      'The gateway\'s command line, started for the run and split into argv without a shell (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"',
+      'The gateway\'s command line, started for the run and split into argv without a shell (placeholders {{PORT}}, {{HOST}}, {{MOCK_URL}}, {{MOCK_ORIGIN}}, {{MOCK_HOST}}, {{MOCK_PORT}}, {{UPSTREAM_API}}, {{CONFIG}}, {{env.NAME}}), e.g. "nginx -p /tmp -c {{CONFIG}}"',
     group: "The gateway",
     valueHint: "command",
   },
@@ -83,6 +85,13 @@ export const gatewayArgs = {
     default: String(D.port),
     valueHint: "port",
   },
+  "upstream-api": {
+    type: "string",
+    description:
+      "A translation run: the API the gateway should call the mock in (chat, responses, messages, gemini) when it differs from --api, e.g. --api messages --upstream-api chat for a gateway that serves Anthropic clients from an OpenAI upstream. {{MOCK_URL}} then ends in that API's base path and {{UPSTREAM_API}} names it; the run checks from the mock's counts that the gateway translated (a gateway that passed the requests through fails the run, exit 1)",
+    group: "The gateway",
+    valueHint: "api",
+  },
   "gateway-cpus": {
     type: "string",
     description:
@@ -131,4 +140,21 @@ export function pinningOf(a: { "gateway-cpus"?: string; "harness-cpus"?: string;
   }
   if (a["harness-cpus"] !== undefined) out.harnessCpus = cpusFlag("harness-cpus", a["harness-cpus"]);
   return out;
+}
+
+/**
+ * --upstream-api: checked against what can use it. The mock must run (its
+ * counts are the evidence), and the built-in proxy passes requests through,
+ * so a gateway must be given (--gateway or --target).
+ */
+export function upstreamApiOf(a: { "upstream-api"?: string; gateway?: string; target?: string }, noMock: boolean): { upstreamApi?: Api } {
+  const v = a["upstream-api"];
+  if (v === undefined) return {};
+  if (!isApi(v)) throw new UsageError(`--upstream-api "${v}": not an API gatebench speaks; one of ${APIS.map((x) => `${x} (${API_TITLES[x]})`).join(", ")}`);
+  if (noMock) throw new UsageError(`--upstream-api ${v} is checked against what the mock received, and --no-mock starts none: drop one of them`);
+  if (a.gateway === undefined && a.target === undefined)
+    throw new UsageError(
+      `--upstream-api ${v} needs a gateway that translates: the built-in proxy passes requests through as they come; give --gateway "…" (or --target URL of one pointed at the mock)`,
+    );
+  return { upstreamApi: v };
 }
