@@ -118,7 +118,7 @@ Exit codes:
   gatebench frontier                             concurrency 1, 2, 4, … 256 through the built-in proxy: the throughput at
                                                  p99 < 1, 5, 10, 50, 100 ms and unbounded, and the added latency in µs
   gatebench frontier --gateway "nginx -p /tmp -c {{CONFIG}}" --config-template nginx.conf --name nginx --json nginx.json
-                                                 one gateway's frontier, with its name
+                                                 one gateway's frontier, for a board (gatebench compare nginx.json other.json)
   gatebench frontier --concurrency 1,4,16,64 --bounds 5ms,50ms --rung-duration 20s --html f.html
                                                  these rungs and bounds; the plot of throughput against p99
   gatebench frontier --rates 500,1000,2000       open-loop rates instead of concurrency
@@ -141,6 +141,8 @@ Exit codes:
                                                  CI: exit 1 when new.json is worse beyond noise by over 10 %
   gatebench compare a.json b.json c.json --json cmp.json
                                                  b and c each against a; the comparison also as JSON
+  gatebench compare nginx=nginx.json envoy=envoy.json --html board.html
+                                                 frontiers (gatebench frontier --json) side by side: a column per gateway
 
 Exit codes:
 

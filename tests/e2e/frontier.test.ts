@@ -2,10 +2,10 @@
 // slots of 40 ms each (at concurrency c every request takes
 // 40 ms × ceil(c / 4), beyond 12 waiting it answers 503), one that loses a
 // content event of each stream above 4 open at once, one that holds each
-// request 5 ms; a rung beyond this machine's open-file limit; and flags
-// that cannot work.
+// request 5 ms; a rung beyond this machine's open-file limit; the board of
+// two frontiers; and flags that cannot work.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromiumPath, startChromium } from "./browser.ts";
@@ -176,6 +176,32 @@ describe("gatebench frontier", () => {
     expect(proxy.r.stdout).toMatch(new RegExp(`added latency at concurrency 1: p50 \\+${b.p50_us} µs ±\\d+ µs`));
     expect(slow.r.stdout).toMatch(/added latency at concurrency 1: p50 \+5\.\d{3} ms ±/);
   }, 90_000);
+
+  test("compare: two frontiers side by side, a column per gateway, and one plot with a curve each", async () => {
+    // one after the other: the slots gateway's timings are the truth only on a machine not busy with the other frontier
+    const { json: a } = await slots();
+    const { json: b } = await frontier("board-proxy", ["--concurrency", "1,2", "--rung-duration", "1s", "--only", "ladder"]);
+    const html = join(dir, "board.html");
+    const r = await cli(["compare", a, `proxy=${b}`, "--html", html]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/│ bound +│ +slots │ +proxy │/);
+    // every bound of either: the slots' 20/60/120 ms, the default 1/5/10/50/100 ms, unbounded
+    expect(r.stdout).toMatch(/│ p99 < 60 ms +│ +\d+\.\d\d\/s at c=4 │ +- │/);
+    expect(r.stdout).toMatch(/│ unbounded +│ .* at c=(4|8) │ .* at c=(1|2)( \(floor\))? │/);
+    const page = readFileSync(html, "utf8");
+    expect(page).toContain('"label":"slots"');
+    expect(page).toContain('"label":"proxy"');
+    await drawsInBrowser(html, ["slots", "proxy"]);
+    // a run result among frontiers, and --fail-on-regression, are refused
+    const run = join(dir, "run.json");
+    writeFileSync(run, JSON.stringify({ schema: "gatebench/v1", tool: {}, run: {}, summary: {} }));
+    const mixed = await cli(["compare", a, run]);
+    expect([mixed.code, mixed.stderr.trim().split("\n").length]).toEqual([2, 1]);
+    expect(mixed.stderr).toContain("is a gatebench/v1 result, and the other files are frontiers");
+    const gated = await cli(["compare", a, b, "--fail-on-regression", "10%"]);
+    expect(gated.code).toBe(2);
+  }, 120_000);
 
   test.each([
     [["--bounds", "fast"], '--bounds "fast": expected increasing p99 bounds with a unit, e.g. --bounds 1ms,5ms,10ms,50ms,100ms'],

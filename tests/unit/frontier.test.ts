@@ -1,7 +1,7 @@
 // The frontier's pure parts, from tables: the ladder, what makes a rung the
 // rig's, the reading at each bound with its evidence (over, failures, rig,
 // floor, none), streams sustained, the added latency and its units, the
-// flags, and the report.
+// flags, and the board of several gateways.
 import { describe, expect, test } from "bun:test";
 import { boundsFlag, planOf } from "../../src/cli/commands/frontier-flags.ts";
 import { UsageError } from "../../src/cli/errors.ts";
@@ -23,6 +23,7 @@ import {
 import { eventsPerStream, streamsSustained } from "../../src/metrics/frontier-streams.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
 import { evidence, FRONTIER_SCHEMA, type FrontierDoc, fmtAdded, frontierText } from "../../src/report/frontier.ts";
+import { boardOf, boardText } from "../../src/report/frontier-compare.ts";
 
 const stats = (p50: number, p99: number, count = 100, max = p99): Stats => ({ count, min: p50, mean: p50, p50, p90: p99, p95: p99, p99, p999: p99, max });
 
@@ -252,12 +253,28 @@ function doc(name: string, rungs: FrontierRung[], bounds: (number | null)[]): Fr
   };
 }
 
-describe("the report", () => {
+describe("the report and the board", () => {
   const a = doc("alpha", [rung(1, { throughput: 100, p99: 0.8 }), rung(2, { throughput: 190, p99: 3 })], [1, 5, null]);
+  const b = doc("beta", [rung(1, { throughput: 80, p99: 2 }), rung(2, { throughput: 150, p99: 7 })], [5, 10, null]);
 
   test("the terminal report: rungs, readings with evidence, the added latency's absence said", () => {
     const text = frontierText(a);
     expect(text).toMatch(/│ p99 < 1 ms +│ +100\.00\/s │ c=1 \(p99 0\.800 ms\); c=2: p99 3 ms is over 1 ms/);
     expect(text).toContain("added latency: not measured");
+  });
+
+  test("every bound of either gateway, a column each; '-' where one was not read", () => {
+    const board = boardOf([
+      { name: "alpha", path: "a.json", doc: a },
+      { name: "beta", path: "b.json", doc: b },
+    ]);
+    expect(board.bounds_ms).toEqual([1, 5, 10, null]);
+    expect(board.gateways.map((g) => g.readings.map((r) => r?.rps ?? (r ? "none" : "-")))).toEqual([
+      [100, 190, "-", 190],
+      ["-", 80, 150, 150],
+    ]);
+    const text = boardText(board);
+    expect(text).toMatch(/│ p99 < 5 ms +│ +190\.00\/s at c=2 \(floor\) │ +80\.00\/s at c=1 │/);
+    expect(board.notes).toEqual([]);
   });
 });
