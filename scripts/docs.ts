@@ -53,12 +53,12 @@ const MOCK_FLAGS_ROW: Row = {
 /**
  * Where a flag is documented when not in its own command's table: run's
  * --mock-NAME with the mock's --NAME (one row in run's table points there),
- * a sweep's flag taken unchanged from run where run's is.
+ * a sweep's or a frontier's flag taken unchanged from run where run's is.
  */
 export function documentedWith(command: string, f: Flag): { command: string; name: string; standIn?: Row } | undefined {
   const mockName = f.name.replace(/^mock-/, "");
   if (command === "run" && f.name.startsWith("mock-") && mockName in mockModelArgs) return { command: "mock", name: mockName, standIn: MOCK_FLAGS_ROW };
-  if (command === "sweep" && (runArgs as ArgsDef)[f.name] === f.def) {
+  if ((command === "sweep" || command === "frontier") && (runArgs as ArgsDef)[f.name] === f.def) {
     const viaRun = documentedWith("run", f); // a --mock-NAME: the mock's, with no row in the sweep's table
     return viaRun ? { command: viaRun.command, name: viaRun.name } : { command: "run", name: f.name };
   }

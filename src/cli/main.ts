@@ -12,6 +12,7 @@ import { loadWorkerCommand } from "./commands/load-worker.ts";
 import { mergeCommand } from "./commands/merge.ts";
 import { proxyChildCommand } from "./commands/proxy.ts";
 import { compareCommand } from "./commands/compare.ts";
+import { frontierCommand } from "./commands/frontier.ts";
 import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { sweepCommand } from "./commands/sweep.ts";
@@ -30,6 +31,7 @@ const commands: Record<string, AnyCommand> = {
   compare: compareCommand,
   merge: mergeCommand,
   sweep: sweepCommand,
+  frontier: frontierCommand,
   __mock: mockChildCommand,
   __proxy: proxyChildCommand,
   __load: loadWorkerCommand,
@@ -53,6 +55,7 @@ const EXAMPLES: Record<string, string> = {
                                               CI: gates, then a comparison with a saved baseline
   gatebench sweep --slo "latency.p99 < 50ms"  the highest rate that meets the SLO
   gatebench merge a.json b.json --out all.json   instances that shared one load, as one result
+  gatebench frontier --html f.html            throughput at each p99 bound, and the latency the gateway adds
 `,
   mock: `Endpoints, each unary or streamed, in its provider's own wire format and errors (OpenAI's and Anthropic's also without /v1):
 
@@ -117,6 +120,27 @@ Exit codes:
 
   0 done (the answer is the last line) · 1 no rate met the SLOs · 2 usage error · 3 a step could not be run, or the sweep was interrupted
 `,
+  frontier: `Examples:
+
+  gatebench frontier                             concurrency 1, 2, 4, … 256 through the built-in proxy: the throughput at
+                                                 p99 < 1, 5, 10, 50, 100 ms and unbounded, and the added latency in µs
+  gatebench frontier --gateway "nginx -p /tmp -c {{CONFIG}}" --config-template nginx.conf --name nginx --json nginx.json
+                                                 one gateway's frontier, for a board (gatebench compare nginx.json other.json)
+  gatebench frontier --concurrency 1,4,16,64 --bounds 5ms,50ms --rung-duration 20s --html f.html
+                                                 these rungs and bounds; the plot of throughput against p99
+  gatebench frontier --rates 500,1000,2000       open-loop rates instead of concurrency
+  gatebench frontier --only added                what the gateway adds to one request at a time (p50, p99, in µs)
+  gatebench frontier --stream --concurrency 16,64,256,1024
+                                                 streams sustained: the most open at once with every event on time
+
+A reading is the highest throughput of any rung whose p99 stayed under the bound with no failed request; its evidence
+names that rung, the next rung that did not qualify and why, or "floor" when none above it broke the bound. A rung at
+the rig's limit (gatebench or the mock set the pace, or this machine ran out of descriptors) is never the gateway's.
+
+Exit codes:
+
+  0 done · 2 usage error · 3 a rung could not be run, the ladder was interrupted, or no request succeeded
+`,
   compare: `Examples:
 
   gatebench compare base.json new.json           every metric of new.json against base.json, with its noise
@@ -124,6 +148,8 @@ Exit codes:
                                                  CI: exit 1 when new.json is worse beyond noise by over 10 %
   gatebench compare a.json b.json c.json --json cmp.json
                                                  b and c each against a; the comparison also as JSON
+  gatebench compare nginx=nginx.json envoy=envoy.json --html board.html
+                                                 frontiers (gatebench frontier --json) side by side: a column per gateway
 
 Exit codes:
 
@@ -213,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = commands[name]!;
     const args = typeof cmd.args === "function" ? await cmd.args() : await cmd.args;
     const normalized = normalizeArgv(rest, args ?? {}, `gatebench ${name}`);
-    if ((name === "run" || name === "sweep") && needsRelaunch(normalized)) return await relaunch(argv);
+    if ((name === "run" || name === "sweep" || name === "frontier") && needsRelaunch(normalized)) return await relaunch(argv);
     const { result } = await runCitty(cmd, { rawArgs: normalized });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (err) {

@@ -18,8 +18,8 @@ export interface PlotSpec {
   title: string;
   /** One line under the title: what is drawn and from where. */
   note: string;
-  /** "seconds": linear time axis; "percentile": 1/(1−p) on a log scale, labelled as percentiles; "rate": offered rate (req/s), linear. */
-  xKind: "seconds" | "percentile" | "rate";
+  /** "seconds": linear time axis; "percentile": 1/(1−p) on a log scale, labelled as percentiles; "rate": offered rate (req/s), linear; "log-ms": milliseconds on a log scale (a frontier's p99). */
+  xKind: "seconds" | "percentile" | "rate" | "log-ms";
   xLabel: string;
   yLabel: string;
   /** The unit appended to values in the legend. */
@@ -28,6 +28,8 @@ export interface PlotSpec {
   series: SeriesSpec[];
   /** Shaded spans of x, one per phase run. */
   bands: { from: number; to: number; phase: string }[];
+  /** Vertical lines at these x, each labelled (a frontier's bounds). */
+  marks?: { at: number; label: string }[];
 }
 
 /** Background of each phase; anything else gets PHASE_OTHER. */
@@ -66,7 +68,7 @@ function bandsOf(xs: number[], phases: string[], end: number): PlotSpec["bands"]
 }
 
 /** Aligns series given as (x, value) pairs on one sorted x axis, null where a series has no point. */
-function aligned(parts: { pts: { x: number; y: number | null }[]; spec: Omit<SeriesSpec, "values"> }[]): { xs: number[]; series: SeriesSpec[] } {
+export function aligned(parts: { pts: { x: number; y: number | null }[]; spec: Omit<SeriesSpec, "values"> }[]): { xs: number[]; series: SeriesSpec[] } {
   const xs = [...new Set(parts.flatMap((p) => p.pts.map((q) => q.x)))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
   const series = parts.map(({ pts, spec }) => {

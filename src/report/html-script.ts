@@ -26,6 +26,36 @@ export const PLOT_SCRIPT = String.raw`
     return out.filter(function (x) { return x >= min * 0.9999 && x <= max * 1.0001; });
   }
 
+  // vertical lines at given x (a frontier's bounds), each labelled at the top
+  function marker(marks) {
+    return function (u) {
+      var ctx = u.ctx, b = u.bbox;
+      ctx.save();
+      ctx.strokeStyle = "#6b7280";
+      ctx.fillStyle = "#374151";
+      ctx.setLineDash([4, 4]);
+      ctx.font = Math.round(11 * devicePixelRatio) + "px sans-serif";
+      marks.forEach(function (m) {
+        var x = u.valToPos(m.at, "x", true);
+        if (x < b.left || x > b.left + b.width) return;
+        ctx.beginPath();
+        ctx.moveTo(x, b.top);
+        ctx.lineTo(x, b.top + b.height);
+        ctx.stroke();
+        ctx.fillText(m.label, x + 3 * devicePixelRatio, b.top + 12 * devicePixelRatio);
+      });
+      ctx.restore();
+    };
+  }
+  // a log axis wide enough for the data and every mark
+  function logRange(marks) {
+    return function (u, min, max) {
+      var lo = min, hi = max;
+      marks.forEach(function (m) { lo = Math.min(lo, m.at); hi = Math.max(hi, m.at); });
+      return [lo / 1.5, hi * 1.5];
+    };
+  }
+
   function shader(bands) {
     return function (u) {
       var ctx = u.ctx, b = u.bbox, right = b.left + b.width;
@@ -59,10 +89,13 @@ export const PLOT_SCRIPT = String.raw`
     var box = document.querySelector('[data-plot="' + p.id + '"] .chart');
     var pctAxis = p.xKind === "percentile";
     var rateAxis = p.xKind === "rate";
+    var logMs = p.xKind === "log-ms";
+    var marks = p.marks || [];
     var perSec = function (v) { return v + " req/s"; };
+    var msOf = function (v) { return v == null ? "-" : num(v) + " ms"; };
     var series = [{
-      label: pctAxis ? "percentile" : rateAxis ? "offered rate" : "time",
-      value: function (u, v) { return v == null ? "-" : pctAxis ? pct(v) : rateAxis ? perSec(v) : secs(v); },
+      label: pctAxis ? "percentile" : rateAxis ? "offered rate" : logMs ? p.xLabel : "time",
+      value: function (u, v) { return v == null ? "-" : pctAxis ? pct(v) : rateAxis ? perSec(v) : logMs ? msOf(v) : secs(v); },
     }];
     p.series.forEach(function (s) {
       series.push({
@@ -70,24 +103,32 @@ export const PLOT_SCRIPT = String.raw`
         stroke: s.color,
         width: 2,
         dash: s.dashed ? [8, 5] : undefined,
-        spanGaps: pctAxis || rateAxis,
-        points: rateAxis ? { show: true, size: 7 } : undefined,
+        spanGaps: pctAxis || rateAxis || logMs,
+        points: rateAxis || logMs ? { show: true, size: 7 } : undefined,
         value: function (u, v) { return withUnit(v, p.yUnit); },
       });
     });
     var opts = Object.assign(sizeOf(box), {
       // the percentile axis ends where the data does, not at the next power of ten
-      scales: { x: pctAxis ? { time: false, distr: 3, log: 10, range: function (u, min, max) { return [min, max]; } } : { time: false } },
+      scales: {
+        x: pctAxis
+          ? { time: false, distr: 3, log: 10, range: function (u, min, max) { return [min, max]; } }
+          : logMs ? { time: false, distr: 3, log: 10, range: logRange(marks) } : { time: false },
+      },
       axes: [
-        pctAxis
+        logMs
+          ? { label: p.xLabel, values: function (u, xs) { return xs.map(function (v) { return v == null ? "" : msOf(v); }); } }
+          : pctAxis
           ? { label: p.xLabel, splits: pctSplits, filter: function (u, xs) { return xs; }, values: function (u, xs) { return xs.map(pct); } }
           : { label: p.xLabel, values: function (u, xs) { return xs.map(rateAxis ? perSec : secs); } },
         { label: p.yLabel, size: 64 },
       ],
       series: series,
       legend: { live: true },
-      hooks: { drawClear: [shader(p.bands)], draw: [onDraw(p.id)] },
+      hooks: { drawClear: [shader(p.bands)], draw: [marker(marks), onDraw(p.id)] },
     });
+    // a frontier's throughput from zero, so that the curve's rise reads as it is
+    if (logMs) opts.scales.y = { range: function (u, min, max) { return [0, max * 1.1]; } };
     made.push({ box: box, plot: new uPlot(opts, [p.xs].concat(p.series.map(function (s) { return s.values; })), box) });
   });
   if (specs.length === 0) root.setAttribute("data-plots", "drawn:0");

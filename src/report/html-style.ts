@@ -11,6 +11,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margi
 .scroll caption { text-align: left; font-weight: 600; padding: 4px 0; }
 .scroll th, .scroll td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; } .scroll thead th { background: #f3f4f6; }
 .scroll tbody th { text-align: left; font-weight: 500; } .scroll tr.sub th { padding-left: 24px; font-weight: 400; color: var(--muted); } .scroll tr.sub td { color: #4b5563; } table.resources td:nth-child(2) { text-align: left; }
+table.frontier td:last-child, table.frontier thead th:last-child { text-align: left; }
 .note { color: var(--muted); margin: 4px 0; } .derived { margin: 4px 0; }
 .alert, .warnings { background: #fff7e6; border: 1px solid #f5c26b; padding: 8px 12px; border-radius: 4px; }
 .warnings { list-style: none; } .warnings li { overflow-wrap: anywhere; }

@@ -7,3 +7,6 @@ export class ConfigError extends Error {
     this.name = "ConfigError";
   }
 }
+
+/** A load that needs more descriptors than this machine's open-file limit allows: the rig's limit, not the target's (a frontier's ladder stops there). */
+export class OpenFilesError extends ConfigError {}

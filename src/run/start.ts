@@ -16,7 +16,7 @@ import { alive } from "../process/tree.ts";
 import { baselineOrder, describeBaseline, type RunConfig } from "./config.ts";
 import type { RunContext } from "./context.ts";
 import { readdirSync } from "node:fs";
-import { ConfigError } from "./errors.ts";
+import { OpenFilesError } from "./errors.ts";
 import { requestBodies } from "./workload.ts";
 import type { CpuPinningInfo } from "../metrics/document.ts";
 import { gatewayCpusOf, pinHarness, pinningInfo, pinProxy } from "./pinning.ts";
@@ -120,7 +120,7 @@ function checkOpenFiles(cfg: RunConfig, hooks: RunContext["hooks"]): void {
   const needed = likely * perRequest + openFilesNow();
   const raise = `ulimit -n ${Math.max(65536, 2 ** Math.ceil(Math.log2(needed * 1.25)))}`;
   if (needed > limit)
-    throw new ConfigError(
+    throw new OpenFilesError(
       `this load may hold about ${likely} connections open${perRequest === 2 ? ` (the gateway two descriptors each: the client's and its upstream)` : ""}, ${needed} open files at least, over the open-file limit of ${limit}: raise it first (${raise}), or send fewer at once (-c, --max-in-flight, --rate)`,
     );
   if (needed > limit * 0.8)

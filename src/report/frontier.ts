@@ -1,0 +1,151 @@
+// A frontier's result: the JSON document (schema gatebench/frontier-v1),
+// and its terminal report: the rungs, then the reading at each bound with
+// its evidence, the added latency and the streams sustained.
+import { getBorderCharacters, table as textTable, type TableUserConfig } from "table";
+import type { ToolInfo } from "../metrics/document.ts";
+import { type Added, type FrontierEnd, type FrontierRung, type LadderKind, levelOf, type Reading } from "../metrics/frontier.ts";
+import type { StreamsSustained } from "../metrics/frontier-streams.ts";
+import { fmtMs, fmtRate } from "./format.ts";
+
+export const FRONTIER_SCHEMA = "gatebench/frontier-v1";
+
+export interface FrontierDoc {
+  schema: typeof FRONTIER_SCHEMA;
+  tool: ToolInfo;
+  /** The configuration every rung shares (its level aside). */
+  config: Record<string, unknown>;
+  started_at: string;
+  /** The gateway: its name on a board (--name, else from its command or URL), its kind, the URL loaded. */
+  gateway: { name: string; kind: string; target: string };
+  ladder: { kind: LadderKind; levels: number[]; rung_duration_ms: number; warmup_ms: number; budget_ms: number; only?: "added" | "ladder" };
+  /** Each rung's load in words, its level aside. */
+  load: string;
+  /** The p99 bounds read, ms; null: unbounded. */
+  bounds_ms: (number | null)[];
+  rungs: FrontierRung[];
+  readings: Reading[];
+  added: Added | null;
+  /** Why there is no added latency, when there is none. */
+  added_note?: string;
+  /** Streams sustained (--stream on a concurrency ladder). */
+  streams?: StreamsSustained;
+  end: FrontierEnd;
+  end_note: string;
+}
+
+/** A rung's level in words: "c=8" or "400 req/s". */
+export const levelLabel = (kind: LadderKind, level: number): string => (kind === "concurrency" ? `c=${level}` : `${level} req/s`);
+
+/** A bound in words: "< 5 ms", or "unbounded". */
+export const boundLabel = (ms: number | null): string => (ms === null ? "unbounded" : `p99 < ${+ms.toFixed(3)} ms`);
+
+/** µs below a millisecond, ms above: "87 µs", "5.12 ms". */
+export const fmtUs = (v: number): string => (Math.abs(v) < 1000 ? `${v} µs` : `${fmtMs(Math.abs(v) / 1000)} ms`);
+
+/** A signed added latency with its interval: "+87 µs ±6 µs"; "(+87 µs, too few)" without one. */
+export function fmtAdded(v: number, band: number | null): string {
+  const signed = `${v < 0 ? "−" : "+"}${fmtUs(Math.abs(v))}`;
+  return band === null ? `(${signed}, too few)` : `${signed} ±${fmtUs(band)}`;
+}
+
+/** A reading's evidence in words: the rung it came from and its p99; what broke the bound above it, or that none did. */
+export function evidence(kind: LadderKind, r: Reading): string {
+  const at = (level: number | null): string => (level === null ? "-" : levelLabel(kind, level));
+  const p99 = r.p99_ms === null ? "no p99" : `p99 ${fmtMs(r.p99_ms)} ms`;
+  if (r.rps === null) return r.rung === null ? "no rung ran" : `lowest rung ${at(r.rung)}: ${r.next?.why ?? p99}`;
+  const from = `${at(r.rung)} (${p99})`;
+  if (r.next === null) return `${from}; floor: the ladder ended before a rung broke the bound`;
+  if (r.next.kind === "rig") return `${from}; floor: ${at(r.next.rung)} was at the rig's limit, not the gateway's`;
+  return `${from}; ${at(r.next.rung)}: ${r.next.why}`;
+}
+
+const TABLE: TableUserConfig = {
+  border: getBorderCharacters("norc"),
+  drawHorizontalLine: (i, rows) => i === 0 || i === 1 || i === rows,
+  columnDefault: { alignment: "right" },
+};
+
+const ms = (v: number | null): string => (v === null ? "-" : `${fmtMs(v)} ms`);
+
+/** A rung's throughput, p50, p99, p99.9 and failures; dashes for a rung that could not start. */
+export const rungFigures = (r: FrontierRung): string[] =>
+  r.summary ? [`${fmtRate(r.throughput)}/s`, ms(r.p50_ms), ms(r.p99_ms), ms(r.p999_ms), String(r.failed + r.dropped)] : ["-", "-", "-", "-", "-"];
+
+/** The rungs' table: level, throughput, p50, p99, p99.9, failures, rig flag. */
+function rungTable(doc: FrontierDoc): string {
+  const head = [doc.ladder.kind === "concurrency" ? "concurrency" : "rate", "throughput", "p50", "p99", "p99.9", "failures", "rig"];
+  const rows = doc.rungs.map((r) => [
+    doc.ladder.kind === "concurrency" ? String(levelOf(r)) : `${levelOf(r)} req/s`,
+    ...rungFigures(r),
+    r.rig ? `RIG: ${r.rig.kind}` : "-",
+  ]);
+  return textTable([head, ...rows], { ...TABLE, columns: { 6: { alignment: "left" } } }).trimEnd();
+}
+
+/** The readings' table: bound, throughput, evidence. */
+function readingTable(doc: FrontierDoc): string {
+  const rows = doc.readings.map((r) => [boundLabel(r.bound_ms), r.rps === null ? "none" : `${fmtRate(r.rps)}/s`, evidence(doc.ladder.kind, r)]);
+  return textTable([["bound", "throughput", "evidence"], ...rows], { ...TABLE, columns: { 0: { alignment: "left" }, 2: { alignment: "left" } } }).trimEnd();
+}
+
+/** The added latency in one line. */
+export function addedLine(doc: FrontierDoc): string {
+  const a = doc.added;
+  if (!a) return `added latency: not measured${doc.added_note ? ` (${doc.added_note})` : ""}`;
+  const what = a.metric === "ttft" ? "time to first token" : "latency";
+  const peak = a.in_flight_peak !== null && a.in_flight_peak > 1 ? `; up to ${a.in_flight_peak} requests were open at once` : "";
+  const rig = a.rig ? `; RIG: ${a.rig}` : "";
+  return `added ${what} at concurrency 1: p50 ${fmtAdded(a.p50_us, a.p50_band_us)}, p99 ${fmtAdded(a.p99_us, a.p99_band_us)} (gateway − direct, ${a.requests} requests through the gateway at ${a.rate} req/s${a.direct_p50_us !== null ? `; direct p50 ${fmtUs(a.direct_p50_us)}` : ""}${peak}${rig})`;
+}
+
+/** Streams sustained in one line. */
+export function streamsLine(s: StreamsSustained): string {
+  const broke = s.rungs.find((r) => !r.pass && s.sustained !== null && r.concurrency > s.sustained);
+  const head =
+    s.sustained === null
+      ? "streams sustained: none"
+      : `streams sustained: ${s.sustained} open at once, ${s.events_per_second} content events/s (${s.expected_events} events per stream, gaps under ${10 * s.mock_itl_ms} ms)`;
+  const why = s.limited_by
+    ? `; ${s.limited_by}`
+    : broke
+      ? `; at ${broke.concurrency}: ${broke.why}`
+      : s.sustained === null && s.rungs[0]
+        ? `; at ${s.rungs[0].concurrency}: ${s.rungs[0].why}`
+        : "";
+  return `${head}${why}`;
+}
+
+const END: Record<FrontierEnd, string> = {
+  "ladder-done": "every rung of the ladder ran",
+  "all-failed": "a rung failed every request",
+  rig: "the rig became the limit",
+  budget: "the time budget ran out",
+  interrupted: "interrupted",
+  "run-failed": "a run could not be made",
+  "only-added": "--only added: the first rung and the added latency",
+};
+
+/** How the ladder was climbed, in words. */
+export function ladderLine(doc: FrontierDoc): string {
+  const l = doc.ladder;
+  const levels = l.kind === "concurrency" ? `closed-loop concurrency ${l.levels.join(", ")}` : `open-loop rates ${l.levels.join(", ")} req/s`;
+  return `${levels}; each rung ${l.rung_duration_ms / 1000} s${l.warmup_ms > 0 ? ` after a ${l.warmup_ms / 1000} s warm-up` : ""}, ${doc.load}`;
+}
+
+/** The terminal report of a frontier. */
+export function frontierText(doc: FrontierDoc): string {
+  const rigs = doc.rungs.filter((r) => r.rig).map((r) => `RIG at ${levelLabel(doc.ladder.kind, levelOf(r))}: ${r.rig!.why} (not the gateway's limit)`);
+  const out = [
+    [
+      `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
+      `gateway   ${doc.gateway.name}: ${doc.gateway.target} (${doc.gateway.kind})`,
+      `ladder    ${ladderLine(doc)}`,
+    ].join("\n"),
+    doc.rungs.length > 0 ? [rungTable(doc), ...rigs].join("\n") : "no rung was run",
+  ];
+  if (doc.ladder.only !== "added") out.push(readingTable(doc));
+  out.push(addedLine(doc));
+  if (doc.streams) out.push(streamsLine(doc.streams));
+  out.push(`ended: ${END[doc.end]}${doc.end_note ? ` (${doc.end_note})` : ""}`);
+  return out.join("\n\n");
+}
