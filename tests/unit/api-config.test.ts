@@ -11,8 +11,11 @@ import type { Api } from "../../src/apis.ts";
 import { normalizeArgv } from "../../src/cli/argv.ts";
 import { runConfigFrom } from "../../src/cli/run/config.ts";
 import { runArgs, type RunArgValues } from "../../src/cli/run/flags.ts";
+import { settingDifferences } from "../../src/report/compare.ts";
+import { textReport } from "../../src/report/text.ts";
 import { directUrl, targetUrl } from "../../src/run/start.ts";
 import { promptBodies, requestBodies, requestHeaders } from "../../src/run/workload.ts";
+import { smallResult } from "./result-fixture.ts";
 
 function configOf(args: string[]) {
   const raw = normalizeArgv(args, runArgs, "gatebench run");
@@ -125,5 +128,15 @@ describe("--api: bad values", () => {
     ["Gemini", /^--api "Gemini": expected chat, responses, messages or gemini \(did you mean gemini\?\), e\.g\. --api messages/],
   ])("--api %p", (value, message) => {
     expect(() => configOf([...T, "--api", value])).toThrow(message);
+  });
+});
+
+describe("--api in a result", () => {
+  test("the report's header names it; a result from before --api spoke chat; compare notes runs of different APIs", () => {
+    const old = smallResult("x");
+    const messages = { ...smallResult("x"), config: { ...old.config, api: "messages" } };
+    expect(textReport(old).split("\n")).toContain("api       chat (OpenAI Chat Completions)");
+    expect(textReport(messages).split("\n")).toContain("api       messages (Anthropic Messages)");
+    expect(settingDifferences(old, messages)).toEqual(["api: chat → messages"]);
   });
 });
