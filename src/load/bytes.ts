@@ -13,7 +13,10 @@ export const COLON = 58;
 export const SEMI = 59;
 export const BACKSLASH = 92;
 export const UNDERSCORE = 95;
+export const LBRACKET = 91;
+export const RBRACKET = 93;
 export const LBRACE = 123;
+export const RBRACE = 125;
 
 /** Appends src[from, to) to dst[0, len), growing dst (doubling) when it is full; returns dst or its larger copy. */
 export function appendBytes(dst: Uint8Array<ArrayBuffer>, len: number, src: Uint8Array, from: number, to: number): Uint8Array<ArrayBuffer> {

@@ -4,6 +4,7 @@
 // thread does the I/O), the reference and the way to anything the socket
 // client does not speak. Either way a failed request is data: it is
 // classified into an ErrorKind and handed to the recorder like any other.
+import type { Api } from "../apis.ts";
 import { ErrorKind } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 
@@ -18,6 +19,8 @@ export interface PreparedRequest {
   /** Request bodies, cycled by arrival number (one for a fixed workload; several from --prompts); empty: no body. */
   bodies: Uint8Array[];
   stream: boolean;
+  /** The LLM API the request speaks (default chat): how its stream is read, and which shape its answers must have. */
+  api?: Api;
   timeoutMs: number;
   /** Which client sends it (default socket). */
   client?: ClientKind;

@@ -7,8 +7,11 @@
 import { emptyResult, ErrorKind } from "../metrics/outcome.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import { MOCK_TIMING } from "../mock-timing.ts";
+import { START_BYTES } from "./answer-start.ts";
 import { classifyError, type Client, type PreparedRequest } from "./client.ts";
+import { DIALECTS } from "./dialects.ts";
 import { endStream, ERROR_BODY_CHARS, statusSample, StreamSink, upstreamMs, within } from "./response.ts";
+import { checksShape, wrongShape } from "./shape.ts";
 import { SseScanner } from "./sse.ts";
 
 /**
@@ -115,8 +118,9 @@ export async function execute(
   intendedMs: number,
   rec: Recorder,
   slot: Slot,
-  client: { statusSampled: boolean },
+  client: { statusSampled: boolean; checkShape: boolean },
 ): Promise<void> {
+  const api = req.api ?? "chat";
   const r = emptyResult(intendedMs);
   r.sentMs = performance.now();
   if (intendedMs < 0) r.intendedMs = r.sentMs;
@@ -135,7 +139,7 @@ export async function execute(
     if (within(receivedMs, r.sentMs, r.headersMs)) r.requestPathMs = receivedMs - r.sentMs;
     if (req.stream && res.body) {
       const sink = new StreamSink().bind(r, rec);
-      const scanner = new SseScanner(sink);
+      const scanner = new SseScanner(sink, DIALECTS[api], client.checkShape);
       const reader = res.body.getReader();
       reading = res.status >= 200 && res.status <= 299;
       for (;;) {
@@ -159,6 +163,13 @@ export async function execute(
       r.endMs = performance.now();
       const answeredMs = upstreamMs(res.headers.get(MOCK_TIMING.sentUs));
       if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
+      // the start of a 2xx answer, for its API's marker (answer-start.ts)
+      const n = Math.min(body.byteLength, START_BYTES);
+      const wrong = res.ok && client.checkShape ? wrongShape(api, new Uint8Array(body, 0, n), 0, n, false) : "";
+      if (wrong) {
+        r.error = ErrorKind.WrongShape;
+        r.errorMessage = wrong;
+      }
     }
     if (res.status < 200 || res.status > 299) r.error = ErrorKind.Status;
   } catch (err) {
@@ -177,9 +188,12 @@ export class FetchClient implements Client {
   readonly keepAliveRetries = 0;
   /** The first error answer's status and body are kept in its result's message. */
   statusSampled = false;
+  /** Answers are held to the shape of the request's API (shape.ts). */
+  readonly checkShape: boolean;
 
   constructor(private readonly request: PreparedRequest) {
     this.slots = new TimeoutSlots(request.timeoutMs);
+    this.checkShape = checksShape(request.api ?? "chat", request.url);
   }
 
   send(n: number, intendedMs: number, rec: Recorder, done: () => void): void {

@@ -57,7 +57,10 @@ export class StreamSink implements SseSink {
 
 /**
  * A stream read to its end: the response path from the mock's last event,
- * and for a 2xx answer, whether it was a whole OpenAI event stream.
+ * and for a 2xx answer, whether it was a whole event stream of the API
+ * asked for: not an event stream at all (malformed), another API's
+ * (wrong_shape), ended by a failure event or cut before its end event
+ * (incomplete).
  */
 export function endStream(r: RequestResult, sink: StreamSink, scanner: SseScanner, contentType: string): void {
   const lastMs = upstreamMs(sink.lastUs);
@@ -67,5 +70,14 @@ export function endStream(r: RequestResult, sink: StreamSink, scanner: SseScanne
   if (malformed) {
     r.error = ErrorKind.StreamMalformed;
     r.errorMessage = malformed;
-  } else if (!scanner.sawDone) r.error = ErrorKind.StreamIncomplete;
+  } else if (scanner.wrongShape) {
+    r.error = ErrorKind.WrongShape;
+    r.errorMessage = scanner.wrongShape;
+  } else if (scanner.failure) {
+    r.error = ErrorKind.StreamIncomplete;
+    r.errorMessage = scanner.failure;
+  } else if (!scanner.sawDone) {
+    r.error = ErrorKind.StreamIncomplete;
+    r.errorMessage = `the stream ended without ${scanner.d.endName}`;
+  }
 }

@@ -1,29 +1,31 @@
 // Server-sent events, scanned as bytes where they arrive. The scanner finds
-// event boundaries (a blank line), `data: [DONE]`, events whose JSON carries
-// a non-empty string under a content key (content, reasoning, arguments,
-// legacy text, or a key ending in _content and the like), the usage's
-// completion_tokens, and the mock's comment that says when it sent the last
-// event. One pass over each event's bytes, in place: only an event split
-// across reads is copied, and nothing is decoded or parsed as JSON.
+// event boundaries (a blank line), and in each event's JSON what its API's
+// dialect (dialects.ts) names: keys whose non-empty string value is
+// generated output, the usage's output tokens, the event that ends the
+// stream well or as a failure; and the mock's comment that says when it sent
+// the last event. The first event's shape is checked against the API asked
+// for (shape.ts). One pass over each event's bytes, in place: only an event
+// split across reads is copied, and nothing is decoded or parsed as JSON.
 import { MOCK_TIMING } from "../mock-timing.ts";
 import { appendBytes, BACKSLASH, COLON, CR, LBRACE, LF, QUOTE, SP as SPACE, TAB, UNDERSCORE, ZERO } from "./bytes.ts";
+import { DIALECTS, type Dialect } from "./dialects.ts";
+import { wrongShape } from "./shape.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const DATA = enc.encode("data:");
 const DONE = enc.encode("[DONE]");
+const TYPE = enc.encode("type");
 const LAST_EVENT = enc.encode(`: ${MOCK_TIMING.lastEventComment}=`);
-/** Keys whose non-empty string value counts as generated output (also as the end of a longer key after "_": reasoning_content). */
-const CONTENT_KEYS = ["content", "reasoning", "arguments", "text"].map((k) => enc.encode(k));
-const USAGE = enc.encode("usage");
-const COMPLETION_TOKENS = enc.encode("completion_tokens");
+/** Characters of an event kept in a message about it. */
+const SNIPPET = 160;
 
 export interface SseSink {
   /** An event carrying non-empty content arrived (at tMs). */
   content(tMs: number): void;
-  /** `data: [DONE]` arrived. */
+  /** The event that ends the stream arrived (`data: [DONE]`, message_stop, response.completed). */
   done(tMs: number): void;
-  /** A usage chunk reported this many completion tokens. */
+  /** A usage report gave this many output tokens. */
   usage(completionTokens: number): void;
   /** The mock's comment said when it sent the stream's last event (epoch µs). */
   upstreamLast?(epochUs: number): void;
@@ -36,11 +38,17 @@ function startsWith(buf: Uint8Array, at: number, end: number, needle: Uint8Array
   return true;
 }
 
-/** Whether the key buf[from, to) is `name`, or ends in "_" + `name`. */
-function keyIs(buf: Uint8Array, from: number, to: number, name: Uint8Array): boolean {
+/** Whether the key buf[from, to) is `name` (or, with `suffix`, ends in "_" + `name`). */
+function keyIs(buf: Uint8Array, from: number, to: number, name: Uint8Array, suffix: boolean): boolean {
   const at = to - name.length;
-  if (at < from || (at > from && buf[at - 1] !== UNDERSCORE)) return false;
+  if (at < from || (at > from && (!suffix || buf[at - 1] !== UNDERSCORE))) return false;
   return startsWith(buf, at, to, name);
+}
+
+/** Whether buf[from, to) is one of `words`. */
+function oneOf(buf: Uint8Array, from: number, to: number, words: readonly Uint8Array[]): boolean {
+  for (let i = 0; i < words.length; i++) if (to - from === words[i]!.length && startsWith(buf, from, to, words[i]!)) return true;
+  return false;
 }
 
 /** The digits at buf[p…), as a number; -1 when there are none. */
@@ -56,24 +64,52 @@ function digitsAt(buf: Uint8Array, p: number, end: number): number {
 
 const isWs = (b: number | undefined): boolean => b === SPACE || b === TAB;
 
+/** Whether the key buf[s, e) is one of `keys` (an indexed loop: for…of over a dialect's array cost the chat stream a tenth of its scan time). */
+function contentKey(buf: Uint8Array, s: number, e: number, keys: readonly Uint8Array[], suffix: boolean): boolean {
+  for (let i = 0; i < keys.length; i++) if (keyIs(buf, s, e, keys[i]!, suffix)) return true;
+  return false;
+}
+
 export class SseScanner {
   /** An event split across reads, assembled here: buf[0, len). */
   private buf = new Uint8Array(1024);
   private len = 0;
   /** Where the line being read starts in buf. */
   private lineStart = 0;
+  /** The first data event has been seen (its shape checked). */
+  private shapeSeen = false;
+  private readonly typed: boolean;
+  /** The stream ended well: its end event arrived (Gemini: a chunk with a finishReason). */
   sawDone = false;
-  /** Why the stream is not a well-formed OpenAI event stream, when it is not (the first reason seen). */
+  /** Why the stream is not a well-formed event stream, when it is not (the first reason seen). */
   malformed = "";
+  /** The stream is another API's (its first event said so); nothing more of it is read. */
+  wrongShape = "";
+  /** The event that ended the stream as a failure (response.failed, an error event), when one did. */
+  failure = "";
 
-  constructor(private readonly sink: SseSink) {}
+  /**
+   * `dialect`: the API's events (chat unless told); `checkShape`: whether a
+   * first event in another API's shape fails the stream (not for a chat
+   * run on a path that is not a chat endpoint, which may answer anything).
+   */
+  constructor(
+    private readonly sink: SseSink,
+    readonly d: Dialect = DIALECTS.chat,
+    private readonly checkShape = true,
+  ) {
+    this.typed = d.endTypes.length + d.failTypes.length > 0;
+  }
 
   /** Readies the scanner for the next stream (a scanner is reused from request to request). */
   reset(): void {
     this.len = 0;
     this.lineStart = 0;
+    this.shapeSeen = false;
     this.sawDone = false;
     this.malformed = "";
+    this.wrongShape = "";
+    this.failure = "";
   }
 
   /** Scans chunk[from, to), received at tMs. */
@@ -131,6 +167,8 @@ export class SseScanner {
 
   /** One event: buf[from, end), its lines each ended by LF. */
   private event(buf: Uint8Array, from: number, end: number, tMs: number): void {
+    // another API's stream: its events mean nothing in this one's terms
+    if (this.wrongShape) return;
     let lineFrom = from;
     let content = false;
     while (lineFrom < end) {
@@ -141,13 +179,19 @@ export class SseScanner {
       if (startsWith(buf, lineFrom, vEnd, DATA)) {
         let v = lineFrom + DATA.length;
         if (buf[v] === SPACE) v++;
-        if (vEnd - v === DONE.length && startsWith(buf, v, vEnd, DONE)) {
-          this.sawDone = true;
-          this.sink.done(tMs);
-        } else if (buf[v] !== LBRACE) {
-          // every event of the OpenAI stream format is a JSON object, or [DONE]
-          if (!this.malformed) this.malformed = `an event's data is not a JSON object: "${dec.decode(buf.subarray(v, Math.min(vEnd, v + 40)))}"`;
-        } else if (this.json(buf, v, vEnd)) content = true;
+        if (buf[v] === LBRACE) {
+          if (!this.shapeSeen) this.firstEvent(buf, v, vEnd);
+          if (!this.wrongShape && this.json(buf, v, vEnd, tMs)) content = true;
+        } else if (vEnd - v === DONE.length && startsWith(buf, v, vEnd, DONE)) {
+          // the other APIs end with their own event; a [DONE] after it (as some gateways add) is no harm
+          if (this.d.doneData) {
+            this.sawDone = true;
+            this.sink.done(tMs);
+          }
+        } else if (!this.malformed) {
+          // every event of these stream formats is a JSON object (or chat's [DONE])
+          this.malformed = `an event's data is not a JSON object: "${dec.decode(buf.subarray(v, Math.min(vEnd, v + 40)))}"`;
+        }
       } else if (buf[lineFrom] === COLON && startsWith(buf, lineFrom, vEnd, LAST_EVENT)) {
         const us = digitsAt(buf, lineFrom + LAST_EVENT.length, vEnd);
         if (us > 0) this.sink.upstreamLast?.(us);
@@ -157,12 +201,22 @@ export class SseScanner {
     if (content) this.sink.content(tMs);
   }
 
+  /** The stream's first data event: in another API's shape, the stream is that API's, not this one's. */
+  private firstEvent(buf: Uint8Array, from: number, end: number): void {
+    this.shapeSeen = true;
+    if (this.checkShape) this.wrongShape = wrongShape(this.d.api, buf, from, end, true);
+  }
+
   /**
    * One pass over a JSON object's bytes, string by string: true when a
-   * content key has a non-empty string value. A usage object's
-   * completion_tokens goes to the sink.
+   * content key has a non-empty string value. The usage's output tokens go
+   * to the sink; a `type` that ends the stream (well or not), or a finish
+   * key, is noted.
    */
-  private json(buf: Uint8Array, from: number, end: number): boolean {
+  private json(buf: Uint8Array, from: number, end: number, tMs: number): boolean {
+    const d = this.d;
+    const contentKeys = d.content;
+    const suffix = d.contentSuffix;
     let content = false;
     let usage = false;
     for (let i = from; i < end; i++) {
@@ -178,19 +232,31 @@ export class SseScanner {
       // it was a key: look at its value
       p++;
       while (isWs(buf[p])) p++;
-      if (!content && buf[p] === QUOTE && p + 1 < end && buf[p + 1] !== QUOTE) {
-        for (const k of CONTENT_KEYS) {
-          if (keyIs(buf, s, j, k)) {
-            content = true;
-            break;
-          }
-        }
-      } else if (buf[p] === LBRACE && j - s === USAGE.length && startsWith(buf, s, j, USAGE)) usage = true;
-      else if (usage && j - s === COMPLETION_TOKENS.length && startsWith(buf, s, j, COMPLETION_TOKENS)) {
+      if (buf[p] === QUOTE) {
+        // a string value; only a non-empty one tells anything
+        if (p + 1 >= end || buf[p + 1] === QUOTE) continue;
+        if (!content && contentKey(buf, s, j, contentKeys, suffix)) content = true;
+        else if (this.typed && j - s === TYPE.length && startsWith(buf, s, j, TYPE)) this.typeValue(buf, p + 1, end, from, tMs);
+        else if (d.finish && j - s === d.finish.length && startsWith(buf, s, j, d.finish)) this.sawDone = true;
+      } else if (buf[p] === LBRACE && j - s === d.usage.length && startsWith(buf, s, j, d.usage)) usage = true;
+      else if (usage && j - s === d.tokens.length && startsWith(buf, s, j, d.tokens)) {
         const n = digitsAt(buf, p, end);
         if (n >= 0) this.sink.usage(n);
       }
     }
     return content;
+  }
+
+  /** A `type` whose value starts at buf[v]: the stream's end event, or one that ends it as a failure (the event, from `eventFrom`, kept in the message). */
+  private typeValue(buf: Uint8Array, v: number, end: number, eventFrom: number, tMs: number): void {
+    let ve = v;
+    while (ve < end && buf[ve] !== QUOTE) ve += buf[ve] === BACKSLASH ? 2 : 1;
+    if (oneOf(buf, v, ve, this.d.endTypes)) {
+      this.sawDone = true;
+      this.sink.done(tMs);
+    } else if (!this.failure && oneOf(buf, v, ve, this.d.failTypes)) {
+      const text = dec.decode(buf.subarray(eventFrom, Math.min(end, eventFrom + SNIPPET)));
+      this.failure = `the stream ended in ${dec.decode(buf.subarray(v, ve))}: ${text}${end - eventFrom > SNIPPET ? "…" : ""}`;
+    }
   }
 }

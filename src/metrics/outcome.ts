@@ -11,9 +11,9 @@ export enum ErrorKind {
   Reset,
   /** The request exceeded the per-request timeout. */
   Timeout,
-  /** A stream ended without `data: [DONE]`. */
+  /** A stream ended before its API's end event (`data: [DONE]`, message_stop, …), or with a failure event. */
   StreamIncomplete,
-  /** A 2xx answer to a stream request that is not an OpenAI event stream (wrong content type, events that are not JSON). */
+  /** A 2xx answer to a stream request that is not an event stream (wrong content type, events that are not JSON). */
   StreamMalformed,
   /** The run was stopped while the request was in flight. */
   Aborted,
@@ -27,6 +27,12 @@ export enum ErrorKind {
    * never left; it is counted apart from the requests the target answered.
    */
   LoadGenerator,
+  /**
+   * A 2xx answer in another LLM API's shape than the one asked for (--api):
+   * chat chunks where Anthropic Messages events were expected, a Responses
+   * answer to a chat request… The gateway served or translated the wrong API.
+   */
+  WrongShape,
 }
 
 export const ERROR_KIND_NAMES: readonly string[] = [
@@ -40,6 +46,7 @@ export const ERROR_KIND_NAMES: readonly string[] = [
   "other",
   "protocol",
   "load_generator",
+  "wrong_shape",
 ];
 
 export const ERROR_KIND_COUNT = ERROR_KIND_NAMES.length;

@@ -12,7 +12,14 @@ export type MetricName = (typeof METRICS)[number];
 /** Error kinds whose first message is kept: the kind alone does not say what happened. */
 const SAMPLED: readonly boolean[] = Array.from(
   { length: ERROR_KIND_COUNT },
-  (_, k) => k === ErrorKind.Status || k === ErrorKind.Other || k === ErrorKind.StreamMalformed || k === ErrorKind.Protocol || k === ErrorKind.Connect,
+  (_, k) =>
+    k === ErrorKind.Status ||
+    k === ErrorKind.Other ||
+    k === ErrorKind.StreamMalformed ||
+    k === ErrorKind.Protocol ||
+    k === ErrorKind.Connect ||
+    k === ErrorKind.WrongShape ||
+    k === ErrorKind.StreamIncomplete,
 );
 
 export class Recorder {

@@ -71,6 +71,8 @@ const SETTINGS: [string, (c: Cfg, d: ResultDoc) => unknown][] = [
   ["max in flight", (c) => c.maxInFlight],
   ["timeout", (c) => ms(c.timeoutMs)],
   ["path", (c) => c.path],
+  // a result from before --api spoke chat
+  ["api", (c) => c.api ?? "chat"],
   ["method", (c) => c.method],
   ["headers", (c) => c.headers],
   ["body", (c) => c.body],

@@ -2,6 +2,7 @@
 // result document. Blocks: run header, requests, latency, streaming,
 // outcomes, resources.
 import { getBorderCharacters, table, type TableUserConfig } from "table";
+import { API_TITLES, isApi } from "../apis.ts";
 import type { Stats } from "../metrics/histogram.ts";
 import type { OverheadRow } from "../metrics/overhead.ts";
 import { errorItems, fmtMs, fmtOverhead, fmtPct, fmtRate, fmtSeconds, loadLasted } from "./format.ts";
@@ -33,6 +34,12 @@ function statsRow(label: string, s: Stats | undefined): string[] {
   return [label, ...STAT_KEYS.map((k) => (s ? fmtMs(s[k]) : "-"))];
 }
 
+/** The API the load spoke; a result from before --api spoke chat. */
+function apiLine(doc: ResultDoc): string {
+  const api = (doc.config as { api?: string }).api ?? "chat";
+  return `api       ${api}${isApi(api) ? ` (${API_TITLES[api]})` : ""}`;
+}
+
 function header(doc: ResultDoc): string {
   const c = doc.config as { stream: boolean; workers: number };
   const r = doc.run;
@@ -41,6 +48,7 @@ function header(doc: ResultDoc): string {
     `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
     `target    ${r.target}  (${gw.kind}${gw.pid !== undefined ? `, pid ${gw.pid}` : ""}${gw.port !== undefined ? `, port ${gw.port}` : ""})`,
     ...(gw.kind === "command" && gw.command ? [`gateway   ${gw.command.join(" ")}${gw.log ? `  (output: ${gw.log})` : ""}`] : []),
+    apiLine(doc),
     r.mock ? `upstream  ${r.mock.url}  (mock, pid ${r.mock.pid}, port ${r.mock.port}${mockShape(r.mock)})` : "upstream  not started (--no-mock)",
     `load      ${r.load}, ${c.stream ? "streaming" : "unary"}${c.workers > 1 ? `, ${c.workers} workers` : ""} · seed ${(doc.config as { seed: number }).seed}`,
   ];

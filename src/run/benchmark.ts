@@ -2,7 +2,6 @@
 // and the gateway (start.ts), drive the load (drive.ts), summarise what it
 // recorded (metrics/run-summary.ts), and stop everything, whatever happens
 // on the way.
-const CLIENT_API = "chat" as const; // until the client speaks more APIs
 import { FETCH_POOL_SIZE } from "../load/fetch.ts";
 import type { Recorder } from "../metrics/recorder.ts";
 import type { SeriesPoint } from "../metrics/resources.ts";
@@ -132,7 +131,7 @@ function resultOf(ctx: RunContext, s: Started, d: Driven): RunResult {
       gateStop: d.gateStop,
       mockProcs: s.mock ? cfg.mock.procs : undefined,
       cpus: cpuCount(),
-      ...(cfg.upstreamApi && cfg.upstreamApi !== CLIENT_API ? { translation: { client: CLIENT_API, upstream: cfg.upstreamApi } } : {}),
+      ...(cfg.upstreamApi && cfg.upstreamApi !== cfg.api ? { translation: { client: cfg.api, upstream: cfg.upstreamApi } } : {}),
     },
   );
   const overlap = overlapWarning(cfg);

@@ -64,6 +64,8 @@ export interface RunConfig {
   /** Do not start the mock (the target talks to a real upstream, or is any HTTP server). */
   noMock: boolean;
   path: string;
+  /** The LLM API the load speaks (--api): the default path, the body, the auth header, how streams are read. */
+  api: Api;
   method: string;
   /** Extra headers, in the order given (-H "K: V"). */
   headers: [string, string][];
@@ -156,6 +158,7 @@ export const RUN_DEFAULTS = {
   teardown: undefined,
   noMock: false,
   path: "/v1/chat/completions",
+  api: "chat",
   method: "POST",
   headers: [],
   body: undefined,

@@ -159,6 +159,7 @@ function loadRequests(cfg: RunConfig, s: Started, prepared: Prepared) {
     headers: requestHeaders(cfg),
     bodies: prepared.bodies,
     stream: cfg.stream,
+    api: cfg.api,
     timeoutMs: cfg.timeoutMs,
     client: cfg.client,
     ...(cfg.insecure ? { insecure: true } : {}),
@@ -166,7 +167,9 @@ function loadRequests(cfg: RunConfig, s: Started, prepared: Prepared) {
   };
   const order = baselineOrder(cfg);
   const direct =
-    s.directMock && order ? { request: { ...request, url: directUrl(s.url, cfg.host, s.directMock.port) }, order, sliceMs: cfg.baselineSliceMs } : undefined;
+    s.directMock && order
+      ? { request: { ...request, url: directUrl(s.url, cfg.host, s.directMock.port, cfg) }, order, sliceMs: cfg.baselineSliceMs }
+      : undefined;
   return { request, direct, order };
 }
 

@@ -3,7 +3,7 @@
 // mock), the gateway (the user's, or the built-in proxy), the attached
 // target checked, --setup, and the attached gateway's process found. A
 // child that dies from then on ends the run early.
-import { apiBase } from "../apis.ts";
+import { apiBase, apiPath } from "../apis.ts";
 import { gatewayArgv, readyUrlOf, renderConfig, runHook, shellArgv, startGateway } from "../gateway/external.ts";
 import { removeDeadTempDirs } from "../gateway/temp.ts";
 import { render, type PlaceholderValues } from "../gateway/template.ts";
@@ -43,9 +43,11 @@ export interface Started {
 
 /**
  * Where the baseline goes: the mock's own path for the endpoint the gateway
- * is loaded on (a gateway may serve it under a prefix the mock does not know).
+ * is loaded on (a gateway may serve it under a prefix the mock does not know);
+ * for an API other than chat, the path the mock serves it on.
  */
-export function directUrl(gatewayUrl: string, host: string, mockPort: number): string {
+export function directUrl(gatewayUrl: string, host: string, mockPort: number, api?: Pick<RunConfig, "api" | "model" | "stream">): string {
+  if (api && api.api !== "chat") return `http://${host}:${mockPort}${apiPath(api.api, api.model, api.stream)}`;
   const path = new URL(gatewayUrl).pathname;
   const endpoint = ["/chat/completions", "/completions", "/embeddings", "/models"].find((e) => path.endsWith(e));
   return `http://${host}:${mockPort}${endpoint ? `/v1${endpoint}` : path}`;
@@ -68,7 +70,9 @@ export function targetUrl(cfg: Pick<RunConfig, "target" | "host" | "path">, path
   const base = u.pathname.replace(/\/+$/, "");
   if (base !== "" && !API_BASE.test(base) && !pathGiven) return u.href;
   const endpoint = API_BASE.test(base) ? cfg.path.replace(/^\/v\d+[a-z0-9]*(?=\/)/, "") : cfg.path;
-  return `${u.origin}${base}${endpoint}${u.search}`;
+  // a path with a query of its own (Gemini's ?alt=sse) keeps it, joined with the target's (?key=…)
+  const search = u.search && endpoint.includes("?") ? `&${u.search.slice(1)}` : u.search;
+  return `${u.origin}${base}${endpoint}${search}`;
 }
 
 /** Everything that can be checked and built before a process starts. */
@@ -231,7 +235,7 @@ export async function startProcesses(ctx: RunContext, prepared: Prepared, pathGi
   const s: Started = { url: "" };
   await startMocks(ctx, s);
   // the mock's base URL as a client of the API the gateway calls it in takes it
-  const upstreamApi = cfg.upstreamApi ?? "chat";
+  const upstreamApi = cfg.upstreamApi ?? cfg.api;
   const origin = s.mock ? `http://${cfg.host}:${s.mock.port}` : "";
   const mockValues: MockValues = {
     MOCK_URL: s.mock ? origin + apiBase(upstreamApi) : "",

@@ -1,7 +1,8 @@
 // What a run sends, built once before the load: the request bodies (a
-// generated chat request, the user's body, or a cycle of prompts from a
-// JSONL file), encoded to bytes, and the headers. Nothing here runs per
-// request.
+// generated request of the run's API, the user's body, or a cycle of
+// prompts from a JSONL file), encoded to bytes, and the headers (the API's
+// placeholder key). Nothing here runs per request.
+import { API_TITLES, type Api } from "../apis.ts";
 import type { PreparedRequest } from "../load/client.ts";
 import { ConfigError } from "./errors.ts";
 import type { RunConfig } from "./config.ts";
@@ -32,8 +33,20 @@ export function endpointOf(path: string): "chat" | "completions" | "embeddings" 
 
 type Body = Record<string, unknown>;
 
-/** A request body for `prompt` at the configured endpoint. */
+/** Anthropic's Messages API requires max_tokens: a generated body without --max-tokens asks for this many. */
+export const MESSAGES_MAX_TOKENS = 256;
+
+/** A request body for `prompt` in the run's API (for chat, at the configured endpoint). */
 function bodyFor(cfg: RunConfig, prompt: string): Body {
+  switch (cfg.api) {
+    case "responses":
+      return { model: cfg.model, input: prompt };
+    case "messages":
+      return { model: cfg.model, max_tokens: MESSAGES_MAX_TOKENS, messages: [{ role: "user", content: prompt }] };
+    case "gemini":
+      // the model is in the path
+      return { contents: [{ role: "user", parts: [{ text: prompt }] }] };
+  }
   switch (endpointOf(cfg.path)) {
     case "completions":
       return { model: cfg.model, prompt };
@@ -44,12 +57,22 @@ function bodyFor(cfg: RunConfig, prompt: string): Body {
   }
 }
 
-/** Applies the flags that shape every body: --stream, --max-tokens, and --model when it was given. */
+/**
+ * Applies the flags that shape every body, in the API's own fields:
+ * --model when it was given (Gemini: the path's), --max-tokens (max_tokens,
+ * max_output_tokens, generationConfig.maxOutputTokens), --stream (stream:
+ * true; chat with include_usage; Gemini: the path's streamGenerateContent).
+ */
 function finish(cfg: RunConfig, b: Body, modelGiven: boolean): Body {
   const out: Body = { ...b };
-  if (modelGiven) out.model = cfg.model;
-  if (cfg.maxTokens !== undefined) out.max_tokens = cfg.maxTokens;
-  if (cfg.stream && endpointOf(cfg.path) !== "embeddings") {
+  if (modelGiven && cfg.api !== "gemini") out.model = cfg.model;
+  if (cfg.api === "gemini") {
+    if (cfg.maxTokens !== undefined) out.generationConfig = { ...(out.generationConfig as Body | undefined), maxOutputTokens: cfg.maxTokens };
+    return out;
+  }
+  if (cfg.maxTokens !== undefined) out[cfg.api === "responses" ? "max_output_tokens" : "max_tokens"] = cfg.maxTokens;
+  if (cfg.stream && cfg.api !== "chat") out.stream = true;
+  else if (cfg.stream && endpointOf(cfg.path) !== "embeddings") {
     out.stream = true;
     out.stream_options = { ...(out.stream_options as Body | undefined), include_usage: true };
   }
@@ -58,7 +81,22 @@ function finish(cfg: RunConfig, b: Body, modelGiven: boolean): Body {
 
 const isObject = (v: unknown): v is Body => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The prompts of a JSONL file: each line a request body (with `messages`), an object with `prompt`, or a JSON string. */
+/** The field that makes a JSONL line a request body of the run's API, sent as it is. */
+const BODY_FIELD: Record<Api, string> = { chat: "messages", responses: "input", messages: "messages", gemini: "contents" };
+
+/** Whether `v` already is a request body of the run's API (for chat, also of the completions and embeddings endpoints). */
+function isBodyOf(cfg: RunConfig, v: Body): boolean {
+  switch (cfg.api) {
+    case "chat":
+      return Array.isArray(v.messages) || v.input !== undefined || (typeof v.prompt === "string" && endpointOf(cfg.path) === "completions");
+    case "responses":
+      return v.input !== undefined;
+    default:
+      return Array.isArray(v[BODY_FIELD[cfg.api]]);
+  }
+}
+
+/** The prompts of a JSONL file: each line a request body of the run's API (with `messages`, `input` or `contents`), an object with `prompt`, or a JSON string. */
 export function promptBodies(cfg: RunConfig, text: string, file: string): Body[] {
   const out: Body[] = [];
   text.split("\n").forEach((raw, i) => {
@@ -71,10 +109,12 @@ export function promptBodies(cfg: RunConfig, text: string, file: string): Body[]
       throw new ConfigError(`--prompts ${file}:${i + 1}: not valid JSON (${(err as Error).message}); each line holds one JSON object or string`);
     }
     if (typeof v === "string") out.push(bodyFor(cfg, v));
-    else if (isObject(v) && (Array.isArray(v.messages) || v.input !== undefined || (typeof v.prompt === "string" && endpointOf(cfg.path) === "completions")))
-      out.push(v);
+    else if (isObject(v) && isBodyOf(cfg, v)) out.push(v);
     else if (isObject(v) && typeof v.prompt === "string") out.push(bodyFor(cfg, v.prompt));
-    else throw new ConfigError(`--prompts ${file}:${i + 1}: expected a request body with "messages", an object with "prompt", or a string`);
+    else
+      throw new ConfigError(
+        `--prompts ${file}:${i + 1}: expected a request body${cfg.api === "chat" ? "" : ` of ${API_TITLES[cfg.api]}`} with "${BODY_FIELD[cfg.api]}", an object with "prompt", or a string`,
+      );
   });
   if (out.length === 0) throw new ConfigError(`--prompts ${file}: no prompts in the file`);
   return out;
@@ -112,16 +152,32 @@ export async function requestBodies(cfg: RunConfig): Promise<Uint8Array[]> {
   return [json(finish(cfg, v, cfg.modelGiven))];
 }
 
-/** Headers for every request: JSON content type and a placeholder bearer token unless -H says otherwise. */
+/** Each API's auth header with a placeholder key (and Anthropic's required version), as its SDKs send them. */
+export const API_HEADERS: Record<Api, Record<string, string>> = {
+  chat: { authorization: "Bearer gatebench" },
+  responses: { authorization: "Bearer gatebench" },
+  messages: { "x-api-key": "gatebench", "anthropic-version": "2023-06-01" },
+  gemini: { "x-goog-api-key": "gatebench" },
+};
+
+/** Headers for every request: JSON content type and the API's placeholder key unless -H says otherwise. */
 export function requestHeaders(cfg: RunConfig): Record<string, string> {
-  const h: Record<string, string> = { "content-type": "application/json", authorization: "Bearer gatebench" };
+  const h: Record<string, string> = { "content-type": "application/json", ...API_HEADERS[cfg.api] };
   for (const [k, v] of cfg.headers) h[k.toLowerCase()] = v;
   return h;
 }
 
 /** The request the load sends to `url`, encoded once. */
 export async function prepareRequest(cfg: RunConfig, url: string): Promise<PreparedRequest> {
-  return { url, method: cfg.method, headers: requestHeaders(cfg), bodies: await requestBodies(cfg), stream: cfg.stream, timeoutMs: cfg.timeoutMs };
+  return {
+    url,
+    method: cfg.method,
+    headers: requestHeaders(cfg),
+    bodies: await requestBodies(cfg),
+    stream: cfg.stream,
+    api: cfg.api,
+    timeoutMs: cfg.timeoutMs,
+  };
 }
 
 /** The default chat request (what `gatebench run` sends with no body flags), for scripts and tests. */

@@ -3,6 +3,7 @@
 // output paths checked, all before anything starts.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { apiPath } from "../../apis.ts";
 import type { GatewaySpec } from "../../gateway/external.ts";
 import { FETCH_POOL_SIZE } from "../../load/fetch.ts";
 import { unmeasurable } from "../../metrics/gates/evaluate.ts";
@@ -18,7 +19,7 @@ import { checkOutDir, checkWritableFile } from "./files.ts";
 import { pinningOf, upstreamApiOf } from "./gateway-flags.ts";
 import { precheck } from "./prechecks.ts";
 import type { RunArgValues } from "./flags.ts";
-import { clientFlag, headersFrom, instanceFlag, rateFlag, readableFile, startAtFlag, stepsFlag, urlFlag, wholeOrZero } from "./values.ts";
+import { apiFlag, clientFlag, headersFrom, instanceFlag, rateFlag, readableFile, startAtFlag, stepsFlag, urlFlag, wholeOrZero } from "./values.ts";
 
 const D = RUN_DEFAULTS;
 
@@ -191,10 +192,12 @@ function whatIsSentOf(a: RunArgValues, rawArgs: string[], given: (flag: string) 
     throw new UsageError(
       `-d/--body "${a.body}" looks like a duration, and -d is the request body (as in hey and curl): for the load's length use --duration ${a.body} (or -z ${a.body})`,
     );
-  const path = a.path ?? D.path;
+  const api = apiFlag(a.api);
+  const path = a.path ?? apiPath(api, a.model ?? D.model, a.stream);
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
   return {
     path,
+    api,
     method,
     headers: headersFrom(rawArgs),
     body: a.body,

@@ -1,10 +1,18 @@
 // The flags of `gatebench run` that say what is sent: the client, TLS, the
 // method, path, headers and body, the model and the timeout.
+import { APIS, API_TITLES } from "../../apis.ts";
 import { RUN_DEFAULTS } from "../../run/config.ts";
 
 const D = RUN_DEFAULTS;
 
 export const sentArgs = {
+  api: {
+    type: "string",
+    description: `The LLM API the load speaks: ${APIS.map((a) => `${a} (${API_TITLES[a]})`).join(", ")}. It sets the default --path, the body, the auth header and how answers and streams are read (messages, say, for a gateway that fronts Claude Code)`,
+    group: "What is sent",
+    default: D.api,
+    valueHint: "name",
+  },
   client: {
     type: "string",
     description:
@@ -22,7 +30,7 @@ export const sentArgs = {
   },
   path: {
     type: "string",
-    description: `Request path, appended to a base --target (its version segment dropped after a base ending in /v1); a --target with another path is used as it is unless --path is given (default ${D.path})`,
+    description: `Request path, appended to a base --target (its version segment dropped after a base ending in /v1); a --target with another path is used as it is unless --path is given (default: the --api's, ${D.path} for chat)`,
     group: "What is sent",
     valueHint: "path",
   },
@@ -31,7 +39,7 @@ export const sentArgs = {
     type: "string",
     alias: "H",
     description:
-      'Request header "Name: value", repeatable; added to the defaults content-type: application/json and authorization: Bearer gatebench, replacing one of the same name',
+      'Request header "Name: value", repeatable; added to the defaults content-type: application/json and the API\'s placeholder key (authorization: Bearer gatebench; messages: x-api-key and anthropic-version: 2023-06-01; gemini: x-goog-api-key), replacing one of the same name',
     group: "What is sent",
     valueHint: "header",
   },
@@ -45,16 +53,29 @@ export const sentArgs = {
   "body-file": { type: "string", description: "Request body from a file, as --body", group: "What is sent", valueHint: "file" },
   prompts: {
     type: "string",
-    description: 'JSONL file of bodies cycled in order, one per line: a request body (with messages), {"prompt": "…"}, or a JSON string',
+    description:
+      'JSONL file of bodies cycled in order, one per line: a request body of the --api (with messages; responses: input; gemini: contents), {"prompt": "…"}, or a JSON string',
     group: "What is sent",
     valueHint: "file",
   },
-  model: { type: "string", description: `Model to ask for; overrides the one in a given body (default ${D.model})`, group: "What is sent", valueHint: "name" },
-  "max-tokens": { type: "string", description: "Sets max_tokens in each body", group: "What is sent", valueHint: "n" },
+  model: {
+    type: "string",
+    description: `Model to ask for; overrides the one in a given body (gemini: the one in the path) (default ${D.model})`,
+    group: "What is sent",
+    valueHint: "name",
+  },
+  "max-tokens": {
+    type: "string",
+    description:
+      "Sets the output cap in each body: max_tokens (responses: max_output_tokens; gemini: generationConfig.maxOutputTokens); messages asks for 256 without it",
+    group: "What is sent",
+    valueHint: "n",
+  },
   "prompt-tokens": { type: "string", description: "Generated prompt of about this many tokens", group: "What is sent", valueHint: "n" },
   stream: {
     type: "boolean",
-    description: "Ask for a stream (stream: true with stream_options.include_usage) and read its SSE event by event",
+    description:
+      "Ask for a stream (stream: true, with chat's stream_options.include_usage; gemini: the :streamGenerateContent?alt=sse path) and read its SSE event by event",
     group: "What is sent",
     default: false,
   },

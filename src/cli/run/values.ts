@@ -2,6 +2,8 @@
 // that names the flag, what was expected and an example.
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { APIS, isApi, type Api } from "../../apis.ts";
+import { closest } from "../../closest.ts";
 import { CLIENT_KINDS, type ClientKind } from "../../load/client.ts";
 import { START_AT_HORIZON_MS, START_AT_SLACK_MS, startAtAdvice, startAtExample } from "../../run/config.ts";
 import { UsageError } from "../errors.ts";
@@ -143,6 +145,15 @@ export function clientFlag(value: string): ClientKind {
   if (!(CLIENT_KINDS as readonly string[]).includes(value))
     throw new UsageError(`--client "${value}": expected ${CLIENT_KINDS.join(" or ")}, e.g. --client fetch`);
   return value as ClientKind;
+}
+
+/** --api: one of the LLM APIs gatebench speaks. */
+export function apiFlag(value: string): Api {
+  if (isApi(value)) return value;
+  const guess = closest(value.toLowerCase(), APIS);
+  throw new UsageError(
+    `--api "${value}": expected ${APIS.slice(0, -1).join(", ")} or ${APIS.at(-1)}${guess ? ` (did you mean ${guess}?)` : ""}, e.g. --api messages for Anthropic Messages`,
+  );
 }
 
 /** A file that must exist and be readable now; its absolute path. */

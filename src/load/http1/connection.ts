@@ -6,7 +6,9 @@
 import type { Socket, SocketHandler } from "bun";
 import { emptyResult, ErrorKind, type RequestResult } from "../../metrics/outcome.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
+import { AnswerStart } from "../answer-start.ts";
 import { kindOfCode } from "../client.ts";
+import { DIALECTS } from "../dialects.ts";
 import { endStream, ERROR_BODY_CHARS, statusSample, StreamSink, upstreamMs, within } from "../response.ts";
 import { SseScanner } from "../sse.ts";
 import { ResponseParser, type ResponseSink } from "./parser.ts";
@@ -51,6 +53,8 @@ export class Connection implements ResponseSink {
   idleIndex = -1;
   private readonly sink: StreamSink | undefined;
   private readonly scanner: SseScanner | undefined;
+  /** A unary answer's start, read for its API's shape (when answers are held to one). */
+  private readonly start: AnswerStart | undefined;
   /** The start of an error answer's body, while the client has no sample yet. */
   private errorBody = "";
 
@@ -59,8 +63,8 @@ export class Connection implements ResponseSink {
     this.parser.wantContentType = client.stream;
     if (client.stream) {
       this.sink = new StreamSink();
-      this.scanner = new SseScanner(this.sink);
-    }
+      this.scanner = new SseScanner(this.sink, DIALECTS[client.api], client.checkShape);
+    } else if (client.checkShape) this.start = new AnswerStart(client.api);
   }
 
   /** Takes a queued request. */
@@ -95,7 +99,7 @@ export class Connection implements ResponseSink {
     if (this.sink) {
       this.sink.bind(r, rec);
       this.scanner!.reset();
-    }
+    } else this.start?.reset();
     const all = this.client.requests;
     this.bytes = all[n % all.length];
     this.written = 0;
@@ -160,8 +164,11 @@ export class Connection implements ResponseSink {
   body(buf: Uint8Array, from: number, to: number, t: number): void {
     const r = this.r;
     r.bytesIn += to - from;
-    if ((r.status < 200 || r.status > 299) && !this.client.statusSampled && this.errorBody.length < ERROR_BODY_CHARS)
+    const ok = r.status >= 200 && r.status <= 299;
+    if (!ok && !this.client.statusSampled && this.errorBody.length < ERROR_BODY_CHARS)
       this.errorBody += DECODER.decode(buf.subarray(from, Math.min(to, from + ERROR_BODY_CHARS)));
+    // the parser counts a piece before handing it over: the first piece is the whole body when it is all content-length announced
+    if (ok && this.start) this.start.feed(buf, from, to, this.parser.bodyBytes === this.parser.contentLength);
     if (this.scanner) {
       if (r.firstByteMs < 0) r.firstByteMs = t;
       this.scanner.push(buf, from, to, t);
@@ -184,6 +191,7 @@ export class Connection implements ResponseSink {
     } else {
       const answeredMs = upstreamMs(this.parser.mockSentUs);
       if (within(answeredMs, r.sentMs, r.endMs)) r.responsePathMs = r.endMs - answeredMs;
+      if (ok) this.start?.judge(r);
     }
     if (!ok) {
       r.error = ErrorKind.Status;

@@ -2,6 +2,7 @@
 // (the SocketClient), and a request waiting for a connection. `C` is the
 // connection (connection.ts), a parameter here so that neither file imports
 // the other.
+import type { Api } from "../../apis.ts";
 import type { Recorder } from "../../metrics/recorder.ts";
 
 /** A request waiting for a connection (the pool is at its cap), or being sent again. */
@@ -19,6 +20,9 @@ export interface Pool<C> {
   /** The request's bytes, one buffer per body. */
   readonly requests: Uint8Array[];
   readonly stream: boolean;
+  /** The LLM API spoken, and whether its answers are held to its shape (shape.ts). */
+  readonly api: Api;
+  readonly checkShape: boolean;
   /** The requests are HEAD: their answers have no body. */
   readonly head: boolean;
   readonly insecure: boolean;

@@ -13,10 +13,13 @@
 // connection that had answered before) is sent once more on a new one and
 // counted in keepAliveRetries, as browsers and HTTP libraries do.
 import type { Socket, SocketHandler, TLSOptions } from "bun";
+import type { Api } from "../../apis.ts";
 import { openFileLimit } from "../../platform.ts";
 import { emptyResult, ErrorKind } from "../../metrics/outcome.ts";
 import { Recorder } from "../../metrics/recorder.ts";
+import { cannedAnswer } from "../canned.ts";
 import type { Client, PreparedRequest } from "../client.ts";
+import { checksShape } from "../shape.ts";
 import { Connection, PLAIN, SECURE, State } from "./connection.ts";
 import type { Pool, Queued } from "./pool.ts";
 import { encodeRequests, originOf, tlsFailure, tlsOptionsOf, type Origin } from "./request.ts";
@@ -33,6 +36,8 @@ export const MAX_CONNECTING = 64;
 export class SocketClient implements Client, Pool<Connection> {
   readonly requests: Uint8Array[];
   readonly stream: boolean;
+  readonly api: Api;
+  readonly checkShape: boolean;
   readonly head: boolean;
   readonly insecure: boolean;
   connectionsOpened = 0;
@@ -61,6 +66,8 @@ export class SocketClient implements Client, Pool<Connection> {
     this.origin = originOf(request.url);
     this.requests = encodeRequests(request);
     this.stream = request.stream;
+    this.api = request.api ?? "chat";
+    this.checkShape = checksShape(this.api, request.url);
     this.head = request.method.toUpperCase() === "HEAD";
     this.insecure = request.insecure ?? false;
     this.timeoutMs = request.timeoutMs;
@@ -103,7 +110,7 @@ export class SocketClient implements Client, Pool<Connection> {
     c.state = State.Idle;
     c.socket = { write: (_b: Uint8Array, _o: number, n: number) => n } as unknown as Socket<Connection>;
     const rec = new Recorder();
-    const answer = cannedAnswer(this.stream, this.head);
+    const answer = cannedAnswer(this.api, this.stream, this.head);
     const done = (): void => {};
     for (let i = 0; i < rounds; i++) {
       c.assign(i, -1, performance.now(), rec, done, false);
@@ -253,18 +260,4 @@ export class SocketClient implements Client, Pool<Connection> {
   tlsMessage(err: Error | null): string {
     return tlsFailure(this.origin, err);
   }
-}
-
-/** An answer like the ones the load will read (the mock's timing headers; a stream of a few events), for warmUp(). */
-function cannedAnswer(stream: boolean, head: boolean): Uint8Array {
-  const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
-  const event = (content: string): string =>
-    `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}]}\n\n`;
-  const body = stream
-    ? `${event("")}${event("warm")}${event(" up")}data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\ndata: [DONE]\n\n`
-    : '{"id":"c","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"warm up"},"finish_reason":"stop"}]}';
-  const type = stream ? "text/event-stream" : "application/json";
-  return new TextEncoder().encode(
-    `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\nx-mock-received-us: ${us}\r\nx-mock-sent-us: ${us}\r\ncontent-length: ${body.length}\r\n\r\n${head ? "" : body}`,
-  );
 }
