@@ -6,7 +6,8 @@
 //   chat       content: content, reasoning, arguments, text (and *_content …) · tokens: usage.completion_tokens
 //              end: data: [DONE]
 //   responses  content: delta (response.*.delta events) · tokens: usage.output_tokens (in response.completed)
-//              end: response.completed · failure: response.failed, response.incomplete, error
+//              end: response.completed, or response.incomplete (the answer cut at max_output_tokens, as
+//              chat's finish_reason "length": a whole answer, shorter) · failure: response.failed, error
 //   messages   content: text, thinking, partial_json (content_block_delta) · tokens: usage.output_tokens (message_delta)
 //              end: message_stop · failure: error
 //   gemini     content: text (candidates[].content.parts[]) · tokens: usageMetadata.candidatesTokenCount
@@ -56,10 +57,10 @@ export const DIALECTS: Record<Api, Dialect> = {
     usage: enc.encode("usage"),
     tokens: enc.encode("output_tokens"),
     doneData: false,
-    endTypes: bytes(["response.completed"]),
-    failTypes: bytes(["response.failed", "response.incomplete", "error"]),
+    endTypes: bytes(["response.completed", "response.incomplete"]),
+    failTypes: bytes(["response.failed", "error"]),
     finish: undefined,
-    endName: "response.completed",
+    endName: "response.completed (or response.incomplete)",
   },
   messages: {
     api: "messages",

@@ -93,9 +93,19 @@ describe.each(APIS.map((a) => [a]))("%s stream", (api) => {
 });
 
 describe("what each dialect ends on, and what it does not count", () => {
-  test("responses: response.failed, response.incomplete and error end the stream as a failure, with the event kept", () => {
+  test("responses: response.incomplete (cut at max_output_tokens) ends it well, with its usage", () => {
     const e = streamEvents("responses", TEXTS, TOKENS, false);
-    for (const type of ["response.failed", "response.incomplete", "error"]) {
+    const type = "response.incomplete";
+    const end = `event: ${type}\ndata: ${JSON.stringify({ type, response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, usage: { output_tokens: 7 } } })}\n\n`;
+    const r = scan("responses", [...e.head, ...e.content, end]);
+    expect(r.sawDone).toBe(true);
+    expect(r.failure).toBe("");
+    expect(r.usage).toEqual([7]);
+  });
+
+  test("responses: response.failed and error end the stream as a failure, with the event kept", () => {
+    const e = streamEvents("responses", TEXTS, TOKENS, false);
+    for (const type of ["response.failed", "error"]) {
       const end = `event: ${type}\ndata: ${JSON.stringify({ type, response: { status: "failed", error: { code: "server_error", message: "boom" } } })}\n\n`;
       const r = scan("responses", [...e.head, ...e.content, ...e.tail, end]);
       expect(r.sawDone).toBe(false);
