@@ -56,13 +56,13 @@ export function translationCheck(client: Api, upstream: Api, byApi: Record<strin
   let note: string;
   if (up > 0 && same === 0) {
     verdict = "translated";
-    note = `translated: the client spoke ${c}, and ${got}`;
+    note = `the client spoke ${c}, and ${got}`;
   } else if (same > 0 && up === 0) {
     verdict = "passthrough";
-    note = `passthrough, not translation: ${got}, the client's own API, where ${u} was expected`;
+    note = `the gateway passed the requests through untranslated: ${got}, the client's own API, where ${u} was expected`;
   } else if (same > 0) {
     verdict = "mixed";
-    note = `partly passthrough: ${got}; some requests were forwarded in the client's API (${c}) instead of ${u}`;
+    note = `some requests were passed through untranslated: ${got}; ${u} was expected, not the client's ${c}`;
   } else {
     verdict = "unseen";
     note = `neither ${u} nor ${c} reached the mock (${got})`;
