@@ -119,7 +119,7 @@ describe("habits refused or redirected before anything starts: exit 2, one line"
     ],
     [["run", "-t", "20"], `unknown flag "-t" for gatebench run; for hey's -t (per-request timeout) use --timeout 20s; for wrk's -t (threads) use --workers`],
     [["run", "--duration", "-5s"], '--duration "-5s": a duration cannot be negative, e.g. --duration 10s'],
-    [["nosuch"], 'unknown command "nosuch"; the commands are run, mock, report, compare, merge, sweep (see: gatebench --help)'],
+    [["nosuch"], 'unknown command "nosuch"; the commands are run, mock, report, compare, merge, sweep, frontier (see: gatebench --help)'],
     [["attack"], 'unknown command "attack"; did you mean "run"?'],
     [["help", "nosuch"], 'unknown command "nosuch"; the commands are run, mock, report, compare, merge, sweep'],
   ])("%p", async (args, message) => {
