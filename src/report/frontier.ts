@@ -111,7 +111,7 @@ export function streamsLine(s: StreamsSustained): string {
       ? `; at ${broke.concurrency}: ${broke.why}`
       : s.sustained === null && s.rungs[0]
         ? `; at ${s.rungs[0].concurrency}: ${s.rungs[0].why}`
-        : "";
+        : "; floor: no rung above it was tried, so the gateway may sustain more (a longer ladder: --concurrency or --max-concurrency)";
   return `${head}${why}`;
 }
 

@@ -22,7 +22,7 @@ import {
 } from "../../src/metrics/frontier.ts";
 import { eventsPerStream, streamsSustained } from "../../src/metrics/frontier-streams.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
-import { evidence, FRONTIER_SCHEMA, type FrontierDoc, fmtAdded, frontierText } from "../../src/report/frontier.ts";
+import { evidence, FRONTIER_SCHEMA, type FrontierDoc, fmtAdded, frontierText, streamsLine } from "../../src/report/frontier.ts";
 import { boardOf, boardText } from "../../src/report/frontier-compare.ts";
 
 const stats = (p50: number, p99: number, count = 100, max = p99): Stats => ({ count, min: p50, mean: p50, p50, p90: p99, p95: p99, p99, p999: p99, max });
@@ -164,6 +164,13 @@ describe("streams sustained", () => {
     const s = streamsSustained([streams(1), streams(2), streams(4, { mock: true })], e);
     expect(s.sustained).toBe(2);
     expect(s.limited_by).toStartWith("the mock at 4 streams");
+  });
+
+  test("in words: the rung that broke it, or floor when none above it was tried", () => {
+    expect(streamsLine(streamsSustained([streams(1), streams(2, { maxGap: 101 })], e))).toMatch(
+      /^streams sustained: 1 open at once, .*; at 2: a stream stalled/,
+    );
+    expect(streamsLine(streamsSustained([streams(1), streams(2)], e))).toMatch(/^streams sustained: 2 open at once, .*; floor: no rung above it was tried/);
   });
 
   test("events per stream: tokens over tokens-per-chunk, max_tokens may ask for fewer", () => {
