@@ -8,10 +8,10 @@
 //   Bun's install cache; where the registry cannot be reached the test is
 //   skipped, except in CI, where it must run.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../src/process/ports.ts";
+import { fetchPackage } from "./fixtures/registry.ts";
 import { documentedRun, flagValues, withFlag, withoutFlag } from "./fixtures/documented.ts";
 import { cli, expectStreamedThrough, processesWithTag, ROOT, scratch } from "./helpers.ts";
 
@@ -21,31 +21,7 @@ const inCi = process.env.CI === "true" || process.env.CI === "1";
 const recipe = readFileSync(join(ROOT, "examples", "portkey.md"), "utf8");
 const { dir, tagged } = scratch("gatebench-portkey-");
 
-/**
- * Fetches the gateway from the registry into Bun's install cache (so that
- * `bunx` starts it in seconds): an empty string when that worked, else
- * why not.
- */
-async function fetchPortkey(): Promise<string> {
-  const into = mkdtempSync(join(tmpdir(), "gatebench-portkey-install-"));
-  try {
-    writeFileSync(join(into, "package.json"), JSON.stringify({ private: true, dependencies: { "@portkey-ai/gateway": VERSION } }));
-    await using proc = Bun.spawn([process.execPath, "install", "--ignore-scripts", "--no-progress"], {
-      cwd: into,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 90_000,
-      killSignal: "SIGKILL",
-    });
-    const [stderr, code] = await Promise.all([proc.stderr.text(), proc.exited]);
-    return code === 0 ? "" : `bun install ${PACKAGE} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
-  } finally {
-    rmSync(into, { recursive: true, force: true });
-  }
-}
-
-const unavailable = await fetchPortkey();
+const unavailable = await fetchPackage("@portkey-ai/gateway", VERSION);
 if (unavailable && !inCi) console.warn(`portkey.test.ts: the live tests are skipped: ${unavailable}`);
 
 // biome-ignore lint: the JSON result is checked field by field

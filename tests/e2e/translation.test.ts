@@ -11,9 +11,9 @@
 // the registry cannot be reached the live tests are skipped, except in CI.
 // Bad --upstream-api input needs no gateway and always runs.
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fetchPackage } from "./fixtures/registry.ts";
 import { documentedRun, flagValues, withFlag } from "./fixtures/documented.ts";
 import { cli, processesWithTag, ROOT, scratch } from "./helpers.ts";
 
@@ -22,26 +22,6 @@ const PACKAGE = `@musistudio/claude-code-router@${VERSION}`;
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 const recipe = readFileSync(join(ROOT, "examples", "claude-code-router.md"), "utf8");
 const { dir, tagged } = scratch("gatebench-translation-");
-
-/** Fetches the gateway into Bun's install cache (so `bun x` starts it in a second): "" when that worked, else why not. */
-async function fetchRouter(): Promise<string> {
-  const into = mkdtempSync(join(tmpdir(), "gatebench-ccr-install-"));
-  try {
-    writeFileSync(join(into, "package.json"), JSON.stringify({ private: true, dependencies: { "@musistudio/claude-code-router": VERSION } }));
-    await using proc = Bun.spawn([process.execPath, "install", "--ignore-scripts", "--no-progress"], {
-      cwd: into,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 90_000,
-      killSignal: "SIGKILL",
-    });
-    const [stderr, code] = await Promise.all([proc.stderr.text(), proc.exited]);
-    return code === 0 ? "" : `bun install ${PACKAGE} exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`;
-  } finally {
-    rmSync(into, { recursive: true, force: true });
-  }
-}
 
 // biome-ignore lint: the JSON result is checked field by field
 type Doc = any;
@@ -66,7 +46,7 @@ async function runDocumented(name: string, which: number, extra: string[] = []):
   return { code: r.code ?? -1, stderr: r.stderr, doc: JSON.parse(readFileSync(json, "utf8")) };
 }
 
-const unavailable = await fetchRouter();
+const unavailable = await fetchPackage("@musistudio/claude-code-router", VERSION);
 if (unavailable && !inCi) console.warn(`translation.test.ts: the live tests are skipped: ${unavailable}`);
 
 describe.concurrent.skipIf(unavailable !== "" && !inCi)(`${PACKAGE} started by gatebench`, () => {
