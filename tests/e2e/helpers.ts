@@ -182,3 +182,13 @@ export function killTagged(tag: string): void {
     }
   }
 }
+
+/** The error a call fails with (the libraries' promises are lazy thenables, so await them here). */
+export async function failure(call: () => PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("the call succeeded");
+}

@@ -3,6 +3,7 @@
 import { afterAll, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { MOCK_DEFAULTS, startMock } from "../../src/mock/server.ts";
+import { failure } from "./helpers.ts";
 
 const mock = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 1, ttftMs: 5, itlMs: 2, tokens: 5, seed: 1 });
 afterAll(() => mock.server.stop(true));
@@ -41,16 +42,6 @@ test("legacy completions, embeddings, models", async () => {
   const models = await client.models.list();
   expect(models.data.map((m) => m.id)).toContain("gpt-mock");
 });
-
-/** The error a call fails with (the library's promises are lazy thenables, so await them here). */
-async function failure(call: () => PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call succeeded");
-}
 
 test("faults surface as the library's own errors", async () => {
   const rate = await failure(() => client.chat.completions.create({ model: "m", messages }, { headers: { "x-mock-fault": "429" } }));

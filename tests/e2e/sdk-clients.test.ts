@@ -10,6 +10,7 @@ import { ApiError, GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { MOCK_DEFAULTS, startMock } from "../../src/mock/server.ts";
 import { promptTokensOf, textOf } from "../../src/mock/openai.ts";
+import { failure } from "./helpers.ts";
 
 const TOKENS = 5;
 const mock = startMock({ host: "127.0.0.1", port: 0, ...MOCK_DEFAULTS, latencyMs: 1, ttftMs: 5, itlMs: 2, tokens: TOKENS, seed: 1 });
@@ -33,16 +34,6 @@ const inputTokens = (): number => {
   expect(sentChars).toBeGreaterThan(0); // the library went through `noting`
   return promptTokensOf(sentChars);
 };
-
-/** The error a call fails with (the libraries' promises are lazy thenables, so await them here). */
-async function failure(call: () => PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("the call succeeded");
-}
 
 describe("openai", () => {
   const client = new OpenAI({ baseURL: `${origin}/v1`, apiKey: "sk-gatebench", maxRetries: 0, fetch: noting });
