@@ -141,7 +141,12 @@ export interface Reading {
   p99_ms: number | null;
   /** The first rung above the reading's that did not count, and why; with no reading, why the lowest did not. */
   next: ({ rung: number } & Miss) | null;
-  /** No rung above the reading's broke the bound (the ladder ended first, or at the rig's limit): the gateway may carry more. */
+  /**
+   * The highest rung above the reading's that met the bound too, with less
+   * throughput (the gateway peaked at the reading's rung); null: none did.
+   */
+  met_above: number | null;
+  /** No rung above the reading's was tried (the ladder ended there, or at the rig's limit): the gateway may carry more. */
   floor: boolean;
 }
 
@@ -161,19 +166,23 @@ export function readingsOf(rungs: FrontierRung[], bounds: (number | null)[]): Re
         rung: low ? levelOf(low) : null,
         p99_ms: low?.p99_ms ?? null,
         next: low && miss ? { rung: levelOf(low), ...miss } : null,
+        met_above: null,
         floor: false,
       };
     }
     const r = rungs[best]!;
     let next: Reading["next"] = null;
+    let metAbove: number | null = null;
     for (const above of rungs.slice(best + 1)) {
       const miss = missAt(above, bound);
-      if (miss) {
+      if (!miss) metAbove = levelOf(above);
+      else {
         next = { rung: levelOf(above), ...miss };
         break;
       }
     }
-    return { bound_ms: bound, rps: r.throughput, rung: levelOf(r), p99_ms: r.p99_ms, next, floor: next === null || next.kind === "rig" };
+    const floor = (next === null || next.kind === "rig") && metAbove === null;
+    return { bound_ms: bound, rps: r.throughput, rung: levelOf(r), p99_ms: r.p99_ms, next, met_above: metAbove, floor };
   });
 }
 

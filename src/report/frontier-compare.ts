@@ -77,7 +77,7 @@ export function boardOf(entries: BoardEntry[]): BoardDoc {
   };
 }
 
-/** A reading's cell: its throughput and rung, "floor" when no rung above it broke the bound. */
+/** A reading's cell: its throughput and rung, "floor" when no rung above it was tried. */
 function readingCell(g: BoardDoc["gateways"][number], r: Reading | null): string {
   if (r === null) return "-";
   if (r.rps === null) return "none";
@@ -99,7 +99,7 @@ function rows(b: BoardDoc): string[][] {
 }
 
 const LEGEND =
-  "each cell: the highest throughput of a rung whose p99 stayed under the bound with no failed request, and that rung; (floor): no rung above it broke the bound, so the gateway may carry more; added: gateway − direct at concurrency 1, with its 95 % interval";
+  "each cell: the highest throughput of a rung whose p99 stayed under the bound with no failed request, and that rung; (floor): no rung above it was tried, so the gateway may carry more; added: gateway − direct at concurrency 1, with its 95 % interval";
 
 /** The board for a terminal: the files, the table, the legend and the notes. */
 export function boardText(b: BoardDoc): string {

@@ -54,9 +54,10 @@ export function evidence(kind: LadderKind, r: Reading): string {
   const p99 = r.p99_ms === null ? "no p99" : `p99 ${fmtMs(r.p99_ms)} ms`;
   if (r.rps === null) return r.rung === null ? "no rung ran" : `lowest rung ${at(r.rung)}: ${r.next?.why ?? p99}`;
   const from = `${at(r.rung)} (${p99})`;
-  if (r.next === null) return `${from}; floor: the ladder ended before a rung broke the bound`;
-  if (r.next.kind === "rig") return `${from}; floor: ${at(r.next.rung)} was at the rig's limit, not the gateway's`;
-  return `${from}; ${at(r.next.rung)}: ${r.next.why}`;
+  const peak = r.met_above === null ? "" : `; peak: the rungs above it, up to ${at(r.met_above)}, met the bound with less throughput`;
+  if (r.next === null) return peak ? `${from}${peak}` : `${from}; floor: the ladder ended before a rung above it ran`;
+  if (r.next.kind === "rig") return `${from}${peak || "; floor:"} ${peak ? "then " : ""}${at(r.next.rung)} was at the rig's limit, not the gateway's`;
+  return `${from}${peak}; ${at(r.next.rung)}: ${r.next.why}`;
 }
 
 const TABLE: TableUserConfig = {

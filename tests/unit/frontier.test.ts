@@ -112,10 +112,17 @@ describe("the reading at each bound", () => {
   test("floor: no rung above broke the bound; the rig's limit is no break either", () => {
     const clean = readingsOf(ladder.slice(0, 4), [null]);
     expect(clean[0]).toMatchObject({ rps: 360, rung: 8, next: null, floor: true });
-    expect(evidence("concurrency", clean[0]!)).toContain("floor: the ladder ended before a rung broke the bound");
+    expect(evidence("concurrency", clean[0]!)).toContain("floor: the ladder ended before a rung above it ran");
     const rig = readingsOf([...ladder.slice(0, 4), refusedRung({ kind: "concurrency", value: 64 }, "over the open-file limit of 64")], [null]);
     expect(rig[0]).toMatchObject({ rps: 360, rung: 8, next: { rung: 64, kind: "rig" }, floor: true });
     expect(evidence("concurrency", rig[0]!)).toContain("floor: c=64 was at the rig's limit, not the gateway's");
+  });
+
+  test("peak, not floor: rungs above the reading met the bound with less throughput", () => {
+    const slower = rung(16, { throughput: 300, p99: 0.9 });
+    const [r] = readingsOf([...ladder.slice(0, 4), slower], [null]);
+    expect(r).toMatchObject({ rps: 360, rung: 8, next: null, met_above: 16, floor: false });
+    expect(evidence("concurrency", r!)).toBe("c=8 (p99 40.00 ms); peak: the rungs above it, up to c=16, met the bound with less throughput");
   });
 
   test("a rig-limited rung is never a reading, however fast", () => {
