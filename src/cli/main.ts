@@ -38,7 +38,7 @@ const commands: Record<string, AnyCommand> = {
 };
 
 const root = defineCommand({
-  meta: { name: "gatebench", version: VERSION, description: "Load benchmarker for AI gateways (OpenAI-compatible proxies)" },
+  meta: { name: "gatebench", version: VERSION, description: "Load benchmarker for AI gateways (OpenAI Chat and Responses, Anthropic Messages, Gemini)" },
   subCommands: commands,
 });
 

@@ -34,6 +34,8 @@ export class Recorder {
   dropped = 0;
   bytesIn = 0;
   outputTokens = 0;
+  /** Streams whose usage said 0 output tokens while their content events arrived: counted by their events instead. */
+  usageZero = 0;
   firstSentMs = Number.POSITIVE_INFINITY;
   lastSentMs = Number.NEGATIVE_INFINITY;
   lastEndMs = Number.NEGATIVE_INFINITY;
@@ -116,7 +118,9 @@ export class Recorder {
     if (r.headersMs >= 0) recordMs(h.ttfb, r.headersMs - r.sentMs);
     if (r.firstContentMs >= 0) {
       recordMs(h.ttft, r.firstContentMs - r.intendedMs);
-      const tokens = r.usageTokens >= 0 ? r.usageTokens : r.contentEvents;
+      // a usage of 0 beside content that arrived is a gateway that lost the count, not an empty answer
+      if (r.usageTokens === 0 && r.contentEvents > 0) this.usageZero++;
+      const tokens = r.usageTokens > 0 ? r.usageTokens : r.contentEvents;
       this.outputTokens += tokens;
       if (tokens > 1) recordMs(h.tpot, (r.lastContentMs - r.firstContentMs) / (tokens - 1));
     }
@@ -140,6 +144,7 @@ export class Recorder {
       dropped: this.dropped,
       bytesIn: this.bytesIn,
       outputTokens: this.outputTokens,
+      usageZero: this.usageZero,
       firstSentMs: rel(this.firstSentMs),
       lastSentMs: rel(this.lastSentMs),
       lastEndMs: rel(this.lastEndMs),
@@ -160,6 +165,7 @@ export class Recorder {
     this.dropped += d.dropped;
     this.bytesIn += d.bytesIn;
     this.outputTokens += d.outputTokens;
+    this.usageZero += d.usageZero ?? 0;
     this.firstSentMs = Math.min(this.firstSentMs, d.firstSentMs + originMs);
     this.lastSentMs = Math.max(this.lastSentMs, d.lastSentMs + originMs);
     this.lastEndMs = Math.max(this.lastEndMs, d.lastEndMs + originMs);
@@ -187,6 +193,7 @@ export interface RecorderData {
   dropped: number;
   bytesIn: number;
   outputTokens: number;
+  usageZero?: number;
   firstSentMs: number;
   lastSentMs: number;
   lastEndMs: number;

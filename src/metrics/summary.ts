@@ -34,7 +34,8 @@ export interface Summary {
   /** From the mock's timing: send → the mock received the request; the mock sent the answer (or last event) → last byte. */
   request_path_ms?: Stats;
   response_path_ms?: Stats;
-  output_tokens?: { total: number; per_second: number };
+  /** usage_zero: streams whose usage reported 0 output tokens while content arrived, counted by their content events instead. */
+  output_tokens?: { total: number; per_second: number; usage_zero?: number };
   status_codes: Record<string, number>;
   errors: Record<string, number>;
   /** The first message seen for error kinds that need one to be understood (other, stream_malformed). */
@@ -220,6 +221,7 @@ export function summarize(
     s.output_tokens = {
       total: rec.outputTokens,
       per_second: round(rateOf(rec.outputTokens, doneWindowMs), 1),
+      ...(rec.usageZero > 0 ? { usage_zero: rec.usageZero } : {}),
     };
   }
   return s;

@@ -80,6 +80,11 @@ export function warningsFor(s: Summary, f: WarningFacts): string[] {
       `the gateway probably buffers streams: ${buffered}. Clients see tokens late and in bursts. For nginx: proxy_buffering off; for HAProxy: option http-no-delay; other proxies: turn response buffering off for text/event-stream.`,
     );
   }
+  const zero = s.output_tokens?.usage_zero ?? 0;
+  if (zero > 0)
+    w.push(
+      `${zero} ${zero === 1 ? "stream's" : "streams'"} usage reported 0 output tokens while their content arrived: the gateway does not pass the usage through (a translating gateway that never asked the upstream for it, say). Output tokens and TPOT count those streams' content events instead.`,
+    );
   const q = s.requests;
   if (q.dropped > 0) {
     w.push(

@@ -134,7 +134,7 @@ function overhead(doc: ResultDoc): string {
     "overhead = gateway − direct at each percentile; ± is a 95 % interval (order statistics of both sides); ~0: within noise; too few: under 5 requests beyond that percentile",
   ];
   const t = doc.summary.translation;
-  if (t)
+  if (t?.verdict === "translated")
     lines.push(
       `translation: the baseline spoke ${t.client_api} straight to the mock, so the overhead includes the gateway's translation to ${t.upstream_api} and back`,
     );

@@ -1,6 +1,7 @@
 // A run's result document: the run as it happened, the summary, the
 // histograms, with secrets in headers and in the gateway's environment
 // redacted (the JSON ends up in CI artifacts).
+import { apiBase } from "../apis.ts";
 import { cpus } from "node:os";
 import { resultDoc, type ClientInfo, type ResultDoc, type RunInfo, type ToolInfo } from "../metrics/document.ts";
 import type { Recorder } from "../metrics/recorder.ts";
@@ -67,7 +68,8 @@ export function documentOf(r: RunResult): ResultDoc {
       ? {
           pid: mock.pid,
           port: mock.port,
-          url: `http://${cfg.host}:${mock.port}/v1`,
+          // as {{MOCK_URL}} gave it: the base path of the API the gateway calls it in
+          url: `http://${cfg.host}:${mock.port}${apiBase(cfg.upstreamApi ?? cfg.api)}`,
           procs: cfg.mock.procs,
           ...(cfg.mock.fixed ? { fixed: true } : {}),
           received: r.mock ? { ...r.mock } : undefined,

@@ -79,6 +79,9 @@ describe.concurrent.skipIf(unavailable !== "" && !inCi)(`${PACKAGE} started by g
     expect(s.itl_ms.p50).toBeGreaterThan(40);
     expect(s.itl_ms.p50).toBeLessThan(70);
     expect(s.ttft_ms.p50).toBeGreaterThanOrEqual(80);
+    // the router never asks the upstream for usage, so its message_delta says 0: the content events are counted, and the report says so
+    expect(s.output_tokens).toMatchObject({ total: s.requests.total * 10, usage_zero: s.requests.total });
+    expect(s.warnings.join("\n")).toContain("usage reported 0 output tokens while their content arrived");
   }, 90_000);
 
   test("routed to its Anthropic provider: passthrough, with what the mock received, and exit 1", async () => {

@@ -101,6 +101,18 @@ describe("Recorder and summary", () => {
     expect(s.output_tokens!.total).toBe(7);
   });
 
+  test("a usage of 0 beside content that arrived: the content events count, and the streams are said", () => {
+    const rec = new Recorder();
+    rec.add(ok(0, 0, 200, { firstContentMs: 80, lastContentMs: 140, contentEvents: 4, usageTokens: 0 }));
+    rec.add(ok(100, 100, 300, { firstContentMs: 190, lastContentMs: 250, contentEvents: 3, usageTokens: 3 }));
+    const s = summarize(rec, 200, {});
+    expect(s.output_tokens).toEqual({ total: 7, per_second: expect.any(Number), usage_zero: 1 });
+    expect(s.tpot_ms!.min).toBe(20); // 60 ms over 4-1 counted events, not over 0 tokens
+    const again = new Recorder();
+    again.addData(rec.toData(0), 0);
+    expect(again.usageZero).toBe(1);
+  });
+
   test("one hung failure does not stretch the throughput window", () => {
     const rec = new Recorder();
     for (let i = 0; i < 499; i++) rec.add(ok(i * 20, i * 20, i * 20 + 10));
