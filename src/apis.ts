@@ -31,6 +31,16 @@ export function apiPath(api: Api, model: string, stream: boolean): string {
   }
 }
 
+/** The API whose generation endpoint `path` is (its query aside), when it is one's: /…/chat/completions, /…/responses, /…/messages, …:generateContent. */
+export function apiOfPath(path: string): Api | undefined {
+  const p = path.split("?")[0]!.replace(/\/+$/, "");
+  if (p.endsWith("/chat/completions")) return "chat";
+  if (p.endsWith("/responses")) return "responses";
+  if (p.endsWith("/messages")) return "messages";
+  if (/:(stream)?generateContent$/i.test(p)) return "gemini";
+  return undefined;
+}
+
 /**
  * The base path an SDK or a gateway is given for an upstream of `api`, as
  * each provider's own clients expect it: OpenAI's take the URL with /v1,

@@ -71,6 +71,8 @@ function finish(cfg: RunConfig, b: Body, modelGiven: boolean): Body {
     return out;
   }
   if (cfg.maxTokens !== undefined) out[cfg.api === "responses" ? "max_output_tokens" : "max_tokens"] = cfg.maxTokens;
+  // the Messages API refuses a request without max_tokens: a given body or prompt line gets the generated bodies' default
+  else if (cfg.api === "messages" && out.max_tokens === undefined) out.max_tokens = MESSAGES_MAX_TOKENS;
   if (cfg.stream && cfg.api !== "chat") out.stream = true;
   else if (cfg.stream && endpointOf(cfg.path) !== "embeddings") {
     out.stream = true;
@@ -149,6 +151,10 @@ export async function requestBodies(cfg: RunConfig): Promise<Uint8Array[]> {
     if (editing.length > 0) throw new ConfigError(`${flag} is not a JSON object, so ${editing.join(" and ")} cannot be applied to it`);
     return [enc.encode(raw)];
   }
+  if (cfg.api !== "chat" && !isBodyOf(cfg, v))
+    throw new ConfigError(
+      `${flag} is not a request body of ${API_TITLES[cfg.api]}: it has no "${BODY_FIELD[cfg.api]}"${v.messages !== undefined && cfg.api === "responses" ? ' (a chat body? Responses takes "input")' : ""}; give one, or --api for the API it is in (the bodies each API takes: docs/commands.md)`,
+    );
   return [json(finish(cfg, v, cfg.modelGiven))];
 }
 

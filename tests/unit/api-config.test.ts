@@ -99,6 +99,15 @@ describe("--api: headers and bodies", () => {
     expect(b).toEqual({ contents: [], generationConfig: { temperature: 0, maxOutputTokens: 5 } });
   });
 
+  test("a user's body that is not its API's is refused; Anthropic's required max_tokens is added when neither the body nor --max-tokens gives it", async () => {
+    await expect(bodyOf(["--api", "responses", "-d", '{"model":"x","messages":[]}'])).rejects.toThrow(
+      /^--body is not a request body of OpenAI Responses: it has no "input" \(a chat body\? Responses takes "input"\)/,
+    );
+    await expect(bodyOf(["--api", "messages", "-d", '{"model":"x","input":"hi"}'])).rejects.toThrow(/it has no "messages"/);
+    expect(await bodyOf(["--api", "messages", "-d", '{"model":"x","messages":[]}'])).toEqual({ model: "x", messages: [], max_tokens: 256 });
+    expect(await bodyOf(["--api", "messages", "-d", '{"model":"x","max_tokens":9,"messages":[]}'])).toEqual({ model: "x", max_tokens: 9, messages: [] });
+  });
+
   test("--prompts: strings and {prompt} become the API's bodies; a line that is already one is sent as it is; another API's is refused", () => {
     const dir = mkdtempSync(join(tmpdir(), "gatebench-api-prompts-"));
     try {
@@ -128,6 +137,25 @@ describe("--api: bad values", () => {
     ["Gemini", /^--api "Gemini": expected chat, responses, messages or gemini \(did you mean gemini\?\), e\.g\. --api messages/],
   ])("--api %p", (value, message) => {
     expect(() => configOf([...T, "--api", value])).toThrow(message);
+  });
+
+  test.each([
+    [
+      ["--api", "gemini", "--path", "/v1/chat/completions"],
+      /^--path \/v1\/chat\/completions is the endpoint of OpenAI Chat Completions, and --api gemini sends Gemini/,
+    ],
+    [
+      ["--api", "chat", "--path", "/anthropic/v1/messages"],
+      /is the endpoint of Anthropic Messages, and --api chat sends .*: give --api messages, or drop --path/,
+    ],
+    [["--api", "messages", "--path", "/v1beta/models/m:streamGenerateContent?alt=sse"], /is the endpoint of Gemini generateContent/],
+  ])("--path of another API: %p", (args, message) => {
+    expect(() => configOf([...T, ...args])).toThrow(message);
+  });
+
+  test("--path under a prefix of the same API, or of no API, is taken", () => {
+    expect(configOf([...T, "--api", "messages", "--path", "/anthropic/v1/messages"]).path).toBe("/anthropic/v1/messages");
+    expect(configOf([...T, "--api", "responses", "--path", "/v1/embeddings"]).path).toBe("/v1/embeddings");
   });
 });
 

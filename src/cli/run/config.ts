@@ -3,7 +3,7 @@
 // output paths checked, all before anything starts.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { apiPath } from "../../apis.ts";
+import { API_TITLES, apiOfPath, apiPath } from "../../apis.ts";
 import type { GatewaySpec } from "../../gateway/external.ts";
 import { FETCH_POOL_SIZE } from "../../load/fetch.ts";
 import { unmeasurable } from "../../metrics/gates/evaluate.ts";
@@ -195,6 +195,11 @@ function whatIsSentOf(a: RunArgValues, rawArgs: string[], given: (flag: string) 
   const api = apiFlag(a.api);
   const path = a.path ?? apiPath(api, a.model ?? D.model, a.stream);
   if (!path.startsWith("/")) throw new UsageError(`--path "${path}": expected a path starting with /, e.g. --path /v1/embeddings`);
+  const pathApi = a.path === undefined ? undefined : apiOfPath(a.path);
+  if (pathApi && pathApi !== api)
+    throw new UsageError(
+      `--path ${a.path} is the endpoint of ${API_TITLES[pathApi]}, and --api ${api} sends ${API_TITLES[api]} requests: give --api ${pathApi}, or drop --path (--api ${api} posts to ${apiPath(api, a.model ?? D.model, a.stream)})`,
+    );
   return {
     path,
     api,
