@@ -13,7 +13,7 @@ import { PHASE_COLORS, PHASE_OTHER, plotSpecs, type PlotSpec } from "./html-plot
 import { PLOT_SCRIPT } from "./html-script.ts";
 import { PAGE_CSS } from "./html-style.ts";
 import type { ResultDoc } from "../metrics/document.ts";
-import { gateRows, latencyRows, mockShape, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, TARGETS_NOT_JUDGED, targetRows, targetsApply, usageCells } from "./rows.ts";
+import { gateRows, latencyRows, mockShape, OVERHEAD_ROWS, STAT_HEAD, STAT_KEYS, targetRows, targetsNotJudged, targetsApply, usageCells } from "./rows.ts";
 // the memory figures and the CPU pinning
 import { MEMORY_NOTE, memoryLine, pinningLine } from "./rows.ts";
 
@@ -228,7 +228,7 @@ function gatesAndWarnings(doc: ResultDoc): string {
   if (w.length > 0) out.push(`<ul class="warnings">${w.map((line) => `<li>WARNING: ${esc(line)}</li>`).join("")}</ul>`);
   const t = doc.summary.targets;
   const targets = targetRows(doc);
-  if (t && targets.length > 0 && !targetsApply(doc)) out.push(`<p class="note">Targets (${esc(t.preset)}): ${esc(TARGETS_NOT_JUDGED)}</p>`);
+  if (t && targets.length > 0 && !targetsApply(doc)) out.push(`<p class="note">Targets (${esc(t.preset)}): ${esc(targetsNotJudged(doc))}</p>`);
   else if (t && targets.length > 0) {
     const rows = targets.map((r, i) => ({ key: `target ${i}`, cells: [r.target, r.expr, r.measured, r.verdict, r.note ?? ""] }));
     out.push(table(`Targets (${t.preset}, ${t.strict ? "enforced" : "not enforced"})`, ["target", "gate", "measured", "verdict", "note"], rows, "gates"));

@@ -101,9 +101,11 @@ export function targetsApply(doc: ResultDoc): boolean {
   return t.strict || t.results.some((r) => r.pass !== null && r.expr !== "success >= 100%");
 }
 
-/** The line that stands for a targets table that does not apply. */
-export const TARGETS_NOT_JUDGED =
-  "this run can judge none of them but success (the Requests table): the gateway's memory needs its process sampled (--pid or --pid-of-port with --target), the overhead needs the baseline; --targets none hides this line";
+/** The line that stands for a targets table that does not apply, with the reasons the targets gave. */
+export function targetsNotJudged(doc: ResultDoc): string {
+  const why = [...new Set((doc.summary.targets?.results ?? []).filter((r) => r.pass === null && r.note).map((r) => r.note!))];
+  return `this run can judge none of them but success (the Requests table): ${why.length > 0 ? why.join("; ") : "nothing they measure was measured"}; --targets none hides this line`;
+}
 
 /** One process's usage in one phase, as both reports show it: CPU avg, p95, max; RSS start, avg, max, end; fds; threads. */
 export function usageCells(u: PhaseUsage): string[] {

@@ -14,7 +14,7 @@ import {
   OVERHEAD_ROWS,
   STAT_HEAD,
   STAT_KEYS,
-  TARGETS_NOT_JUDGED,
+  targetsNotJudged,
   targetRows,
   targetsApply,
   usageCells,
@@ -232,7 +232,7 @@ function targets(doc: ResultDoc, paint: Paint): string {
   const t = doc.summary.targets;
   const rows = targetRows(doc);
   if (!t || rows.length === 0) return "";
-  if (!targetsApply(doc)) return `Targets (${t.preset}): ${TARGETS_NOT_JUDGED}`;
+  if (!targetsApply(doc)) return `Targets (${t.preset}): ${targetsNotJudged(doc)}`;
   const color = (v: Verdict): string => (v === "pass" ? paint.good(v) : v === "FAIL" ? paint.bad(v) : v === "miss" ? paint.warn(v) : v);
   const body = [[`Targets (${t.preset})`, "gate", "measured", "verdict"], ...rows.map((r) => [r.target, r.expr, r.measured, color(r.verdict)])];
   const how = t.strict ? "enforced (--strict): a miss fails the run" : "not enforced: add --strict to fail the run on a miss, or --targets none to hide them";

@@ -103,7 +103,7 @@ describe.concurrent("--upstream-api bad input: one line, exit 2, nothing started
   test.each([
     [["--upstream-api", "claude"], /^--upstream-api "claude": not an API gatebench speaks; one of chat \(OpenAI Chat Completions\), responses/],
     [["--api", "messages", "--upstream-api", "chat"], /needs a gateway that translates: the built-in proxy passes requests through/],
-    [["--target", "http://127.0.0.1:9/v1", "--no-mock", "--upstream-api", "chat"], /--no-mock starts none/],
+    [["--target", "http://127.0.0.1:9/v1", "--no-mock", "--api", "messages", "--upstream-api", "chat"], /--no-mock starts none/],
   ])("%p", async (args, message) => {
     const r = await cli(["run", ...args, "-duration", "1s"], { timeoutMs: 20_000 });
     expect(r.code).toBe(2);

@@ -58,7 +58,7 @@ describe("the targets table where it applies", () => {
   };
   test("rows of n/a but success: one line instead of the table", () => {
     const out = withTargets(false, null);
-    expect(out).toContain("Targets (seed): this run can judge none of them but success");
+    expect(out).toContain("Targets (seed): this run can judge none of them but success (the Requests table): not measured; --targets none hides this line");
     expect(out).not.toContain("│ Targets");
   });
   test("a target beyond success judged, or --strict: the table", () => {

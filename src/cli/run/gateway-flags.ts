@@ -147,10 +147,12 @@ export function pinningOf(a: { "gateway-cpus"?: string; "harness-cpus"?: string;
  * counts are the evidence), and the built-in proxy passes requests through,
  * so a gateway must be given (--gateway or --target).
  */
-export function upstreamApiOf(a: { "upstream-api"?: string; gateway?: string; target?: string }, noMock: boolean): { upstreamApi?: Api } {
+export function upstreamApiOf(a: { "upstream-api"?: string; api?: string; gateway?: string; target?: string }, noMock: boolean): { upstreamApi?: Api } {
   const v = a["upstream-api"];
   if (v === undefined) return {};
   if (!isApi(v)) throw new UsageError(`--upstream-api "${v}": not an API gatebench speaks; one of ${APIS.map((x) => `${x} (${API_TITLES[x]})`).join(", ")}`);
+  // the client's own API upstream is no translation: an ordinary run
+  if (v === (a.api ?? "chat")) return {};
   if (noMock) throw new UsageError(`--upstream-api ${v} is checked against what the mock received, and --no-mock starts none: drop one of them`);
   if (a.gateway === undefined && a.target === undefined)
     throw new UsageError(
