@@ -6,14 +6,29 @@
 //
 // A reading at a bound is the highest throughput (successful requests per
 // second) of any rung whose p99 stayed under the bound with no failed
-// request. A rung at which the rig, not the gateway, set the pace (the
+// request. The p99 is the latency's, or for streams the time to the first
+// token's: what a streaming client waits for, and where the gateway's
+// queueing shows (a whole stream lasts as long as the mock makes it). A rung at which the rig, not the gateway, set the pace (the
 // generator fell behind or dropped arrivals, the mock was at its ceiling,
 // this machine ran out of sockets) is never counted: not as a reading, and
 // not as the rung that broke the bound either.
+import { MIN_TAIL } from "./overhead.ts";
 import type { Summary } from "./summary.ts";
-import { generatorLimit, roundRate } from "./sweep.ts";
+import { generatorLimit } from "./sweep.ts";
 
 export type LadderKind = "concurrency" | "rate";
+
+/** What the bounds are read on: the latency's p99, or (streams) the time to the first token's. */
+export type BoundMetric = "latency" | "ttft";
+
+/** The metric a frontier's bounds are read on; a document without one was read on the latency. */
+export const boundMetricOf = (stream: boolean): BoundMetric => (stream ? "ttft" : "latency");
+
+/** The metric in words, as a prefix of "p99": "TTFT p99", "p99". */
+export const p99Words = (metric: BoundMetric | undefined): string => (metric === "ttft" ? "TTFT p99" : "p99");
+
+/** A rung's level in words: "c=8" or "400 req/s". */
+export const levelLabel = (kind: LadderKind, level: number): string => (kind === "concurrency" ? `c=${level}` : `${level} req/s`);
 
 /** The tail bounds read by default, ms; the unbounded reading always follows them. */
 export const DEFAULT_BOUNDS_MS = [1, 5, 10, 50, 100] as const;
@@ -39,9 +54,14 @@ export interface FrontierRung {
   rate?: number;
   /** Successful answers per second. */
   throughput: number;
+  /** The latency (a stream: to its last byte), ms. */
   p50_ms: number | null;
   p99_ms: number | null;
   p999_ms: number | null;
+  /** Streams: the time to the first token, ms, what the bounds are read on. */
+  ttft_p50_ms?: number | null;
+  ttft_p99_ms?: number | null;
+  ttft_p999_ms?: number | null;
   /** Requests sent (those that could not leave this machine are not), and how they ended. */
   requests: number;
   ok: number;
@@ -76,16 +96,22 @@ export function rigLimit(s: Summary, workers: number): FrontierRung["rig"] {
   return undefined;
 }
 
-/** A rung's figures from its run's summary. */
-export function rungOf(level: { kind: LadderKind; value: number }, s: Summary, o: { workers: number; wallMs: number; endedEarly?: string }): FrontierRung {
+/** A rung's figures from its run's summary; a stream's with its time to the first token. */
+export function rungOf(
+  level: { kind: LadderKind; value: number },
+  s: Summary,
+  o: { workers: number; wallMs: number; endedEarly?: string; stream?: boolean },
+): FrontierRung {
   const rig = rigLimit(s, o.workers);
   const lat = s.latency_ms;
+  const ttft = s.ttft_ms;
   return {
     ...(level.kind === "concurrency" ? { concurrency: level.value } : { rate: level.value }),
     throughput: s.requests.throughput,
     p50_ms: lat?.p50 ?? null,
     p99_ms: lat?.p99 ?? null,
     p999_ms: lat?.p999 ?? null,
+    ...(o.stream ? { ttft_p50_ms: ttft?.p50 ?? null, ttft_p99_ms: ttft?.p99 ?? null, ttft_p999_ms: ttft?.p999 ?? null } : {}),
     requests: s.requests.total,
     ok: s.requests.ok,
     failed: s.requests.failed,
@@ -117,27 +143,33 @@ export function refusedRung(level: { kind: LadderKind; value: number }, why: str
 /** Why a rung does not count at a bound: over it, failures, or the rig's limit. */
 export type Miss = { kind: "over" | "failures" | "rig"; why: string };
 
-/** Whether a rung counts at `boundMs` (null: unbounded); the miss when it does not. */
-export function missAt(r: FrontierRung, boundMs: number | null): Miss | undefined {
+/** The p99 a rung's bounds are read on (ms): its latency's, or its time to the first token's. */
+export const boundP99 = (r: FrontierRung, metric: BoundMetric = "latency"): number | null => (metric === "ttft" ? (r.ttft_p99_ms ?? null) : r.p99_ms);
+
+/** Whether a rung counts at `boundMs` (null: unbounded) of `metric`'s p99; the miss when it does not. */
+export function missAt(r: FrontierRung, boundMs: number | null, metric: BoundMetric = "latency"): Miss | undefined {
   if (r.rig) return { kind: "rig", why: `rig limit: ${r.rig.why}` };
   if (r.ok === 0) return { kind: "failures", why: r.requests > 0 ? `all ${r.requests} requests failed` : "no request was sent" };
   const failed = r.failed + r.dropped;
   if (failed > 0) return { kind: "failures", why: `${failed} of ${r.requests + r.dropped} requests failed` };
   if (r.ended_early) return { kind: "failures", why: `the run ended early: ${r.ended_early}` };
-  if (boundMs !== null && !(r.p99_ms !== null && r.p99_ms < boundMs))
-    return { kind: "over", why: `p99 ${+(r.p99_ms ?? 0).toPrecision(3)} ms is over ${boundMs} ms` };
+  const p99 = boundP99(r, metric);
+  if (boundMs !== null && !(p99 !== null && p99 < boundMs))
+    return { kind: "over", why: `${p99Words(metric)} ${+(p99 ?? 0).toPrecision(3)} ms is over ${boundMs} ms` };
   return undefined;
 }
 
 /** The throughput at one bound, with its evidence (a JSON contract of gatebench/frontier-v1). */
 export interface Reading {
+  /** What the bound is on: the latency's p99, or the time to the first token's (streams). */
+  metric: BoundMetric;
   /** The bound on p99, ms; null: unbounded (any rung without a failure). */
   bound_ms: number | null;
   /** The highest throughput of a rung that met the bound (req/s); null: no rung did. */
   rps: number | null;
   /** The level of that rung; with no reading, the lowest rung's. */
   rung: number | null;
-  /** The p99 that rung produced (ms); with no reading, the lowest rung's. */
+  /** The p99 of `metric` that rung produced (ms); with no reading, the lowest rung's. */
   p99_ms: number | null;
   /** The first rung above the reading's that did not count, and why; with no reading, why the lowest did not. */
   next: ({ rung: number } & Miss) | null;
@@ -150,21 +182,22 @@ export interface Reading {
   floor: boolean;
 }
 
-/** The reading at each bound, from the rungs in ladder order. */
-export function readingsOf(rungs: FrontierRung[], bounds: (number | null)[]): Reading[] {
+/** The reading at each bound of `metric`'s p99, from the rungs in ladder order. */
+export function readingsOf(rungs: FrontierRung[], bounds: (number | null)[], metric: BoundMetric = "latency"): Reading[] {
   return bounds.map((bound) => {
     let best = -1;
     rungs.forEach((r, i) => {
-      if (missAt(r, bound) === undefined && (best < 0 || r.throughput > rungs[best]!.throughput)) best = i;
+      if (missAt(r, bound, metric) === undefined && (best < 0 || r.throughput > rungs[best]!.throughput)) best = i;
     });
     if (best < 0) {
       const low = rungs[0];
-      const miss = low ? missAt(low, bound) : undefined;
+      const miss = low ? missAt(low, bound, metric) : undefined;
       return {
+        metric,
         bound_ms: bound,
         rps: null,
         rung: low ? levelOf(low) : null,
-        p99_ms: low?.p99_ms ?? null,
+        p99_ms: low ? boundP99(low, metric) : null,
         next: low && miss ? { rung: levelOf(low), ...miss } : null,
         met_above: null,
         floor: false,
@@ -174,7 +207,7 @@ export function readingsOf(rungs: FrontierRung[], bounds: (number | null)[]): Re
     let next: Reading["next"] = null;
     let metAbove: number | null = null;
     for (const above of rungs.slice(best + 1)) {
-      const miss = missAt(above, bound);
+      const miss = missAt(above, bound, metric);
       if (!miss) metAbove = levelOf(above);
       else {
         next = { rung: levelOf(above), ...miss };
@@ -182,7 +215,7 @@ export function readingsOf(rungs: FrontierRung[], bounds: (number | null)[]): Re
       }
     }
     const floor = (next === null || next.kind === "rig") && metAbove === null;
-    return { bound_ms: bound, rps: r.throughput, rung: levelOf(r), p99_ms: r.p99_ms, next, met_above: metAbove, floor };
+    return { metric, bound_ms: bound, rps: r.throughput, rung: levelOf(r), p99_ms: boundP99(r, metric), next, met_above: metAbove, floor };
   });
 }
 
@@ -204,9 +237,12 @@ export function stopAfter(r: FrontierRung): FrontierEnd | undefined {
  * token, what a streaming client waits for.
  */
 export interface Added {
-  metric: "latency" | "ttft";
+  metric: BoundMetric;
   /** The rate of that run (req/s), spaced so that one request is open at a time. */
   rate: number;
+  /** Its measured load through the gateway (ms; the baseline sends the same again): a rung's, or longer for ADDED_MIN_REQUESTS. */
+  duration_ms?: number;
+  /** Requests sent through the gateway. */
   requests: number;
   /** Most requests open at once through the gateway: 1 is what was meant. */
   in_flight_peak: number | null;
@@ -225,8 +261,8 @@ const us = (ms: number): number => Math.round(ms * 1000);
 const usOrNull = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : us(ms));
 
 /** The added latency from a run with the baseline; undefined when it had none. */
-export function addedOf(s: Summary, o: { stream: boolean; rate: number; workers: number }): Added | undefined {
-  const metric = o.stream ? "ttft" : "latency";
+export function addedOf(s: Summary, o: { stream: boolean; rate: number; workers: number; durationMs?: number }): Added | undefined {
+  const metric = boundMetricOf(o.stream);
   const value = s.overhead_ms?.[metric];
   const band = s.overhead_band_ms?.[metric];
   if (!value) return undefined;
@@ -234,6 +270,7 @@ export function addedOf(s: Summary, o: { stream: boolean; rate: number; workers:
   return {
     metric,
     rate: o.rate,
+    ...(o.durationMs !== undefined ? { duration_ms: o.durationMs } : {}),
     requests: s.requests.total,
     in_flight_peak: s.requests.in_flight_peak ?? null,
     p50_us: us(value.p50),
@@ -247,11 +284,39 @@ export function addedOf(s: Summary, o: { stream: boolean; rate: number; workers:
 
 /** The added latency's run at most this fast: about 2,000 requests a side in 10 s, enough for a p99 interval. */
 export const ADDED_MAX_RPS = 200;
-/** Arrivals of the added latency's run are this many of the first rung's p99 apart, so that they do not overlap. */
+/** Unary arrivals of the added latency's run are this many of the first rung's p99 apart, so that they do not overlap. */
 export const ADDED_SPACING = 4;
+/** Stream arrivals are this many of the first rung's whole-stream p99 apart: a stream lasts as long as the mock makes it. */
+export const ADDED_STREAM_SPACING = 1.2;
+/** The added latency's run at least this fast (req/s): unary, and streams (one of up to 8 s open at a time). */
+export const ADDED_MIN_RPS = 1;
+export const ADDED_MIN_STREAM_RPS = 0.1;
+/** The added latency's run lasts long enough for this many requests through the gateway, when the budget allows. */
+export const ADDED_MIN_REQUESTS = 50;
 
-/** The rate of the added latency's run, from the first rung's p99 (ms): one request open at a time, 1 to ADDED_MAX_RPS req/s. */
-export function addedRate(p99Ms: number | null): number {
-  const spaced = p99Ms !== null && p99Ms > 0 ? 1000 / (ADDED_SPACING * p99Ms) : ADDED_MAX_RPS;
-  return roundRate(Math.min(ADDED_MAX_RPS, Math.max(1, spaced)));
+/**
+ * The rate of the added latency's run, from the first rung's p99 latency
+ * (ms; a stream's: to its last byte): one request open at a time, between
+ * the floor (ADDED_MIN_RPS, streams ADDED_MIN_STREAM_RPS) and ADDED_MAX_RPS.
+ * Rounded down, so that the spacing is never shorter than meant.
+ */
+export function addedRate(p99Ms: number | null, stream = false): number {
+  const spacing = stream ? ADDED_STREAM_SPACING : ADDED_SPACING;
+  const spaced = p99Ms !== null && p99Ms > 0 ? 1000 / (spacing * p99Ms) : ADDED_MAX_RPS;
+  const rate = Math.min(ADDED_MAX_RPS, Math.max(stream ? ADDED_MIN_STREAM_RPS : ADDED_MIN_RPS, spaced));
+  return rate >= 10 ? Math.floor(rate) : Math.floor(rate * 10 + 1e-9) / 10;
 }
+
+/**
+ * The added latency's measured load (ms): a rung's, or long enough for
+ * ADDED_MIN_REQUESTS at `rateRps` when that is longer, as far as `leftMs`
+ * of the budget allows (the baseline sends the same again: half of it),
+ * in tenths of a second.
+ */
+export function addedDurationMs(rateRps: number, rungMs: number, leftMs: number): number {
+  const wanted = Math.ceil((ADDED_MIN_REQUESTS / rateRps) * 10) * 100;
+  return Math.max(rungMs, Math.min(wanted, Math.floor(leftMs / 200) * 100));
+}
+
+/** Requests a side needed for a percentile's 95 % interval: MIN_TAIL beyond it (p50: 10, p99: 500). */
+export const requestsForBand = (p: number): number => Math.ceil(MIN_TAIL / Math.min(p / 100, 1 - p / 100) - 1e-9);

@@ -152,6 +152,38 @@ describe("gatebench frontier", () => {
     expect(r.stdout).toMatch(/streams sustained: 4 open at once, \d+ content events\/s .*; at 8: \d+ content events missing/);
   }, 90_000);
 
+  test("streams: the bounds read the time to the first token (the mock's 80 ms), the whole stream's latency beside it; the API said", async () => {
+    const { r, doc } = await frontier("stream-ttft", [
+      "--stream",
+      "--api",
+      "messages",
+      "--concurrency",
+      "1,4",
+      "--rung-duration",
+      "1s",
+      "--bounds",
+      "100ms,200ms",
+      "--only",
+      "ladder",
+    ]);
+    expect(r.code).toBe(0);
+    expect([doc.metric, doc.api]).toEqual(["ttft", "messages"]);
+    for (const rung of doc.rungs) {
+      expect(rung.ttft_p99_ms).toBeGreaterThanOrEqual(80);
+      expect(rung.ttft_p99_ms).toBeLessThan(200);
+      // 80 ms, then 24 more events 30 ms apart
+      expect(rung.p99_ms).toBeGreaterThan(800);
+    }
+    const under200 = doc.readings[1];
+    expect(under200).toMatchObject({ metric: "ttft", bound_ms: 200 });
+    expect(under200.rps).toBeGreaterThan(0);
+    expect(under200.p99_ms).toBe(doc.rungs.find((x: Doc) => x.concurrency === under200.rung).ttft_p99_ms);
+    expect(r.stdout).toContain("api       messages (Anthropic Messages)");
+    expect(r.stdout).toContain("bounds on TTFT p99");
+    expect(r.stdout).toMatch(/│ TTFT p99 < 200 ms +│ +\d+\.\d\d\/s │ c=(1|4) \(TTFT p99 \d+(\.\d+)? ms\)/);
+    expect(r.stdout).toMatch(/│ concurrency │ throughput │ TTFT p50 │ TTFT p99 │ TTFT p99\.9 │ stream p50 │ stream p99 │ failures │ rig │/);
+  }, 60_000);
+
   test("added latency: a gateway that holds each request 5 ms adds 5 ms; the built-in proxy adds µs", async () => {
     const held = `${BUN} ${fixture("proxy.ts")} --port {{PORT}} --upstream http://{{MOCK_HOST}}:{{MOCK_PORT}} --delay 5`;
     const [slow, proxy] = await Promise.all([
@@ -209,6 +241,7 @@ describe("gatebench frontier", () => {
     [["--rates", "100,200", "--concurrency", "1,2"], "--rates and --concurrency cannot be used together"],
     [["--only", "everything"], '--only "everything": expected added (the added latency alone) or ladder (the rungs alone)'],
     [["--rate", "100"], 'unknown flag "--rate" for gatebench frontier; did you mean --rates?'],
+    [["--only", "ladder", "--only", "added"], "--only given 2 times (ladder, added): expected it once, e.g. --only added"],
   ])("bad input %p: one line, exit 2", async (args, message) => {
     const r = await cli(["frontier", ...args], { timeoutMs: 10_000 });
     expect(r.code).toBe(2);

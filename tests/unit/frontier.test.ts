@@ -1,13 +1,15 @@
 // The frontier's pure parts, from tables: the ladder, what makes a rung the
 // rig's, the reading at each bound with its evidence (over, failures, rig,
-// floor, none), streams sustained, the added latency and its units, the
-// flags, and the board of several gateways.
+// floor, none) on the latency's p99 or a stream's time to the first
+// token's, streams sustained, the added latency (its rate, length and
+// units), the flags, the report's lines and the board of several gateways.
 import { describe, expect, test } from "bun:test";
-import { boundsFlag, planOf } from "../../src/cli/commands/frontier-flags.ts";
+import { boundsFlag, onceFlag, planOf } from "../../src/cli/commands/frontier-flags.ts";
 import { UsageError } from "../../src/cli/errors.ts";
 import type { Stats } from "../../src/metrics/histogram.ts";
 import {
   ADDED_MAX_RPS,
+  addedDurationMs,
   addedOf,
   addedRate,
   doublingLadder,
@@ -15,6 +17,7 @@ import {
   missAt,
   readingsOf,
   refusedRung,
+  requestsForBand,
   type RigKind,
   rigLimit,
   rungOf,
@@ -22,8 +25,9 @@ import {
 } from "../../src/metrics/frontier.ts";
 import { eventsPerStream, streamsSustained } from "../../src/metrics/frontier-streams.ts";
 import type { Summary } from "../../src/metrics/summary.ts";
-import { evidence, FRONTIER_SCHEMA, type FrontierDoc, fmtAdded, frontierText, streamsLine } from "../../src/report/frontier.ts";
+import { addedLine, evidence, FRONTIER_SCHEMA, type FrontierDoc, fmtAdded, frontierText, streamsLine } from "../../src/report/frontier.ts";
 import { boardOf, boardText } from "../../src/report/frontier-compare.ts";
+import { frontierPlot } from "../../src/report/frontier-html.ts";
 
 const stats = (p50: number, p99: number, count = 100, max = p99): Stats => ({ count, min: p50, mean: p50, p50, p90: p99, p95: p99, p99, p999: p99, max });
 
@@ -133,6 +137,46 @@ describe("the reading at each bound", () => {
   test("a rung that failed everything stops the ladder", () => expect(stopAfter(rung(4, { ok: 0, failed: 50 }))).toBe("all-failed"));
 });
 
+/** A stream rung: its time to the first token (the bounds' metric), and the whole stream's latency, ms. */
+const streamRung = (c: number, throughput: number, ttftP99: number, latencyP99: number): FrontierRung =>
+  rungOf({ kind: "concurrency", value: c }, summary({ throughput, p50: latencyP99, p99: latencyP99, extra: { ttft_ms: stats(ttftP99 - 1, ttftP99) } }), {
+    workers: 1,
+    wallMs: 1000,
+    stream: true,
+  });
+
+describe("the reading of streams: on the time to the first token", () => {
+  // the mock's 80 ms to the first token, 800 ms to the last: only TTFT tells the gateway's queueing apart
+  const ladder = [streamRung(1, 1.2, 84, 804), streamRung(4, 4.8, 90, 810), streamRung(16, 15, 260, 990)];
+
+  test("each rung keeps both: TTFT and the whole stream's latency", () => {
+    expect(ladder[0]).toMatchObject({ ttft_p50_ms: 83, ttft_p99_ms: 84, p99_ms: 804 });
+    expect(rung(1).ttft_p99_ms).toBeUndefined();
+  });
+
+  test("bounds read TTFT p99, and say so", () => {
+    const readings = readingsOf(ladder, [50, 100, 300, null], "ttft");
+    expect(readings.map((r) => [r.metric, r.rung, r.rps, r.p99_ms])).toEqual([
+      ["ttft", 1, null, 84],
+      ["ttft", 4, 4.8, 90],
+      ["ttft", 16, 15, 260],
+      ["ttft", 16, 15, 260],
+    ]);
+    expect(evidence("concurrency", readings[0]!)).toBe("lowest rung c=1: TTFT p99 84 ms is over 50 ms");
+    expect(evidence("concurrency", readings[1]!)).toBe("c=4 (TTFT p99 90.00 ms); c=16: TTFT p99 260 ms is over 100 ms");
+    // on the whole stream's latency every bound under 800 ms would read none
+    expect(readingsOf(ladder, [100, 300], "latency").map((r) => r.rps)).toEqual([null, null]);
+  });
+
+  test("the plot's x axis is the TTFT p99, and says so", () => {
+    const plot = frontierPlot([{ name: "gw", rungs: ladder, metric: "ttft" }], [100, null])!;
+    expect(plot.xLabel).toBe("p99 TTFT (ms, log scale)");
+    expect(plot.xs).toEqual([84, 90, 260]);
+    expect(plot.marks).toEqual([{ at: 100, label: "TTFT p99 < 100 ms" }]);
+    expect(frontierPlot([{ name: "gw", rungs: ladder, metric: "latency" }], [])!.xLabel).toBe("p99 latency (ms, log scale)");
+  });
+});
+
 describe("streams sustained", () => {
   // 10 events a stream, 10 ms apart: 9 gaps per successful stream
   const e = { events: eventsPerStream(10, 1, undefined), itlMs: 10 };
@@ -213,11 +257,33 @@ describe("the added latency", () => {
     [140, null, "(+140 µs, too few)"],
   ] as [number, number | null, string][])("%p µs ±%p reads %p", (v, band, text) => expect(fmtAdded(v, band)).toBe(text));
 
-  test("its rate: one request at a time, ADDED_SPACING p99s apart, capped", () => {
+  test("its rate: one request at a time, ADDED_SPACING p99s apart, capped, at least 1 req/s", () => {
     expect(addedRate(0.2)).toBe(ADDED_MAX_RPS);
     expect(addedRate(10)).toBe(25);
     expect(addedRate(900)).toBe(1);
     expect(addedRate(null)).toBe(ADDED_MAX_RPS);
+  });
+
+  test("streams: spaced by the whole stream's p99, down to 0.1 req/s, rounded down", () => {
+    expect(addedRate(804, true)).toBe(1);
+    expect(addedRate(2000, true)).toBe(0.4);
+    expect(addedRate(60_000, true)).toBe(0.1);
+  });
+
+  test.each([
+    [200, 10_000, 600_000, 10_000, "the rung's length holds 2,000"],
+    [1, 10_000, 600_000, 50_000, "50 requests at 1 req/s"],
+    [1, 10_000, 30_000, 15_000, "half of what the budget leaves (the baseline doubles it)"],
+    [1, 2_000, 1_000, 2_000, "never under a rung's length"],
+  ])("its length at %p req/s, rung %p ms, %p ms left: %p ms (%s)", (rate, rungMs, leftMs, want) => expect(addedDurationMs(rate, rungMs, leftMs)).toBe(want));
+
+  test("too few requests for an interval: how many ran, and how many it needs", () => {
+    expect([requestsForBand(50), requestsForBand(99)]).toEqual([10, 500]);
+    const added = { ...addedOf(s, { stream: false, rate: 1, workers: 1, durationMs: 4000 })!, metric: "ttft" as const, requests: 4, p50_band_us: null };
+    const line = addedLine({ added } as unknown as FrontierDoc);
+    expect(line).toStartWith("added time to first token at concurrency 1: p50 (+87 µs, too few)");
+    expect(line).toContain("4 requests through the gateway at 1 req/s for 4 s");
+    expect(line).toContain("p50's interval needs 10 requests a side, 4 ran: a longer --rung-duration");
   });
 });
 
@@ -243,17 +309,26 @@ describe("the flags", () => {
     expect(() => plan(args)).toThrow(message);
   });
 
+  test("--only added: the first rung is the whole ladder", () => expect(plan({ only: "added", concurrency: "1,2,4" }).levels).toEqual([1]));
+
+  test("--only given twice is refused; once, in either spelling, is not", () => {
+    expect(() => onceFlag(["--only", "ladder", "--only=added"], "only", "--only added")).toThrow(
+      "--only given 2 times (ladder, added): expected it once, e.g. --only added",
+    );
+    expect(() => onceFlag(["-c", "1", "--only=added"], "only", "--only added")).not.toThrow();
+  });
+
   test.each(["fast", "5", "5ms,1ms", "0ms"])("--bounds %p is refused", (v) =>
     expect(() => boundsFlag(v)).toThrow(`--bounds "${v}": expected increasing p99 bounds`),
   );
 });
 
-/** A frontier document around these rungs, as gatebench frontier writes it. */
-function doc(name: string, rungs: FrontierRung[], bounds: (number | null)[]): FrontierDoc {
+/** A frontier document around these rungs, as gatebench frontier writes it (its config as given: the API, streaming). */
+function doc(name: string, rungs: FrontierRung[], bounds: (number | null)[], config: Record<string, unknown> = {}): FrontierDoc {
   return {
     schema: FRONTIER_SCHEMA,
     tool: { version: "0.0.0", commit: "test", bun: Bun.version, os: "linux-x64", cpus: 2 },
-    config: {},
+    config,
     started_at: "2026-01-01T00:00:00.000Z",
     gateway: { name, kind: "command", target: "http://127.0.0.1:1/v1/chat/completions" },
     ladder: { kind: "concurrency", levels: rungs.map((r) => r.concurrency!), rung_duration_ms: 1000, warmup_ms: 0, budget_ms: 60_000 },
@@ -275,6 +350,22 @@ describe("the report and the board", () => {
     const text = frontierText(a);
     expect(text).toMatch(/│ p99 < 1 ms +│ +100\.00\/s │ c=1 \(p99 0\.800 ms\); c=2: p99 3 ms is over 1 ms/);
     expect(text).toContain("added latency: not measured");
+    expect(text).toContain("gateway   alpha: http://127.0.0.1:1/v1/chat/completions (command)\napi       chat (OpenAI Chat Completions)\n");
+    expect(text).toContain("; bounds on latency p99");
+  });
+
+  test("the header: the built-in proxy named once, the API and the upstream's, the ladder that ran", () => {
+    const proxy: FrontierDoc = {
+      ...a,
+      gateway: { name: "built-in proxy", kind: "built-in proxy", target: "http://127.0.0.1:1/v1/messages" },
+      api: "messages",
+      upstream_api: "chat",
+      ladder: { ...a.ladder, levels: [1], only: "added" },
+    };
+    const text = frontierText(proxy);
+    expect(text).toContain("gateway   built-in proxy: http://127.0.0.1:1/v1/messages\n");
+    expect(text).toContain("api       messages (Anthropic Messages), the gateway to call the mock in chat (OpenAI Chat Completions)");
+    expect(text).toContain("ladder    closed-loop concurrency 1; each rung 1 s");
   });
 
   test("every bound of either gateway, a column each; '-' where one was not read", () => {
@@ -290,5 +381,35 @@ describe("the report and the board", () => {
     const text = boardText(board);
     expect(text).toMatch(/│ p99 < 5 ms +│ +190\.00\/s at c=2 \(floor\) │ +80\.00\/s at c=1 │/);
     expect(board.notes).toEqual([]);
+    expect(board.gateways.map((g) => [g.api, g.metric])).toEqual([
+      ["chat", "latency"],
+      ["chat", "latency"],
+    ]);
+  });
+
+  test("frontiers of different APIs: noted, a missing API read as chat", () => {
+    const messages = { ...b, config: { api: "messages", upstreamApi: "chat" } };
+    const board = boardOf([
+      { name: "alpha", path: "a.json", doc: a },
+      { name: "beta", path: "b.json", doc: messages },
+    ]);
+    expect(board.notes).toEqual(["beta was measured otherwise than alpha (api messages, not chat): set side by side all the same"]);
+    const translated = boardOf([
+      { name: "alpha", path: "a.json", doc: a },
+      { name: "beta", path: "b.json", doc: { ...b, api: "chat", upstream_api: "messages" } },
+    ]);
+    expect(translated.notes[0]).toContain("(upstream API messages, not chat)");
+  });
+
+  test("a board of stream frontiers labels its bounds TTFT p99", () => {
+    const s1 = { ...doc("s1", [streamRung(1, 1.2, 84, 804)], [100, null]), metric: "ttft" as const };
+    const s2 = { ...s1, gateway: { ...s1.gateway, name: "s2" } };
+    const text = boardText(
+      boardOf([
+        { name: "s1", path: "1.json", doc: s1 },
+        { name: "s2", path: "2.json", doc: s2 },
+      ]),
+    );
+    expect(text).toMatch(/│ TTFT p99 < 100 ms │/);
   });
 });

@@ -58,7 +58,8 @@ export const frontierArgs = {
   },
   bounds: {
     type: "string",
-    description: "The p99 bounds to read the throughput at, e.g. 1ms,5ms,10ms,50ms,100ms; the unbounded reading (any rung without a failure) always follows",
+    description:
+      "The p99 bounds to read the throughput at (of the latency; with --stream, of the time to the first token), e.g. 1ms,5ms,10ms,50ms,100ms; the unbounded reading (any rung without a failure) always follows",
     group: GROUP,
     default: DEFAULT_BOUNDS_MS.map((b) => `${b}ms`).join(","),
     valueHint: "list",
@@ -73,7 +74,7 @@ export const frontierArgs = {
   only: {
     type: "string",
     description:
-      "added: only the first rung and the added latency (what the gateway adds to one request at a time, in µs); ladder: the rungs without the added latency",
+      "added: only the first rung and the added latency (what the gateway adds to one request at a time, in µs); ladder: the rungs without the added latency; given once",
     group: GROUP,
     valueHint: "part",
   },
@@ -156,7 +157,13 @@ export function boundsFlag(value: string): (number | null)[] {
   return [...out, null];
 }
 
-/** The ladder and its limits from the flags; `given` tells flags typed from defaults. */
+/** Refuses a flag typed more than once (`--only ladder --only added`): which one was meant is not for gatebench to guess. */
+export function onceFlag(rawArgs: string[], flag: string, example: string): void {
+  const values = rawArgs.flatMap((r, i) => (r === `--${flag}` ? [rawArgs[i + 1] ?? ""] : r.startsWith(`--${flag}=`) ? [r.slice(flag.length + 3)] : []));
+  if (values.length > 1) throw new UsageError(`--${flag} given ${values.length} times (${values.join(", ")}): expected it once, e.g. ${example}`);
+}
+
+/** The ladder and its limits from the flags; `given` tells flags typed from defaults. --only added: the first rung is the ladder. */
 export function planOf(a: Record<string, unknown>, given: (flag: string) => boolean): FrontierPlan {
   if (given("rates") && given("concurrency"))
     throw new UsageError("--rates and --concurrency cannot be used together: --rates climbs open-loop rates, --concurrency closed-loop connections; give one");
@@ -181,7 +188,7 @@ export function planOf(a: Record<string, unknown>, given: (flag: string) => bool
         : doublingLadder(wholeNumberFlag("max-concurrency", a["max-concurrency"] as string, "256"));
   return {
     kind,
-    levels,
+    levels: only === "added" ? levels.slice(0, 1) : levels,
     rungMs: durationFlag("rung-duration", a["rung-duration"] as string, { example: "10s" }),
     budgetMs: durationFlag("budget", a.budget as string, { example: "10m" }),
     ...(only ? { only: only as "added" | "ladder" } : {}),

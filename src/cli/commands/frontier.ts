@@ -7,7 +7,7 @@
 import { defineCommand } from "citty";
 import { mkdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { readingsOf } from "../../metrics/frontier.ts";
+import { boundMetricOf, readingsOf } from "../../metrics/frontier.ts";
 import { eventsPerStream, streamsSustained } from "../../metrics/frontier-streams.ts";
 import { RUN_FOLDER, writeAtomic, writeRunFolder } from "../../report/files.ts";
 import { FRONTIER_SCHEMA, type FrontierDoc, frontierText } from "../../report/frontier.ts";
@@ -23,7 +23,7 @@ import { runConfigFrom } from "../run/config.ts";
 import { checkOutDir, checkWritableFile, settleGatewayLog } from "../run/files.ts";
 import type { RunArgValues } from "../run/flags.ts";
 import { interrupts } from "../run/signals.ts";
-import { boundsFlag, frontierArgs, OWN_FLAGS, planOf } from "./frontier-flags.ts";
+import { boundsFlag, frontierArgs, onceFlag, OWN_FLAGS, planOf } from "./frontier-flags.ts";
 import { mockModel, type MockModelValues } from "./mock.ts";
 
 /** Run's flags a frontier does not have, as run reads them when not given (the rungs set their own load, and have no gates). */
@@ -73,12 +73,13 @@ function hooksOf(plan: FrontierPlan, warmupMs: number, outDir: string | undefine
   let k = 0;
   // the added latency's run sends the same again straight to the mock: twice as long, its rate not the gateway's
   let added = false;
+  let measuredMs = plan.rungMs;
   return {
     log: (m) => log.debug(m),
     progressEveryMs: tty ? 250 : 2000,
     progress: (p, elapsedMs) => {
       if (quiet) return;
-      const plannedMs = (warmupMs + plan.rungMs) * (added ? 2 : 1);
+      const plannedMs = (warmupMs + measuredMs) * (added ? 2 : 1);
       const line = `${now}: ${progressLine({ ...p, elapsedMs, plannedMs, warmupMs, baseline: added })}`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
       else log.info(line);
@@ -87,8 +88,12 @@ function hooksOf(plan: FrontierPlan, warmupMs: number, outDir: string | undefine
       if (tty) process.stderr.write("\r\x1b[K");
     },
     runStart: (what) => {
-      now = "rung" in what ? `rung ${what.rung + 1} (${label(what.level)})` : `added latency (${what.added} req/s, with the baseline)`;
+      now =
+        "rung" in what
+          ? `rung ${what.rung + 1} (${label(what.level)})`
+          : `added latency (${what.added} req/s for ${+(what.durationMs / 1000).toFixed(1)} s, one request at a time, with the baseline)`;
       added = "added" in what;
+      measuredMs = "added" in what ? what.durationMs : plan.rungMs;
       if ("rung" in what) k = what.rung;
       log.info(now);
     },
@@ -98,7 +103,7 @@ function hooksOf(plan: FrontierPlan, warmupMs: number, outDir: string | undefine
       if (!result) log.warn(`${now}: not run, the rig's limit: ${r.rig?.why}`);
       else
         log.info(
-          `${now}: ${r.throughput.toFixed(1)} req/s, p99 ${r.p99_ms ?? "-"} ms${failures > 0 ? `, ${failures} failed` : ""}${r.rig ? `; RIG LIMIT: ${r.rig.why}` : ""}`,
+          `${now}: ${r.throughput.toFixed(1)} req/s, ${r.ttft_p99_ms !== undefined ? `TTFT p99 ${r.ttft_p99_ms ?? "-"} ms, stream ` : ""}p99 ${r.p99_ms ?? "-"} ms${failures > 0 ? `, ${failures} failed` : ""}${r.rig ? `; RIG LIMIT: ${r.rig.why}` : ""}`,
         );
       if (outDir && result)
         writeRunDir(join(outDir, `rung-${String(k + 1).padStart(2, "0")}-${plan.kind === "concurrency" ? "c" : "r"}${r.concurrency ?? r.rate}`), result);
@@ -126,6 +131,7 @@ function docOf(
   extra: { name: string; startedAt: string; url: string },
 ): FrontierDoc {
   const concurrency = plan.kind === "concurrency";
+  const metric = boundMetricOf(base.stream);
   let streams: FrontierDoc["streams"];
   if (base.stream && concurrency && !base.noMock) {
     // what the mock sends each stream, as the rungs' mock was told (its defaults where a flag was not given)
@@ -142,6 +148,9 @@ function docOf(
       kind: base.gateway ? "command" : base.target ? "external" : "built-in proxy",
       target: extra.url || base.target || "(no rung ran)",
     },
+    api: base.api,
+    ...(base.upstreamApi ? { upstream_api: base.upstreamApi } : {}),
+    metric,
     ladder: {
       kind: plan.kind,
       levels: plan.levels,
@@ -153,7 +162,7 @@ function docOf(
     load: `${base.stream ? "streaming" : "unary"}, ${base.noMock ? "no mock" : mockInWords(base.mock.flags)}`,
     bounds_ms: bounds,
     rungs: o.rungs,
-    readings: plan.only === "added" ? [] : readingsOf(o.rungs, bounds),
+    readings: plan.only === "added" ? [] : readingsOf(o.rungs, bounds, metric),
     added: o.added ?? null,
     ...(o.addedNote ? { added_note: o.addedNote } : {}),
     ...(streams ? { streams } : {}),
@@ -189,13 +198,14 @@ export const frontierCommand = defineCommand({
   meta: {
     name: "frontier",
     description:
-      "Read the throughput a gateway carries at each p99 bound (1, 5, 10, 50, 100 ms, unbounded) from one concurrency ladder, and the latency it adds",
+      "Read the throughput a gateway carries at each p99 bound (1, 5, 10, 50, 100 ms, unbounded; of TTFT with --stream) from one concurrency ladder, and the latency it adds",
   },
   args: frontierArgs,
   async run({ args, rawArgs }): Promise<number> {
     const a = args as unknown as Record<string, string | undefined> & { quiet?: boolean; verbose?: boolean };
     setVerbose(Boolean(a.verbose), Boolean(a.quiet));
     const given = (flag: string): boolean => rawArgs.some((r) => r === `--${flag}` || r.startsWith(`--${flag}=`));
+    onceFlag(rawArgs, "only", "--only added");
     const plan = planOf(a, given);
     const bounds = boundsFlag(a.bounds!);
     const own = new Set<string>(OWN_FLAGS);
