@@ -5,6 +5,7 @@
 // gateway when gatebench compare sets frontiers side by side.
 import { type BoundMetric, boundP99, type FrontierRung, levelOf, p99Words, type Reading } from "../metrics/frontier.ts";
 import { fmtRate } from "./format.ts";
+import { pinningLine } from "./rows.ts";
 import {
   addedLine,
   apiLine,
@@ -97,6 +98,7 @@ export function frontierHtml(doc: FrontierDoc): string {
     ["started", doc.started_at],
     ["gateway", gatewayLine(doc)],
     ["api", apiLine(doc)],
+    ...(doc.cpu_pinning ? [["cpus", pinningLine(doc.cpu_pinning)] as [string, string]] : []),
     ["ladder", ladderLine(doc)],
   ];
   const body = [

@@ -5,7 +5,7 @@
 // token's, and every heading says which.
 import { getBorderCharacters, table as textTable, type TableUserConfig } from "table";
 import { API_TITLES, type Api, isApi } from "../apis.ts";
-import type { ToolInfo } from "../metrics/document.ts";
+import type { CpuPinningInfo, ToolInfo } from "../metrics/document.ts";
 import {
   type Added,
   type BoundMetric,
@@ -20,6 +20,7 @@ import {
 } from "../metrics/frontier.ts";
 import type { StreamsSustained } from "../metrics/frontier-streams.ts";
 import { fmtMs, fmtRate } from "./format.ts";
+import { pinningLine } from "./rows.ts";
 
 export const FRONTIER_SCHEMA = "gatebench/frontier-v1";
 
@@ -36,6 +37,8 @@ export interface FrontierDoc {
   upstream_api?: Api;
   /** What the bounds are read on: latency p99, or (--stream) the time to the first token's; absent in files before it: latency. */
   metric?: BoundMetric;
+  /** --gateway-cpus / --harness-cpus: what each process of the first rung got (every rung is pinned the same way). */
+  cpu_pinning?: CpuPinningInfo;
   ladder: { kind: LadderKind; levels: number[]; rung_duration_ms: number; warmup_ms: number; budget_ms: number; only?: "added" | "ladder" };
   /** Each rung's load in words, its level aside. */
   load: string;
@@ -199,6 +202,7 @@ export function frontierText(doc: FrontierDoc): string {
       `gatebench ${doc.tool.version} (${doc.tool.commit}) · bun ${doc.tool.bun} · ${doc.tool.os} · ${doc.tool.cpus} cpus`,
       `gateway   ${gatewayLine(doc)}`,
       `api       ${apiLine(doc)}`,
+      ...(doc.cpu_pinning ? [`cpus      ${pinningLine(doc.cpu_pinning)}`] : []),
       `ladder    ${ladderLine(doc)}`,
     ].join("\n"),
     doc.rungs.length > 0 ? [rungTable(doc), ...rigs].join("\n") : "no rung was run",

@@ -117,6 +117,41 @@ describe.concurrent.skipIf(process.platform !== "linux")("bad lists: one line, e
     expect(processesWithTag(tag)).toEqual([]);
   });
 
+  test.skipIf(!twoCpus)(
+    "frontier: every rung pinned, and its report and JSON say what the processes got",
+    async () => {
+      const tag = tagged();
+      const json = join(dir, "frontier.json");
+      const r = await cli(
+        [
+          "frontier",
+          "--gateway-cpus",
+          "0",
+          "--harness-cpus",
+          "1",
+          "-c",
+          "1,2",
+          "--rung-duration",
+          "0.5s",
+          "--warmup",
+          "0.2s",
+          "--only",
+          "ladder",
+          "--json",
+          json,
+        ],
+        { tag, timeoutMs: 60_000 },
+      );
+      expect(processesWithTag(tag)).toEqual([]);
+      if (r.code !== 0) throw new Error(`gatebench exited with ${r.code}\n${r.stderr}`);
+      const doc: Doc = JSON.parse(readFileSync(json, "utf8"));
+      expect(doc.cpu_pinning).toMatchObject({ gateway_cpus: "0", harness_cpus: "1", overlap: null });
+      expect(recorded({ run: { cpu_pinning: doc.cpu_pinning } })).toEqual({ gateway: ["0"], mock: ["1"], gatebench: ["1"] });
+      expect(r.stdout).toContain("cpus      gateway on 0 (--gateway-cpus 0) · mock, gatebench on 1 (--harness-cpus 1)");
+    },
+    60_000,
+  );
+
   test("sweep takes the flags from run, checked the same way", async () => {
     const r = await cli(["sweep", "--slo", "success >= 99%", "--gateway-cpus", String(beyond)]);
     expect(r.code).toBe(2);

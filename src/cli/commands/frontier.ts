@@ -15,6 +15,7 @@ import { frontierHtml } from "../../report/frontier-html.ts";
 import { progressLine } from "../../report/progress.ts";
 import type { RunResult } from "../../run/benchmark.ts";
 import type { RunConfig } from "../../run/config.ts";
+import type { CpuPinningInfo } from "../../metrics/document.ts";
 import { configRecord, documentOf, toolInfo } from "../../run/document.ts";
 import { type FrontierHooks, type FrontierOutcome, type FrontierPlan, runFrontier } from "../../run/frontier.ts";
 import { EXIT } from "../errors.ts";
@@ -66,7 +67,13 @@ function writeRunDir(dir: string, result: RunResult): void {
 }
 
 /** Progress and rung lines on stderr; each run's folder under --out. */
-function hooksOf(plan: FrontierPlan, warmupMs: number, outDir: string | undefined, quiet: boolean, seen: { url: string }): FrontierHooks {
+function hooksOf(
+  plan: FrontierPlan,
+  warmupMs: number,
+  outDir: string | undefined,
+  quiet: boolean,
+  seen: { url: string; pinning?: CpuPinningInfo },
+): FrontierHooks {
   const tty = Boolean(process.stderr.isTTY) && process.env.TERM !== "dumb";
   const label = (level: number): string => (plan.kind === "concurrency" ? `concurrency ${level}` : `${level} req/s`);
   let now = "";
@@ -99,6 +106,7 @@ function hooksOf(plan: FrontierPlan, warmupMs: number, outDir: string | undefine
     },
     rungDone: (r, result) => {
       seen.url ||= result?.url ?? "";
+      seen.pinning ??= result?.pinning;
       const failures = r.failed + r.dropped;
       if (!result) log.warn(`${now}: not run, the rig's limit: ${r.rig?.why}`);
       else
@@ -128,7 +136,7 @@ function docOf(
   plan: FrontierPlan,
   bounds: (number | null)[],
   o: FrontierOutcome,
-  extra: { name: string; startedAt: string; url: string },
+  extra: { name: string; startedAt: string; url: string; pinning?: CpuPinningInfo },
 ): FrontierDoc {
   const concurrency = plan.kind === "concurrency";
   const metric = boundMetricOf(base.stream);
@@ -150,6 +158,7 @@ function docOf(
     },
     api: base.api,
     ...(base.upstreamApi ? { upstream_api: base.upstreamApi } : {}),
+    ...(extra.pinning ? { cpu_pinning: extra.pinning } : {}),
     metric,
     ladder: {
       kind: plan.kind,
@@ -215,7 +224,7 @@ export const frontierCommand = defineCommand({
     if (base.stream && plan.kind === "rate") log.info("--stream with --rates: streams sustained is read on a concurrency ladder only (give --concurrency)");
     const signals = interrupts();
     const startedAt = new Date().toISOString();
-    const seen = { url: "" };
+    const seen: { url: string; pinning?: CpuPinningInfo } = { url: "" };
     let outcome: FrontierOutcome;
     try {
       outcome = await runFrontier(base, plan, hooksOf(plan, base.warmupMs, outputs.out, Boolean(a.quiet), seen), {
@@ -225,7 +234,7 @@ export const frontierCommand = defineCommand({
     } finally {
       signals.dispose();
     }
-    const doc = docOf(base, plan, bounds, outcome, { name: gatewayName(base, a.name), startedAt, url: seen.url });
+    const doc = docOf(base, plan, bounds, outcome, { name: gatewayName(base, a.name), startedAt, url: seen.url, pinning: seen.pinning });
     process.stdout.write(`${frontierText(doc)}\n`);
     const written = writeFrontier(doc, outputs);
     if (outcome.end === "run-failed") log.error(outcome.endNote);
