@@ -1,5 +1,5 @@
-// One generation request of the Responses, Messages or Gemini API, answered
-// the way chat is (routes.ts): the request read and checked against its
+// One generation request of any API (chat and legacy completions: chat.ts;
+// Responses, Messages, Gemini): the request read and checked against its
 // API, the plan (delays, tokens, fault) drawn, then a unary answer after
 // the latency or a stream through the shared machinery (stream.ts). Each
 // API is a Dialect: how it reads a request and how its answers, events

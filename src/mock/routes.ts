@@ -1,91 +1,21 @@
-// The paths the mock answers: OpenAI's chat and legacy completions (unary
-// and streamed), embeddings, models, here; the Responses, Messages and
-// Gemini APIs through answer.ts. Each route reads its request, asks the
-// plan for delays, tokens and a fault, and answers; one await for the
-// body, and no other on the common path.
+// The paths the mock answers: every generation API (chat and legacy
+// completions, Responses, Messages, Gemini; unary and streamed) through the
+// one flow of answer.ts, and embeddings and models here. Each route reads
+// its request, asks the plan for delays, tokens and a fault, and answers;
+// one await for the body, and no other on the common path.
 import { answerGeneration } from "./answer.ts";
 import { MESSAGES } from "./anthropic.ts";
 import type { MockContext } from "./context.ts";
 import { answerFault } from "./faults.ts";
-import {
-  ChunkWriter,
-  CompletionChunkWriter,
-  embeddingsBody,
-  parseChatRequest,
-  parseCompletionRequest,
-  parseEmbeddingsRequest,
-  promptTokensOf,
-  textOf,
-  unaryChat,
-  unaryCompletion,
-  type ChatRequestInfo,
-  type FinishReason,
-} from "./openai.ts";
+import { CHAT, COMPLETIONS } from "./chat.ts";
+import { embeddingsBody, parseEmbeddingsRequest } from "./openai.ts";
 import { GEMINI, geminiPath, isGeminiMethod } from "./gemini.ts";
-import { fixedPlan, type RequestPlan } from "./plan.ts";
+import { fixedPlan } from "./plan.ts";
 import { RESPONSES } from "./responses.ts";
 import type { StatApi } from "./stats.ts";
-import { cutUnary, streamAnswer } from "./stream.ts";
-
-type Kind = "chat" | "completion";
 
 /** A route: the request, its path, when it arrived (performance.now()) and its epoch µs. */
 export type Route = (ctx: MockContext, req: Request, path: string, arrivedMs: number, receivedUs: number) => Response | Promise<Response>;
-
-/** Chat and legacy completions close their streams with [DONE]. */
-const done = (): string => ChunkWriter.DONE;
-
-async function generate(ctx: MockContext, req: Request, kind: Kind, arrivedMs: number, receivedUs: number): Promise<Response> {
-  const text = await req.text();
-  ctx.counters.bytesIn += Buffer.byteLength(text);
-  const parsed = kind === "chat" ? parseChatRequest(text) : parseCompletionRequest(text);
-  if (!parsed.ok) {
-    ctx.counters.api[kind === "chat" ? "chat" : "completions"].rejected++;
-    return ctx.replies.apiError(parsed.status, parsed.message, receivedUs, parsed.param);
-  }
-  const info = parsed.info;
-  const p = ctx.o.fixed ? fixedPlan(ctx.o, info.maxTokens) : ctx.plan.forRequest(req.headers, info.maxTokens);
-  if ("error" in p) return ctx.replies.apiError(400, p.error, receivedUs, p.header);
-  const fault = answerFault(ctx, p, req, arrivedMs, receivedUs);
-  const early = fault && (await fault);
-  if (early) return early;
-  const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-mock-${ctx.nextSeq()}`;
-  const created = ctx.o.fixed ? 0 : Math.floor(Date.now() / 1000);
-  const finish: FinishReason = p.truncated ? "length" : "stop";
-  if (info.stream) return streamOf(ctx, req, kind, info, p, { id, created, finish }, arrivedMs, receivedUs);
-  const body = (kind === "chat" ? unaryChat : unaryCompletion)(id, created, info, p.tokens, finish, ctx.o.tokenChars);
-  if (p.fault === "cut") return cutUnary(ctx, body, arrivedMs + p.latencyMs, receivedUs, req.signal);
-  const wait = ctx.sleepUntil(arrivedMs + p.latencyMs);
-  if (wait) await wait;
-  ctx.counters.late("unary", performance.now() - arrivedMs - p.latencyMs);
-  return ctx.replies.json(200, body, receivedUs);
-}
-
-function streamOf(
-  ctx: MockContext,
-  req: Request,
-  kind: Kind,
-  info: ChatRequestInfo,
-  p: RequestPlan,
-  a: { id: string; created: number; finish: FinishReason },
-  arrivedMs: number,
-  receivedUs: number,
-): Response {
-  const o = ctx.o;
-  const w = kind === "chat" ? new ChunkWriter(a.id, a.created, info.model) : new CompletionChunkWriter(a.id, a.created, info.model);
-  const perChunk = Math.max(1, o.tokensPerChunk);
-  const chunks = Math.ceil(p.tokens / perChunk);
-  const piece = (k: number): string => {
-    const first = k * perChunk;
-    const text = textOf(first, Math.min(perChunk, p.tokens - first), o.tokenChars);
-    return k === 0 ? w.first(text) : w.content(text);
-  };
-  const prompt = promptTokensOf(info.promptChars);
-  const tail = () => w.finish(a.finish) + (info.includeUsage ? w.usage(prompt, p.tokens) : "");
-  const cutAfter = p.fault === "cut" ? Math.floor(chunks / 2) : -1;
-  const nextGapMs = o.fixed || !o.itlJitter ? () => p.itlMs : () => ctx.plan.gapMs(p);
-  return streamAnswer(ctx, { count: chunks, piece, firstDueMs: arrivedMs + p.ttftMs, nextGapMs, tail, final: done, cutAfter }, receivedUs, req.signal);
-}
 
 async function embeddings(ctx: MockContext, req: Request, arrivedMs: number, receivedUs: number): Promise<Response> {
   const text = await req.text();
@@ -121,8 +51,8 @@ const post =
 
 /** The routes, by path after an optional /v1. */
 export const ROUTES: Record<string, Route> = {
-  "/chat/completions": post("chat", (ctx, req, arrivedMs, receivedUs) => generate(ctx, req, "chat", arrivedMs, receivedUs)),
-  "/completions": post("completions", (ctx, req, arrivedMs, receivedUs) => generate(ctx, req, "completion", arrivedMs, receivedUs)),
+  "/chat/completions": (ctx, req, path, arrivedMs, receivedUs) => answerGeneration(ctx, CHAT, req, path, arrivedMs, receivedUs),
+  "/completions": (ctx, req, path, arrivedMs, receivedUs) => answerGeneration(ctx, COMPLETIONS, req, path, arrivedMs, receivedUs),
   "/embeddings": post("embeddings", embeddings),
   "/responses": (ctx, req, path, arrivedMs, receivedUs) => answerGeneration(ctx, RESPONSES, req, path, arrivedMs, receivedUs),
   "/messages": (ctx, req, path, arrivedMs, receivedUs) => answerGeneration(ctx, MESSAGES, req, path, arrivedMs, receivedUs),
